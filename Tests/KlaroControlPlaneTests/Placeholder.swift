@@ -1,0 +1,6 @@
+import Testing
+@testable import KlaroControlPlane
+
+@Test func moduleLinks() {
+    #expect(Bool(true))
+}

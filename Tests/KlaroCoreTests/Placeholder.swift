@@ -1,0 +1,6 @@
+import Testing
+@testable import KlaroCore
+
+@Test func moduleLinks() {
+    #expect(Bool(true))
+}

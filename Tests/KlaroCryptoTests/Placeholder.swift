@@ -1,0 +1,6 @@
+import Testing
+@testable import KlaroCrypto
+
+@Test func moduleLinks() {
+    #expect(Bool(true))
+}

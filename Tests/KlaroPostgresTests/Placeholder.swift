@@ -1,0 +1,6 @@
+import Testing
+@testable import KlaroPostgres
+
+@Test func moduleLinks() {
+    #expect(Bool(true))
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import KlaroRedis
+
+@Test func moduleLinks() {
+    #expect(Bool(true))
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import KlaroTelemetry
+
+@Test func moduleLinks() {
+    #expect(Bool(true))
+}

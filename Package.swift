@@ -26,7 +26,9 @@ let package = Package(
     targets: [
         // MARK: System libraries (Debian's -dev packages, found with pkg-config)
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
-        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        // hiredis's pkg-config adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses; the header
+        // path is standard, so no pkg-config is needed.
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 

@@ -1,0 +1,131 @@
+import Foundation
+
+/// A query parameter in PostgreSQL's text format.
+///
+/// Every value reaches the server as a separate parameter (`$1`, `$2`, …), never spliced into
+/// SQL text, so data cannot change a statement's meaning.
+public struct PostgresValue: Sendable, Hashable {
+    /// The text form, or `nil` for SQL NULL.
+    public let text: String?
+
+    public init(text: String?) {
+        self.text = text
+    }
+
+    public static let null = PostgresValue(text: nil)
+}
+
+/// A Swift value that can be sent as a query parameter.
+public protocol PostgresBindable: Sendable {
+    var postgresValue: PostgresValue { get }
+}
+
+/// A Swift value that can be an element of an array parameter (`$1::bigint[]`).
+public protocol PostgresArrayElement: PostgresBindable {}
+
+extension PostgresValue: PostgresBindable {
+    public var postgresValue: PostgresValue { self }
+}
+
+extension String: PostgresArrayElement {
+    public var postgresValue: PostgresValue { PostgresValue(text: self) }
+}
+
+extension Substring: PostgresArrayElement {
+    public var postgresValue: PostgresValue { PostgresValue(text: String(self)) }
+}
+
+extension Int: PostgresArrayElement {
+    public var postgresValue: PostgresValue { PostgresValue(text: String(self)) }
+}
+
+extension Int64: PostgresArrayElement {
+    public var postgresValue: PostgresValue { PostgresValue(text: String(self)) }
+}
+
+extension Int32: PostgresArrayElement {
+    public var postgresValue: PostgresValue { PostgresValue(text: String(self)) }
+}
+
+extension UInt64: PostgresArrayElement {
+    public var postgresValue: PostgresValue { PostgresValue(text: String(self)) }
+}
+
+extension Bool: PostgresArrayElement {
+    public var postgresValue: PostgresValue { PostgresValue(text: self ? "t" : "f") }
+}
+
+extension Double: PostgresArrayElement {
+    /// Shortest round-trip digits; PostgreSQL spells the special values differently.
+    public var postgresValue: PostgresValue {
+        if isNaN { return PostgresValue(text: "NaN") }
+        if isInfinite { return PostgresValue(text: self < 0 ? "-Infinity" : "Infinity") }
+        return PostgresValue(text: description)
+    }
+}
+
+extension UUID: PostgresArrayElement {
+    public var postgresValue: PostgresValue { PostgresValue(text: uuidString) }
+}
+
+extension Date: PostgresArrayElement {
+    /// ISO 8601 in UTC with microseconds, which `timestamptz` parses exactly.
+    public var postgresValue: PostgresValue {
+        PostgresValue(text: PostgresTimestamp.format(self))
+    }
+}
+
+extension Optional: PostgresBindable where Wrapped: PostgresBindable {
+    public var postgresValue: PostgresValue {
+        switch self {
+        case .none: .null
+        case .some(let value): value.postgresValue
+        }
+    }
+}
+
+extension Optional: PostgresArrayElement where Wrapped: PostgresArrayElement {}
+
+extension Array: PostgresBindable where Element: PostgresArrayElement {
+    /// An array literal (`{"a","b",NULL}`), every element quoted so that no content can
+    /// break out of it.
+    public var postgresValue: PostgresValue {
+        var literal = "{"
+        literal.reserveCapacity(count * 8 + 2)
+        for (index, element) in enumerated() {
+            if index > 0 { literal.append(",") }
+            guard let text = element.postgresValue.text else {
+                literal.append("NULL")
+                continue
+            }
+            literal.append("\"")
+            for character in text.unicodeScalars {
+                if character == "\"" || character == "\\" { literal.append("\\") }
+                literal.unicodeScalars.append(character)
+            }
+            literal.append("\"")
+        }
+        literal.append("}")
+        return PostgresValue(text: literal)
+    }
+}
+
+/// A `bytea` parameter, sent in hex form.
+public struct PostgresBytes: PostgresBindable {
+    public let bytes: [UInt8]
+
+    public init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    public var postgresValue: PostgresValue {
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8]("\\x".utf8)
+        text.reserveCapacity(2 + bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return PostgresValue(text: String(decoding: text, as: UTF8.self))
+    }
+}

@@ -1,6 +1,0 @@
-import Testing
-@testable import KlaroPostgres
-
-@Test func moduleLinks() {
-    #expect(Bool(true))
-}

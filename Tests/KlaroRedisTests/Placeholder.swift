@@ -1,6 +1,0 @@
-import Testing
-@testable import KlaroRedis
-
-@Test func moduleLinks() {
-    #expect(Bool(true))
-}

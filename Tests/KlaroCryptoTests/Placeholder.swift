@@ -1,6 +1,0 @@
-import Testing
-@testable import KlaroCrypto
-
-@Test func moduleLinks() {
-    #expect(Bool(true))
-}

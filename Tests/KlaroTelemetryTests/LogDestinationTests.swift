@@ -70,4 +70,12 @@ import Testing
         #expect(LoggingBootstrap.makeHandler(sink: .stderr, label: "x") is LogfmtLogHandler)
         #expect(LoggingBootstrap.makeHandler(sink: .stderr, label: "x", level: .debug).logLevel == .debug)
     }
+
+    @Test func bootstrapInstallsOnceAndKeepsTheFirstChoice() {
+        let first = LoggingBootstrap.bootstrap(destination: .stderr, identifier: "klarod-test", level: .warning)
+        #expect(first == .stderr)
+        #expect(LoggingBootstrap.bootstrap(destination: .journald) == .stderr)
+        #expect(Logger(label: "klaro.test.bootstrap").handler is LogfmtLogHandler)
+        #expect(Logger(label: "klaro.test.bootstrap").logLevel == .warning)
+    }
 }

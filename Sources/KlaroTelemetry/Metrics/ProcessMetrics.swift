@@ -15,7 +15,11 @@ public final class ProcessMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry) {
         cpuSeconds = registry.makeCounter(
-            descriptor: .init(metricName: "process_cpu_seconds", unitName: "total", helpText: "Total user and system CPU time spent in seconds.")
+            descriptor: .init(
+                metricName: "process_cpu_seconds",
+                unitName: "total",
+                helpText: "Total user and system CPU time spent in seconds."
+            )
         )
         residentMemory = registry.makeGauge(
             descriptor: .init(metricName: "process_resident_memory", unitName: "bytes", helpText: "Resident memory size in bytes.")

@@ -1,0 +1,198 @@
+import Prometheus
+import Synchronization
+
+/// Every klarod metric (DESIGN §10), registered once with its HELP text and base unit, and
+/// handed out as typed handles so that call sites cannot misspell a name or pass a free-form
+/// label.
+///
+/// Labels come from closed enums, or are host ids; never account ids. Series for the enum
+/// labels exist from the start (at 0), so `rate()` and alerts see them before the first event.
+/// Handles are cached: an enum-labelled handle is a dictionary read, a host-labelled one a
+/// short lock plus a dictionary read, with no registry call after the first use.
+public final class KlaroMetrics: Sendable {
+    /// Buckets (seconds) for whole syncs, queue waits and MT5 logins: 0.25 s to 2 min.
+    public static let syncSecondsBuckets: [Double] = [0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 45, 60, 90, 120]
+    /// Buckets (seconds) for in-process work (a scheduler tick, ingesting one result): 1 ms to 10 s.
+    public static let fastSecondsBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    // MARK: Counters
+
+    /// `klaro_jobs_lost_total`: jobs the rescuer declared lost (no result by deadline plus grace).
+    public let jobsLost: Counter
+    /// `klaro_results_duplicate_total`: results ingested again (at-least-once delivery) that changed nothing.
+    public let resultsDuplicate: Counter
+
+    // MARK: Histograms
+
+    /// `klaro_sync_queue_wait_seconds`: from dispatch until a worker started the job.
+    public let syncQueueWait: SecondsHistogram
+    /// `klaro_sync_login_seconds`: MT5 `login()` time reported by the worker.
+    public let syncLogin: SecondsHistogram
+    /// `klaro_scheduler_tick_seconds`: one scheduler tick.
+    public let schedulerTick: SecondsHistogram
+    /// `klaro_ingest_seconds`: validating and storing one result.
+    public let ingest: SecondsHistogram
+
+    // MARK: Gauges
+
+    /// `klaro_accounts_stale`: active accounts whose last success is older than they should be.
+    public let accountsStale: Gauge
+    /// `klaro_account_oldest_success_age_seconds`: age of the oldest last success among active accounts.
+    public let accountOldestSuccessAge: Gauge
+    /// `klaro_jobs_in_flight`: jobs dispatched and not yet finished.
+    public let jobsInFlight: Gauge
+    /// `klaro_scheduler_leader`: 1 on the replica holding the scheduler lock, else 0.
+    public let schedulerLeader: Gauge
+    /// `klaro_fleet_demand_ratio`: slot-seconds needed per interval ÷ slot-seconds available.
+    public let fleetDemandRatio: Gauge
+
+    private let registry: PrometheusCollectorRegistry
+    private let rejected: [ResultRejectionReason: Counter]
+    private let moves: [PlacementMoveReason: Counter]
+    private let accountsByStatus: [AccountStatusLabel: Gauge]
+    private let slotsByState: [SlotStateLabel: Gauge]
+    private let dependencies: [DependencyLabel: Gauge]
+    private let syncSeriesByHost = Mutex<[String: HostSyncSeries]>([:])
+    private let busyRatioByHost = Mutex<[String: Gauge]>([:])
+
+    /// The series of one host in `klaro_syncs_total` and `klaro_sync_duration_seconds`.
+    private struct HostSyncSeries: Sendable {
+        let syncs: [SyncOutcomeLabel: Counter]
+        let duration: SecondsHistogram
+    }
+
+    /// Registers every metric with `registry`, and sets `klaro_build_info` from `build`.
+    public init(registry: PrometheusCollectorRegistry, build: BuildInfo) {
+        self.registry = registry
+
+        jobsLost = registry.makeCounter(descriptor: Descriptors.jobsLost)
+        resultsDuplicate = registry.makeCounter(descriptor: Descriptors.resultsDuplicate)
+        rejected = Self.byLabel(ResultRejectionReason.allCases) {
+            registry.makeCounter(descriptor: Descriptors.resultsRejected, labels: [("reason", $0.rawValue)])
+        }
+        moves = Self.byLabel(PlacementMoveReason.allCases) {
+            registry.makeCounter(descriptor: Descriptors.placementMoves, labels: [("reason", $0.rawValue)])
+        }
+
+        syncQueueWait = SecondsHistogram(
+            histogram: registry.makeValueHistogram(descriptor: Descriptors.syncQueueWait, buckets: Self.syncSecondsBuckets)
+        )
+        syncLogin = SecondsHistogram(
+            histogram: registry.makeValueHistogram(descriptor: Descriptors.syncLogin, buckets: Self.syncSecondsBuckets)
+        )
+        schedulerTick = SecondsHistogram(
+            histogram: registry.makeValueHistogram(descriptor: Descriptors.schedulerTick, buckets: Self.fastSecondsBuckets)
+        )
+        ingest = SecondsHistogram(
+            histogram: registry.makeValueHistogram(descriptor: Descriptors.ingest, buckets: Self.fastSecondsBuckets)
+        )
+
+        accountsStale = registry.makeGauge(descriptor: Descriptors.accountsStale)
+        accountOldestSuccessAge = registry.makeGauge(descriptor: Descriptors.accountOldestSuccessAge)
+        jobsInFlight = registry.makeGauge(descriptor: Descriptors.jobsInFlight)
+        schedulerLeader = registry.makeGauge(descriptor: Descriptors.schedulerLeader)
+        fleetDemandRatio = registry.makeGauge(descriptor: Descriptors.fleetDemandRatio)
+        accountsByStatus = Self.byLabel(AccountStatusLabel.allCases) {
+            registry.makeGauge(descriptor: Descriptors.accounts, labels: [("status", $0.rawValue)])
+        }
+        slotsByState = Self.byLabel(SlotStateLabel.allCases) {
+            registry.makeGauge(descriptor: Descriptors.slots, labels: [("state", $0.rawValue)])
+        }
+        dependencies = Self.byLabel(DependencyLabel.allCases) {
+            registry.makeGauge(descriptor: Descriptors.dependencyUp, labels: [("dependency", $0.rawValue)])
+        }
+
+        registry.makeGauge(
+            descriptor: Descriptors.buildInfo,
+            labels: [("version", build.version), ("revision", build.revision), ("swift_version", build.swiftVersion)]
+        ).set(to: 1)
+    }
+
+    // MARK: Labelled handles
+
+    /// `klaro_syncs_total{outcome,host}`: finished syncs by outcome and worker host.
+    public func syncs(outcome: SyncOutcomeLabel, host: String) -> Counter {
+        // Every outcome of a host is created together, so the lookup cannot miss.
+        syncSeries(host: host).syncs[outcome]!
+    }
+
+    /// `klaro_sync_duration_seconds{host}`: worker-side duration of a sync, by host.
+    public func syncDuration(host: String) -> SecondsHistogram {
+        syncSeries(host: host).duration
+    }
+
+    /// `klaro_results_rejected_total{reason}`: results dead-lettered by the ingestor.
+    public func resultsRejected(_ reason: ResultRejectionReason) -> Counter {
+        rejected[reason]!
+    }
+
+    /// `klaro_placement_moves_total{reason}`: accounts moved to another slot.
+    public func placementMoves(_ reason: PlacementMoveReason) -> Counter {
+        moves[reason]!
+    }
+
+    /// `klaro_accounts{status}`: accounts by status.
+    public func accounts(_ status: AccountStatusLabel) -> Gauge {
+        accountsByStatus[status]!
+    }
+
+    /// `klaro_slots{state}`: terminal slots by state.
+    public func slots(_ state: SlotStateLabel) -> Gauge {
+        slotsByState[state]!
+    }
+
+    /// `klaro_dependency_up{dependency}`: 1 when the dependency answered its last check.
+    public func dependencyUp(_ dependency: DependencyLabel) -> Gauge {
+        dependencies[dependency]!
+    }
+
+    /// `klaro_host_busy_ratio{host}`: busy slots ÷ live slots of a worker host.
+    public func hostBusyRatio(host: String) -> Gauge {
+        busyRatioByHost.withLock { gauges in
+            if let gauge = gauges[host] { return gauge }
+            let gauge = registry.makeGauge(descriptor: Descriptors.hostBusyRatio, labels: [("host", host)])
+            gauges[host] = gauge
+            return gauge
+        }
+    }
+
+    /// Drops every series labelled with `host`, once the host is removed from the fleet, so
+    /// the exposition does not keep reporting a host that no longer exists.
+    public func forgetHost(_ host: String) {
+        if let series = syncSeriesByHost.withLock({ $0.removeValue(forKey: host) }) {
+            for counter in series.syncs.values {
+                registry.unregisterCounter(counter)
+            }
+            registry.unregisterValueHistogram(series.duration.histogram)
+        }
+        if let gauge = busyRatioByHost.withLock({ $0.removeValue(forKey: host) }) {
+            registry.unregisterGauge(gauge)
+        }
+    }
+
+    // MARK: Private
+
+    private func syncSeries(host: String) -> HostSyncSeries {
+        syncSeriesByHost.withLock { seriesByHost in
+            if let series = seriesByHost[host] { return series }
+            let series = HostSyncSeries(
+                syncs: Self.byLabel(SyncOutcomeLabel.allCases) {
+                    registry.makeCounter(descriptor: Descriptors.syncs, labels: [("outcome", $0.rawValue), ("host", host)])
+                },
+                duration: SecondsHistogram(
+                    histogram: registry.makeValueHistogram(
+                        descriptor: Descriptors.syncDuration,
+                        labels: [("host", host)],
+                        buckets: Self.syncSecondsBuckets
+                    )
+                )
+            )
+            seriesByHost[host] = series
+            return series
+        }
+    }
+
+    private static func byLabel<Label: Hashable, Handle>(_ labels: [Label], _ make: (Label) -> Handle) -> [Label: Handle] {
+        Dictionary(uniqueKeysWithValues: labels.map { ($0, make($0)) })
+    }
+}

@@ -1,0 +1,46 @@
+import CoreMetrics
+import Prometheus
+import Synchronization
+
+/// klarod's metrics: one registry, the ``KlaroMetrics`` catalogue and ``ProcessMetrics`` on it,
+/// and swift-metrics routed to the same registry (so library metrics appear on `/metrics` too).
+public final class MetricsBootstrap: Sendable {
+    /// The registry `/metrics` renders.
+    public let registry: PrometheusCollectorRegistry
+    /// Every `klaro_*` metric.
+    public let metrics: KlaroMetrics
+    /// The `process_*` metrics, refreshed by ``scrape(format:)``.
+    public let processMetrics: ProcessMetrics
+
+    private static let bootstrapped = Mutex<MetricsBootstrap?>(nil)
+
+    /// Builds a registry with the catalogue, without touching the global `MetricsSystem`
+    /// (for tests and tools; klarod uses ``bootstrap(build:)``).
+    public init(build: BuildInfo) {
+        registry = PrometheusCollectorRegistry()
+        metrics = KlaroMetrics(registry: registry, build: build)
+        processMetrics = ProcessMetrics(registry: registry)
+    }
+
+    /// Creates the process's metrics once and bootstraps `MetricsSystem` with
+    /// `PrometheusMetricsFactory(registry:)`; later calls return the same instance (swift-metrics
+    /// allows a single bootstrap per process).
+    public static func bootstrap(build: BuildInfo) -> MetricsBootstrap {
+        bootstrapped.withLock { existing in
+            if let existing { return existing }
+            let created = MetricsBootstrap(build: build)
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: created.registry))
+            existing = created
+            return created
+        }
+    }
+
+    /// Refreshes the process metrics and renders the registry: the body of a `/metrics` response.
+    ///
+    /// If `/proc` cannot be read the process metrics keep their last values; the rest of the
+    /// scrape is still served, since a partial answer beats none for alerting.
+    public func scrape(format: ExpositionFormat) -> [UInt8] {
+        _ = try? processMetrics.update()
+        return MetricsExposition.render(registry: registry, format: format)
+    }
+}

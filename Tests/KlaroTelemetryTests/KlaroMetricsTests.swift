@@ -1,0 +1,199 @@
+import CoreMetrics
+import Prometheus
+import Testing
+
+@testable import KlaroTelemetry
+
+@Suite struct KlaroMetricsTests {
+    private let build = BuildInfo(version: "1.2.3", revision: "abc1234", swiftVersion: "6.3")
+
+    private func render(_ registry: PrometheusCollectorRegistry, _ format: ExpositionFormat = .prometheusText) -> String {
+        String(decoding: MetricsExposition.render(registry: registry, format: format), as: UTF8.self)
+    }
+
+    /// `# TYPE` lines of an exposition: family name → type.
+    private func types(_ text: String) -> [String: String] {
+        var types: [String: String] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("# TYPE ") {
+            let parts = line.split(separator: " ")
+            types[String(parts[2])] = String(parts[3])
+        }
+        return types
+    }
+
+    @Test func catalogueRegistersEveryDesignMetricWithHelpAndType() {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = KlaroMetrics(registry: registry, build: build)
+        // Host-labelled families appear once a host is seen.
+        metrics.syncs(outcome: .ok, host: "wh-01").increment()
+        metrics.hostBusyRatio(host: "wh-01").set(to: 0.5)
+        let text = render(registry)
+        let expected: [String: String] = [
+            "klaro_syncs_total": "counter",
+            "klaro_jobs_lost_total": "counter",
+            "klaro_results_rejected_total": "counter",
+            "klaro_placement_moves_total": "counter",
+            "klaro_results_duplicate_total": "counter",
+            "klaro_sync_duration_seconds": "histogram",
+            "klaro_sync_queue_wait_seconds": "histogram",
+            "klaro_sync_login_seconds": "histogram",
+            "klaro_scheduler_tick_seconds": "histogram",
+            "klaro_ingest_seconds": "histogram",
+            "klaro_accounts": "gauge",
+            "klaro_accounts_stale": "gauge",
+            "klaro_account_oldest_success_age_seconds": "gauge",
+            "klaro_slots": "gauge",
+            "klaro_jobs_in_flight": "gauge",
+            "klaro_scheduler_leader": "gauge",
+            "klaro_fleet_demand_ratio": "gauge",
+            "klaro_dependency_up": "gauge",
+            "klaro_host_busy_ratio": "gauge",
+            "klaro_build_info": "gauge",
+        ]
+        #expect(types(text) == expected)
+        for name in expected.keys {
+            #expect(text.contains("# HELP \(name) "), "\(name) has no HELP")
+        }
+    }
+
+    @Test func enumLabelledSeriesExistAtZeroFromTheStart() {
+        let registry = PrometheusCollectorRegistry()
+        _ = KlaroMetrics(registry: registry, build: build)
+        let text = render(registry)
+        for reason in ResultRejectionReason.allCases {
+            #expect(text.contains(#"klaro_results_rejected_total{reason="\#(reason.rawValue)"} 0"#))
+        }
+        for status in AccountStatusLabel.allCases {
+            #expect(text.contains(#"klaro_accounts{status="\#(status.rawValue)"} 0.0"#))
+        }
+        for state in SlotStateLabel.allCases {
+            #expect(text.contains(#"klaro_slots{state="\#(state.rawValue)"} 0.0"#))
+        }
+        for dependency in DependencyLabel.allCases {
+            #expect(text.contains(#"klaro_dependency_up{dependency="\#(dependency.rawValue)"} 0.0"#))
+        }
+        #expect(text.contains(#"klaro_build_info{version="1.2.3",revision="abc1234",swift_version="6.3"} 1.0"#))
+    }
+
+    @Test func labelValuesAreTheDesignVocabulary() {
+        #expect(SyncOutcomeLabel.allCases.map(\.rawValue) == ["ok", "auth_failed", "otp_required", "timeout", "ipc_error", "terminal_error", "lost"])
+        #expect(SlotStateLabel.allCases.map(\.rawValue) == ["idle", "busy", "dead", "draining", "cordoned", "pending"])
+        #expect(AccountStatusLabel.allCases.map(\.rawValue) == ["active", "auth_failed", "paused", "disabled"])
+        #expect(DependencyLabel.allCases.map(\.rawValue) == ["postgres", "redis"])
+        #expect(
+            ResultRejectionReason.allCases.map(\.rawValue)
+                == ["invalid_json", "schema", "unknown_job", "stale_fence", "wrong_slot", "account_mismatch", "late_result", "too_large"]
+        )
+    }
+
+    @Test func handlesRecordUnderTheirLabels() {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = KlaroMetrics(registry: registry, build: build)
+        metrics.syncs(outcome: .ok, host: "wh-01").increment()
+        metrics.syncs(outcome: .ok, host: "wh-01").increment()
+        metrics.syncs(outcome: .timeout, host: "wh-02").increment()
+        metrics.resultsRejected(.staleFence).increment()
+        metrics.placementMoves(.draining).increment(by: Int64(4))
+        metrics.jobsLost.increment()
+        metrics.accounts(.active).set(to: 1200)
+        metrics.slots(.busy).set(to: 7)
+        metrics.dependencyUp(.redis).set(to: 1)
+        metrics.schedulerLeader.set(to: 1)
+        metrics.syncDuration(host: "wh-01").record(.milliseconds(4200))
+        metrics.syncLogin.record(seconds: 0.3)
+        let text = render(registry)
+        #expect(text.contains(#"klaro_syncs_total{outcome="ok",host="wh-01"} 2"#))
+        #expect(text.contains(#"klaro_syncs_total{outcome="lost",host="wh-01"} 0"#))
+        #expect(text.contains(#"klaro_syncs_total{outcome="timeout",host="wh-02"} 1"#))
+        #expect(text.contains(#"klaro_results_rejected_total{reason="stale_fence"} 1"#))
+        #expect(text.contains(#"klaro_placement_moves_total{reason="draining"} 4"#))
+        #expect(text.contains("klaro_jobs_lost_total 1"))
+        #expect(text.contains(#"klaro_accounts{status="active"} 1200.0"#))
+        #expect(text.contains(#"klaro_slots{state="busy"} 7.0"#))
+        #expect(text.contains(#"klaro_dependency_up{dependency="redis"} 1.0"#))
+        #expect(text.contains("klaro_scheduler_leader 1.0"))
+        #expect(text.contains(#"klaro_sync_duration_seconds_bucket{host="wh-01",le="3.0"} 0"#))
+        #expect(text.contains(#"klaro_sync_duration_seconds_bucket{host="wh-01",le="5.0"} 1"#))
+        #expect(text.contains(#"klaro_sync_duration_seconds_sum{host="wh-01"} 4.2"#))
+        #expect(text.contains(#"klaro_sync_login_seconds_bucket{le="0.5"} 1"#))
+    }
+
+    @Test func handlesAreCachedPerLabelSet() {
+        let metrics = KlaroMetrics(registry: PrometheusCollectorRegistry(), build: build)
+        #expect(metrics.syncs(outcome: .ok, host: "wh-01") === metrics.syncs(outcome: .ok, host: "wh-01"))
+        #expect(metrics.syncs(outcome: .ok, host: "wh-01") !== metrics.syncs(outcome: .ok, host: "wh-02"))
+        #expect(metrics.syncs(outcome: .ok, host: "wh-01") !== metrics.syncs(outcome: .lost, host: "wh-01"))
+        #expect(metrics.hostBusyRatio(host: "wh-01") === metrics.hostBusyRatio(host: "wh-01"))
+        #expect(metrics.syncDuration(host: "wh-01").histogram === metrics.syncDuration(host: "wh-01").histogram)
+        #expect(metrics.accounts(.paused) === metrics.accounts(.paused))
+    }
+
+    @Test func bucketsMatchTheDesign() {
+        #expect(KlaroMetrics.syncSecondsBuckets == [0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 45, 60, 90, 120])
+        #expect(KlaroMetrics.fastSecondsBuckets.first == 0.001)
+        #expect(KlaroMetrics.fastSecondsBuckets.last == 10)
+        #expect(KlaroMetrics.fastSecondsBuckets == KlaroMetrics.fastSecondsBuckets.sorted())
+        let registry = PrometheusCollectorRegistry()
+        _ = KlaroMetrics(registry: registry, build: build)
+        let text = render(registry)
+        let tickBuckets = text.split(separator: "\n").filter { $0.hasPrefix("klaro_scheduler_tick_seconds_bucket") }
+        #expect(tickBuckets.count == KlaroMetrics.fastSecondsBuckets.count + 1)
+        let queueBuckets = text.split(separator: "\n").filter { $0.hasPrefix("klaro_sync_queue_wait_seconds_bucket") }
+        #expect(queueBuckets.count == KlaroMetrics.syncSecondsBuckets.count + 1)
+    }
+
+    @Test func forgettingAHostDropsItsSeries() {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = KlaroMetrics(registry: registry, build: build)
+        metrics.syncs(outcome: .ok, host: "wh-gone").increment()
+        metrics.syncDuration(host: "wh-gone").record(seconds: 2)
+        metrics.hostBusyRatio(host: "wh-gone").set(to: 1)
+        metrics.syncs(outcome: .ok, host: "wh-stays").increment()
+        #expect(render(registry).contains("wh-gone"))
+        metrics.forgetHost("wh-gone")
+        let text = render(registry)
+        #expect(!text.contains("wh-gone"))
+        #expect(text.contains(#"klaro_syncs_total{outcome="ok",host="wh-stays"} 1"#))
+        // Seen again later, the host starts from zero.
+        metrics.syncs(outcome: .ok, host: "wh-gone").increment()
+        #expect(render(registry).contains(#"klaro_syncs_total{outcome="ok",host="wh-gone"} 1"#))
+    }
+
+    @Test func noLabelOutsideTheClosedSetIsEverExposed() {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = KlaroMetrics(registry: registry, build: build)
+        metrics.syncs(outcome: .authFailed, host: "wh-01").increment()
+        metrics.hostBusyRatio(host: "wh-01").set(to: 0.25)
+        let allowed: Set<String> = ["outcome", "host", "reason", "status", "state", "dependency", "le", "version", "revision", "swift_version"]
+        for line in render(registry).split(separator: "\n") where !line.hasPrefix("#") {
+            guard let open = line.firstIndex(of: "{"), let close = line.firstIndex(of: "}") else { continue }
+            for pair in line[line.index(after: open)..<close].split(separator: ",") {
+                let name = String(pair.prefix(while: { $0 != "=" }))
+                #expect(allowed.contains(name), "unexpected label \(name) in \(line)")
+            }
+        }
+    }
+
+    @Test func wholeCatalogueRendersAsOpenMetrics() {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = KlaroMetrics(registry: registry, build: build)
+        metrics.syncs(outcome: .ok, host: "wh-01").increment()
+        let text = render(registry, .openMetrics)
+        #expect(text.hasSuffix("# EOF\n"))
+        #expect(text.contains("# TYPE klaro_syncs counter"))
+        #expect(text.contains(#"klaro_syncs_total{outcome="ok",host="wh-01"} 1"#))
+        #expect(text.contains("# UNIT klaro_sync_duration_seconds seconds"))
+        #expect(text.contains("# UNIT klaro_fleet_demand_ratio ratio"))
+    }
+
+    @Test func bootstrapHappensOnceAndRoutesSwiftMetrics() {
+        let first = MetricsBootstrap.bootstrap(build: build)
+        let second = MetricsBootstrap.bootstrap(build: BuildInfo(version: "other", revision: "x"))
+        #expect(first === second)
+        CoreMetrics.Counter(label: "klaro_test_library_events_total").increment(by: 2)
+        let text = String(decoding: first.scrape(format: .prometheusText), as: UTF8.self)
+        #expect(text.contains("klaro_test_library_events_total 2"))
+        #expect(text.contains(#"klaro_build_info{version="1.2.3""#))
+        #expect(ProcessMetricsTests.sampleValues(text)["process_open_fds"].map { $0 > 0 } == true)
+    }
+}

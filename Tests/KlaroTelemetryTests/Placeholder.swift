@@ -1,6 +1,0 @@
-import Testing
-@testable import KlaroTelemetry
-
-@Test func moduleLinks() {
-    #expect(Bool(true))
-}

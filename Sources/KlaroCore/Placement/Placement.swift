@@ -1,0 +1,99 @@
+import Foundation
+
+/// Assigns accounts to terminal slots: weighted rendezvous (highest-random-weight) hashing
+/// with bounded load (DESIGN §4).
+///
+/// Each active slot of weight w takes at most `ceil((1+ε)·N·w/W)` accounts, where W is the
+/// total weight of active slots and N the number of accounts to spread over them (every
+/// account except those staying on cordoned slots). Accounts are handled in a fixed order, so
+/// the result depends only on the inputs, never on their order:
+///
+/// 1. accounts on a **cordoned** slot stay there (unless pinned to an active slot);
+/// 2. **pins** to an active slot are always honoured, even beyond that slot's capacity (an
+///    operator's explicit choice wins; the slot then takes no other account);
+/// 3. with ``PlacementMode/keepCurrent``, accounts on an active slot **keep** it while it has
+///    room; when a slot holds more than its capacity, the accounts that score highest there
+///    stay and the rest move (`over_capacity`);
+/// 4. everyone else, in account-id order, goes to the **highest-scoring active slot with room**.
+///
+/// Draining and dead slots (and slots missing from the input) lose their accounts; cordoned
+/// slots get no new ones. With no active slot at all, accounts that need a slot are returned
+/// as `unplaced`.
+public enum Placement {
+    /// Places every account: the full computation, for new accounts, fleet changes and
+    /// explicit rebalances (about 0.2 s for 100,000 accounts on 1,000 slots, release build).
+    /// - Parameters:
+    ///   - slots: every known slot with its weight and state.
+    ///   - accounts: every account to place, with its pin, current slot and broker server.
+    ///   - options: ε and broker affinity.
+    ///   - mode: keep current assignments where possible (default), or rebalance to the ideal.
+    /// - Returns: the new assignment, the move plan, loads and capacities.
+    /// - Throws: ``PlacementError`` for duplicate slots or accounts, or invalid numbers.
+    public static func place(
+        slots: [PlacementSlot], accounts: [PlacementAccount],
+        options: PlacementOptions = PlacementOptions(), mode: PlacementMode = .keepCurrent
+    ) throws(PlacementError) -> PlacementResult {
+        try validate(options)
+        let table = try SlotTable(slots)
+        var entries = accounts.indices.map { AccountEntry(accounts[$0], index: $0, table: table) }
+        entries.sort { ($0.high, $0.low) < ($1.high, $1.low) }
+        for i in entries.indices.dropFirst() where entries[i].high == entries[i - 1].high
+            && entries[i].low == entries[i - 1].low {
+            throw .duplicateAccount(accounts[entries[i].index].id)
+        }
+        var run = FullPlacement(
+            table: table, accounts: accounts, entries: entries,
+            scanner: RendezvousScanner(table: table, affinityWeight: options.affinityWeight)
+        )
+        run.keepOnCordonedSlots()
+        run.scanner.setCapacities(
+            accountCount: accounts.count - run.keptOnCordoned, epsilon: options.epsilon
+        )
+        run.placePins()
+        if mode == .keepCurrent { run.keepCurrentWithinCapacity() }
+        run.placeRemaining(mode: mode)
+        return run.result()
+    }
+
+    /// Re-places only the accounts of one slot that died, leaving every other account where it
+    /// is: the fast path for the rescuer (tens of milliseconds for 100,000 accounts).
+    ///
+    /// When the current assignment came from ``place(slots:accounts:options:mode:)`` (so every
+    /// other account sits on an active or cordoned slot within capacity), the result equals a
+    /// full placement in ``PlacementMode/keepCurrent`` mode with `deadSlot` dead. Otherwise
+    /// only the dead slot's accounts move: accounts on other unusable slots and accounts
+    /// without a slot are left for the next full placement. The dead slot is treated as dead
+    /// whether it is missing from `slots` or listed with any state.
+    /// - Parameters:
+    ///   - deadSlot: the slot that died.
+    ///   - slots: every known slot with its weight and state.
+    ///   - accounts: every account with its current slot (all of them: loads are counted).
+    ///   - options: the options of the full placement.
+    /// - Throws: ``PlacementError`` for duplicate slots or accounts, or invalid numbers.
+    public static func reassign(
+        orphansOf deadSlot: SlotID, slots: [PlacementSlot], accounts: [PlacementAccount],
+        options: PlacementOptions = PlacementOptions()
+    ) throws(PlacementError) -> PlacementResult {
+        try validate(options)
+        let table = try SlotTable(slots, forceDead: deadSlot)
+        var run = OrphanPlacement(
+            table: table, deadSlot: deadSlot, accounts: accounts,
+            scanner: RendezvousScanner(table: table, affinityWeight: options.affinityWeight)
+        )
+        try run.countCurrentLoads()
+        run.scanner.setCapacities(
+            accountCount: accounts.count - run.keptOnCordoned, epsilon: options.epsilon
+        )
+        run.placeOrphans()
+        return run.result()
+    }
+
+    private static func validate(_ options: PlacementOptions) throws(PlacementError) {
+        guard options.epsilon.isFinite, options.epsilon >= 0 else {
+            throw .invalidEpsilon(options.epsilon)
+        }
+        guard options.affinityWeight.isFinite, options.affinityWeight >= 0 else {
+            throw .invalidAffinityWeight(options.affinityWeight)
+        }
+    }
+}

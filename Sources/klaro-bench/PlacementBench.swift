@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import KlaroCore
+
+/// `klaro-bench placement`: full placement of a synthetic fleet, and the incremental
+/// re-placement after one slot dies.
+struct PlacementBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "placement",
+        abstract: "Time full placement and the re-placement after a slot dies."
+    )
+
+    @Option(help: "Number of accounts.")
+    var accounts = 100_000
+
+    @Option(help: "Number of slots (4 per host).")
+    var slots = 1_000
+
+    @Option(help: "Timed runs of each measurement.")
+    var runs = 5
+
+    @Option(help: "Load slack ε.")
+    var epsilon = 0.25
+
+    @Option(help: "Broker affinity weight (0 = off).")
+    var affinity = 0.0
+
+    @Flag(help: "Give slots weights 1…4 instead of all 1.")
+    var mixedWeights = false
+
+    @Option(help: "Seed of the synthetic fleet.")
+    var seed: UInt64 = 1
+
+    mutating func validate() throws {
+        guard accounts >= 0, slots >= 2, runs >= 1 else {
+            throw ValidationError("need --accounts ≥ 0, --slots ≥ 2 and --runs ≥ 1")
+        }
+    }
+
+    func run() async throws {
+        var rng = SplitMix64(seed: seed)
+        let fleet = (0..<slots).map { i in
+            PlacementSlot(
+                id: SlotID(host: "bench-host-\(i / 4)", index: i % 4 + 1),
+                weight: mixedWeights ? Double(1 + rng.next() % 4) : 1
+            )
+        }
+        let servers = (0..<max(1, accounts / 500)).map { "Broker-\($0)" }
+        let population = (0..<accounts).map { _ in
+            PlacementAccount(id: Self.uuid(using: &rng), server: servers[Int(rng.next() % UInt64(servers.count))])
+        }
+        let options = PlacementOptions(epsilon: epsilon, affinityWeight: affinity)
+        print("placement: \(accounts) accounts, \(slots) slots, ε \(epsilon), affinity \(affinity), "
+              + "\(mixedWeights ? "mixed" : "equal") weights, \(runs) runs")
+
+        var full: PlacementResult?
+        let fullTimes = try (0..<runs).map { _ in
+            try Self.time { full = try Placement.place(slots: fleet, accounts: population, options: options) }
+        }
+        guard let full else { return }
+        print("full placement      \(Self.summary(fullTimes))")
+        print("  \(Self.loadSummary(full))")
+
+        let placed = population.map { account in
+            var account = account
+            account.current = full.assignments[account.id]
+            return account
+        }
+        var moved: [Int] = []
+        var last: PlacementResult?
+        let incrementalTimes = try (0..<runs).map { _ in
+            let dead = fleet[Int(rng.next() % UInt64(fleet.count))].id
+            let time = try Self.time {
+                last = try Placement.reassign(orphansOf: dead, slots: fleet, accounts: placed, options: options)
+            }
+            moved.append(last?.moves.count ?? 0)
+            return time
+        }
+        print("one slot dies       \(Self.summary(incrementalTimes))")
+        let fraction = Double(moved.reduce(0, +)) / Double(max(1, moved.count * accounts))
+        print("  moved per death: \(moved.map(String.init).joined(separator: ", ")) "
+              + "(fraction moved \(String(format: "%.4f", fraction)), ideal 1/S = \(String(format: "%.4f", 1 / Double(slots))))")
+        if let last { print("  \(Self.loadSummary(last))") }
+    }
+
+    // MARK: - Helpers
+
+    private static func time(_ body: () throws -> Void) throws -> Duration {
+        let start = ContinuousClock.now
+        try body()
+        return ContinuousClock.now - start
+    }
+
+    private static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return String(format: "%.1f ms", Double(seconds) * 1e3 + Double(attoseconds) / 1e15)
+    }
+
+    private static func summary(_ times: [Duration]) -> String {
+        let sorted = times.sorted()
+        return "min \(milliseconds(sorted[0]))  median \(milliseconds(sorted[sorted.count / 2]))  "
+            + "max \(milliseconds(sorted[sorted.count - 1]))"
+    }
+
+    private static func loadSummary(_ result: PlacementResult) -> String {
+        let worst = result.capacities.max { a, b in
+            Double(result.loads[a.key] ?? 0) / Double(max(1, a.value))
+                < Double(result.loads[b.key] ?? 0) / Double(max(1, b.value))
+        }
+        guard let worst else { return "no active slot" }
+        return "max load vs capacity: \(result.loads[worst.key] ?? 0) / \(worst.value) on \(worst.key) "
+            + "(ratio \(String(format: "%.3f", result.maxLoadRatio))), unplaced \(result.unplaced.count)"
+    }
+
+    private static func uuid(using rng: inout SplitMix64) -> UUID {
+        let high = rng.next()
+        let low = rng.next()
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for i in 0..<8 {
+            bytes[i] = UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64(i)))
+            bytes[8 + i] = UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64(i)))
+        }
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+}

@@ -1,6 +1,0 @@
-import Testing
-@testable import KlaroCore
-
-@Test func moduleLinks() {
-    #expect(Bool(true))
-}

@@ -8,6 +8,18 @@ public enum ServerProcess {
     /// when called from Swift concurrency's threads.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], asUser user: String? = nil) throws -> String {
+        let (status, text) = try capture(executable, arguments, asUser: user)
+        guard status == 0 else {
+            throw TestServerError.commandFailed("\(executable) \(arguments.joined(separator: " ")) exited \(status): \(text)")
+        }
+        return text
+    }
+
+    /// Runs a program to completion; returns its exit status and its output (stdout and
+    /// stderr together). `environment` replaces the process environment when given.
+    public static func capture(
+        _ executable: String, _ arguments: [String], asUser user: String? = nil, environment: [String: String]? = nil
+    ) throws -> (status: Int32, output: String) {
         var argv = [executable] + arguments
         if let user, getuid() == 0 { argv = ["/usr/sbin/runuser", "-u", user, "--"] + argv }
         let outputPath = NSTemporaryDirectory() + "klaro-spawn-\(UUID().uuidString)"
@@ -21,7 +33,11 @@ public enum ServerProcess {
         var pid: pid_t = 0
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ)
+        let cEnvironment = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { cEnvironment?.forEach { free($0) } }
+        let spawned = cEnvironment.map { env in
+            posix_spawn(&pid, argv[0], &actions, nil, cArguments, env)
+        } ?? posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ)
         guard spawned == 0 else {
             throw TestServerError.commandFailed("\(argv[0]): \(String(cString: strerror(spawned)))")
         }
@@ -29,10 +45,12 @@ public enum ServerProcess {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        guard exitCode == 0 else {
-            throw TestServerError.commandFailed("\(executable) \(arguments.joined(separator: " ")) exited \(exitCode): \(text)")
-        }
-        return text
+        return (exitCode, text)
+    }
+
+    /// The directory holding the built products (klarod, klaro) next to the test binary.
+    public static var productsDirectory: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
     }
 
     /// A TCP port on 127.0.0.1 that was free a moment ago.

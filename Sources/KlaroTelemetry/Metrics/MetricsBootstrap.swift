@@ -29,7 +29,11 @@ public final class MetricsBootstrap: Sendable {
         bootstrapped.withLock { existing in
             if let existing { return existing }
             let created = MetricsBootstrap(build: build)
-            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: created.registry))
+            var factory = PrometheusMetricsFactory(registry: created.registry)
+            factory.nameAndLabelSanitizer = { label, dimensions in
+                (LibraryMetricNames.rename(label), dimensions)
+            }
+            MetricsSystem.bootstrap(factory)
             existing = created
             return created
         }

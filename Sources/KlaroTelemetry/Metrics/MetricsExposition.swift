@@ -16,7 +16,10 @@ public enum MetricsExposition {
 
     /// Re-renders Prometheus text format output (as swift-prometheus writes it) in `format`.
     static func render(prometheusText: [UInt8], format: ExpositionFormat) -> [UInt8] {
-        let families = parseFamilies(String(decoding: prometheusText, as: UTF8.self)).sorted { $0.name < $1.name }
+        var families = parseFamilies(String(decoding: prometheusText, as: UTF8.self)).sorted { $0.name < $1.name }
+        for index in families.indices where families[index].help == nil {
+            families[index].help = LibraryMetricNames.help[families[index].name]
+        }
         var output = ""
         output.reserveCapacity(prometheusText.count + families.count * 32 + 8)
         for family in families {

@@ -1,0 +1,35 @@
+/// The names of every setting (DESIGN §11). Keep them stable: add, don't rename.
+public enum ConfigurationKey {
+    public static let config = "KLARO_CONFIG"
+    public static let databaseURL = "KLARO_DATABASE_URL"
+    public static let databasePoolSize = "KLARO_DATABASE_POOL_SIZE"
+    public static let redisURL = "KLARO_REDIS_URL"
+    public static let httpAddress = "KLARO_HTTP_ADDRESS"
+    public static let adminToken = "KLARO_ADMIN_TOKEN"
+    public static let credentialKeys = "KLARO_CREDENTIAL_KEYS"
+    public static let jwtSecret = "KLARO_JWT_SECRET"
+    public static let syncInterval = "KLARO_SYNC_INTERVAL"
+    public static let log = "KLARO_LOG"
+    public static let logLevel = "KLARO_LOG_LEVEL"
+    public static let queueDepth = "KLARO_QUEUE_DEPTH"
+    public static let jobDeadline = "KLARO_JOB_DEADLINE"
+    public static let lostGrace = "KLARO_LOST_GRACE"
+    public static let slotDeadAfter = "KLARO_SLOT_DEAD_AFTER"
+    public static let staleAfter = "KLARO_STALE_AFTER"
+    public static let schedulerTick = "KLARO_SCHEDULER_TICK"
+    public static let runRetentionDays = "KLARO_RUN_RETENTION_DAYS"
+    public static let snapshotRetentionDays = "KLARO_SNAPSHOT_RETENTION_DAYS"
+    public static let placementEpsilon = "KLARO_PLACEMENT_EPSILON"
+    public static let maxDeals = "KLARO_MAX_DEALS_PER_RESULT"
+    public static let ingestBatch = "KLARO_INGEST_BATCH"
+    public static let corsOrigins = "KLARO_CORS_ORIGINS"
+    public static let nodeName = "KLARO_NODE_NAME"
+
+    /// Every known key, to catch typos in configuration files.
+    public static let all: Set<String> = [
+        config, databaseURL, databasePoolSize, redisURL, httpAddress, adminToken, credentialKeys, jwtSecret,
+        syncInterval, log, logLevel, queueDepth, jobDeadline, lostGrace, slotDeadAfter, staleAfter,
+        schedulerTick, runRetentionDays, snapshotRetentionDays, placementEpsilon, maxDeals, ingestBatch,
+        corsOrigins, nodeName,
+    ]
+}

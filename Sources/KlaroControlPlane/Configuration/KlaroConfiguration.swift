@@ -1,0 +1,237 @@
+import Foundation
+import KlaroCore
+import KlaroCrypto
+import KlaroRedis
+import KlaroTelemetry
+import Logging
+
+/// klarod's settings, read once at start and validated with every problem listed.
+public struct KlaroConfiguration: Sendable {
+    /// What a command needs: `migrate` only the database, `serve` everything.
+    public enum Requirement: Sendable {
+        case database
+        case everything
+    }
+
+    public var databaseURL: String
+    public var databasePoolSize: Int
+    public var redis: RedisConfiguration
+    public var httpHost: String
+    public var httpPort: Int
+    public var adminToken: Secret
+    public var credentialKeys: KeyRing?
+    public var jwtSecret: Secret
+    public var log: LogDestination
+    public var logLevel: Logger.Level
+    public var nodeName: String
+    public var corsOrigins: [String]
+    public var sync: SyncSettings
+
+    /// Reads and validates. Messages name the variable and the problem, never a value, since
+    /// URLs and keys carry secrets.
+    public static func load(
+        environment: [String: String], file: String? = nil, requiring requirement: Requirement
+    ) throws(ConfigurationError) -> KlaroConfiguration {
+        let source = ConfigurationSource(environment: environment, file: file)
+        var reader = ConfigurationReader(values: source.values, problems: source.problems)
+        let everything = requirement == .everything
+        typealias Key = ConfigurationKey
+
+        let databaseURL = reader.string(Key.databaseURL, required: true) { url in
+            url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") || url.contains("=")
+                ? nil : "must be a libpq URL (postgresql://user@host:port/db) or keyword string"
+        }
+        let poolSize = reader.int(Key.databasePoolSize, default: 8, in: 1...200)
+
+        var redis = RedisConfiguration()
+        if let url = reader.string(Key.redisURL, required: everything) {
+            do {
+                redis = try RedisConfiguration(url: url)
+            } catch {
+                reader.problem(Key.redisURL, error.description.replacingOccurrences(of: "Redis URL ", with: ""))
+            }
+        }
+
+        var host = "127.0.0.1", port = 8080
+        if let address = reader.string(Key.httpAddress, required: false) {
+            if let colon = address.lastIndex(of: ":"), let parsed = Int(address[address.index(after: colon)...]),
+               (0...65535).contains(parsed), colon != address.startIndex {
+                host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                port = parsed
+            } else {
+                reader.problem(Key.httpAddress, "must be host:port, such as 127.0.0.1:8080")
+            }
+        }
+
+        let adminToken = reader.secret(Key.adminToken, required: everything, minimumLength: 24)
+        let jwtSecret = reader.secret(Key.jwtSecret, required: everything, minimumLength: 32)
+
+        var keyRing: KeyRing?
+        if let keys = reader.secret(Key.credentialKeys, required: everything, minimumLength: 1) {
+            do {
+                keyRing = try KeyRing.parse(keys.reveal)
+            } catch {
+                reader.problem(Key.credentialKeys, "\(error)")
+            }
+        }
+
+        var log = LogDestination.auto
+        do {
+            log = try LogDestination(environment: reader.values)
+        } catch {
+            reader.problem(Key.log, "must be journald, stderr or auto")
+        }
+        var logLevel = Logger.Level.info
+        if let level = reader.string(Key.logLevel, required: false) {
+            if let parsed = Logger.Level(rawValue: level.lowercased()) { logLevel = parsed } else {
+                reader.problem(Key.logLevel, "must be one of trace, debug, info, notice, warning, error, critical")
+            }
+        }
+
+        let interval = reader.seconds(Key.syncInterval, default: 900, in: 10...86_400)
+        let sync = SyncSettings(
+            interval: interval,
+            queueDepth: reader.int(Key.queueDepth, default: 2, in: 1...32),
+            jobDeadline: reader.seconds(Key.jobDeadline, default: 180, in: 5...3600),
+            lostGrace: reader.seconds(Key.lostGrace, default: 30, in: 0...3600),
+            slotDeadAfter: reader.seconds(Key.slotDeadAfter, default: 20, in: 1...3600),
+            staleAfter: reader.seconds(Key.staleAfter, default: 2 * interval, in: 1...(30 * 86_400)),
+            schedulerTick: reader.seconds(Key.schedulerTick, default: 1, in: 0.05...60),
+            runRetentionDays: reader.int(Key.runRetentionDays, default: 30, in: 1...3650),
+            snapshotRetentionDays: reader.int(Key.snapshotRetentionDays, default: 400, in: 1...36500),
+            placementEpsilon: reader.double(Key.placementEpsilon, default: 0.25, in: 0...10),
+            maxDealsPerResult: reader.int(Key.maxDeals, default: 20_000, in: 1...1_000_000),
+            ingestBatch: reader.int(Key.ingestBatch, default: 256, in: 1...10_000)
+        )
+        let corsOrigins = (reader.string(Key.corsOrigins, required: false) ?? "")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let nodeName = reader.string(Key.nodeName, required: false) ?? ProcessInfo.processInfo.hostName
+
+        guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
+        return KlaroConfiguration(
+            databaseURL: databaseURL ?? "",
+            databasePoolSize: poolSize,
+            redis: redis,
+            httpHost: host,
+            httpPort: port,
+            adminToken: adminToken ?? Secret(""),
+            credentialKeys: keyRing,
+            jwtSecret: jwtSecret ?? Secret(""),
+            log: log,
+            logLevel: logLevel,
+            nodeName: nodeName,
+            corsOrigins: corsOrigins,
+            sync: sync
+        )
+    }
+}
+
+/// Timings and sizes of the sync pipeline (DESIGN §3, §9).
+public struct SyncSettings: Sendable, Equatable {
+    /// Seconds between syncs of one account.
+    public var interval: Double
+    /// Jobs queued per slot at most.
+    public var queueDepth: Int
+    /// Seconds from dispatch until a job is given up.
+    public var jobDeadline: Double
+    /// Extra seconds after the deadline before the rescuer declares a job lost.
+    public var lostGrace: Double
+    /// Seconds without a heartbeat before a slot is dead.
+    public var slotDeadAfter: Double
+    /// Seconds since the last success after which an account is stale.
+    public var staleAfter: Double
+    /// Seconds between scheduler ticks.
+    public var schedulerTick: Double
+    public var runRetentionDays: Int
+    public var snapshotRetentionDays: Int
+    public var placementEpsilon: Double
+    public var maxDealsPerResult: Int
+    public var ingestBatch: Int
+
+    public init(
+        interval: Double = 900, queueDepth: Int = 2, jobDeadline: Double = 180, lostGrace: Double = 30,
+        slotDeadAfter: Double = 20, staleAfter: Double? = nil, schedulerTick: Double = 1, runRetentionDays: Int = 30,
+        snapshotRetentionDays: Int = 400, placementEpsilon: Double = 0.25, maxDealsPerResult: Int = 20_000,
+        ingestBatch: Int = 256
+    ) {
+        self.interval = interval
+        self.queueDepth = queueDepth
+        self.jobDeadline = jobDeadline
+        self.lostGrace = lostGrace
+        self.slotDeadAfter = slotDeadAfter
+        self.staleAfter = staleAfter ?? 2 * interval
+        self.schedulerTick = schedulerTick
+        self.runRetentionDays = runRetentionDays
+        self.snapshotRetentionDays = snapshotRetentionDays
+        self.placementEpsilon = placementEpsilon
+        self.maxDealsPerResult = maxDealsPerResult
+        self.ingestBatch = ingestBatch
+    }
+}
+
+/// Reads typed values and collects problems instead of stopping at the first.
+struct ConfigurationReader {
+    let values: [String: String]
+    var problems: [ConfigurationProblem]
+
+    mutating func problem(_ key: String, _ message: String) {
+        problems.append(ConfigurationProblem(key: key, message: message))
+    }
+
+    mutating func string(_ key: String, required: Bool, check: (String) -> String? = { _ in nil }) -> String? {
+        guard let value = values[key]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+            if required { problem(key, "is required") }
+            return nil
+        }
+        if let message = check(value) {
+            problem(key, message)
+            return nil
+        }
+        return value
+    }
+
+    mutating func secret(_ key: String, required: Bool, minimumLength: Int) -> Secret? {
+        guard let value = string(key, required: required) else { return nil }
+        guard value.utf8.count >= minimumLength else {
+            problem(key, "is too short: use at least \(minimumLength) characters (e.g. `openssl rand -base64 32`)")
+            return nil
+        }
+        return Secret(value)
+    }
+
+    mutating func int(_ key: String, default value: Int, in range: ClosedRange<Int>) -> Int {
+        guard let text = string(key, required: false) else { return value }
+        guard let parsed = Int(text), range.contains(parsed) else {
+            problem(key, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            return value
+        }
+        return parsed
+    }
+
+    mutating func double(_ key: String, default value: Double, in range: ClosedRange<Double>) -> Double {
+        guard let text = string(key, required: false) else { return value }
+        guard let parsed = Double(text), parsed.isFinite, range.contains(parsed) else {
+            problem(key, "must be a number from \(range.lowerBound) to \(range.upperBound)")
+            return value
+        }
+        return parsed
+    }
+
+    /// Seconds, written as a number (`900`) or with a unit (`250ms`, `30s`, `15m`, `1h`).
+    mutating func seconds(_ key: String, default value: Double, in range: ClosedRange<Double>) -> Double {
+        guard let text = string(key, required: false) else { return value }
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        var number = text
+        var scale = 1.0
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            number = String(text.dropLast(suffix.count))
+            scale = factor
+            break
+        }
+        guard let parsed = Double(number).map({ $0 * scale }), parsed.isFinite, range.contains(parsed) else {
+            problem(key, "must be a duration in seconds from \(range.lowerBound) to \(range.upperBound) (e.g. 900 or 15m)")
+            return value
+        }
+        return parsed
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import KlaroPostgres
+import KlaroRedis
+import KlaroTelemetry
+import Logging
+import ServiceLifecycle
+
+/// klarod's parts, built from its configuration, and the services that run them.
+///
+/// The daemon's `main` only loads the configuration, bootstraps logging and metrics, and
+/// runs ``services(notifier:)`` in a `ServiceGroup`; tests build the same thing in-process.
+public final class ControlPlane: Sendable {
+    public let configuration: KlaroConfiguration
+    public let pool: PostgresPool
+    public let telemetry: MetricsBootstrap
+    public let checker: DependencyChecker
+    public let listeningPort = ListeningPort()
+    private let logger: Logger
+
+    public init(configuration: KlaroConfiguration, telemetry: MetricsBootstrap, logger: Logger) throws {
+        self.configuration = configuration
+        self.telemetry = telemetry
+        self.logger = logger
+        pool = PostgresPool(
+            configuration: .init(url: configuration.databaseURL, size: configuration.databasePoolSize),
+            logger: logger
+        )
+        let migrator = Migrator(pool: pool, migrations: try Migration.bundled(), logger: logger)
+        checker = DependencyChecker(
+            pool: pool,
+            redis: RedisClient(configuration: configuration.redis, logger: logger),
+            migrator: migrator,
+            metrics: telemetry.metrics,
+            logger: logger
+        )
+    }
+
+    /// The services in start order; a `ServiceGroup` stops them in reverse, so the HTTP server
+    /// stops taking requests before the pool closes, and the notifier (last) says STOPPING=1
+    /// first.
+    public func services(notifier: SystemdNotifier?) -> [any Service] {
+        let routes: [any RouteGroup] = [HealthRoutes(checker: checker), MetricsRoute(telemetry: telemetry)]
+        let port = listeningPort
+        let logger = self.logger
+        let host = configuration.httpHost
+        let http = HTTPServer.makeApplication(
+            host: configuration.httpHost, port: configuration.httpPort, routes: routes, logger: logger
+        ) { bound in
+            port.set(bound)
+            logger.notice("klarod is listening", metadata: ["address": "\(host):\(bound)"])
+            notifier?.ready()
+        }
+        var services: [any Service] = [pool, checker, http]
+        if let notifier { services.append(notifier) }
+        return services
+    }
+}

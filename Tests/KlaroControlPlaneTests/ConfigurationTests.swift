@@ -1,0 +1,146 @@
+import Foundation
+import KlaroControlPlane
+import KlaroCrypto
+import KlaroRedis
+import KlaroTestSupport
+import Testing
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    static let keyEntry = try! KeyRing.generateEntry(id: "k1")
+    static let complete = [
+        "KLARO_DATABASE_URL": "postgresql://klaro:db-pass-S3CRET@127.0.0.1:5432/klaro",
+        "KLARO_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "KLARO_ADMIN_TOKEN": "admin-token-S3CRET-0123456789",
+        "KLARO_JWT_SECRET": "jwt-secret-S3CRET-0123456789abcdef0123",
+        "KLARO_CREDENTIAL_KEYS": keyEntry,
+    ]
+
+    @Test("a complete environment loads with defaults for the rest")
+    func loadsDefaults() throws {
+        let configuration = try KlaroConfiguration.load(environment: Self.complete, requiring: .everything)
+        #expect(configuration.httpHost == "127.0.0.1")
+        #expect(configuration.httpPort == 8080)
+        #expect(configuration.sync.interval == 900)
+        #expect(configuration.sync.staleAfter == 1800)
+        #expect(configuration.sync.queueDepth == 2)
+        #expect(configuration.credentialKeys?.currentKeyID == "k1")
+        #expect(configuration.redis.port == 6379)
+    }
+
+    @Test("every missing variable is named, all at once")
+    func missingValues() {
+        do {
+            _ = try KlaroConfiguration.load(environment: [:], requiring: .everything)
+            Issue.record("an empty environment must be refused")
+        } catch {
+            let keys = Set(error.problems.map(\.key))
+            #expect(keys == ["KLARO_DATABASE_URL", "KLARO_REDIS_URL", "KLARO_ADMIN_TOKEN", "KLARO_JWT_SECRET", "KLARO_CREDENTIAL_KEYS"])
+            #expect(error.description.contains("KLARO_DATABASE_URL: is required"))
+        }
+        // migrate needs the database only.
+        #expect(throws: Never.self) {
+            try KlaroConfiguration.load(environment: ["KLARO_DATABASE_URL": "postgresql://h/db"], requiring: .database)
+        }
+    }
+
+    @Test("malformed values are named without echoing any secret")
+    func malformedValues() {
+        var environment = Self.complete
+        environment["KLARO_HTTP_ADDRESS"] = "nowhere"
+        environment["KLARO_SYNC_INTERVAL"] = "soon"
+        environment["KLARO_QUEUE_DEPTH"] = "0"
+        environment["KLARO_LOG"] = "syslog"
+        environment["KLARO_REDIS_URL"] = "redis://user:redis-pass-S3CRET@h:99999/0"
+        environment["KLARO_ADMIN_TOKEN"] = "S3CRET"
+        environment["KLARO_CREDENTIAL_KEYS"] = "k1=S3CRETnotbase64"
+        environment["KLARO_DATABASE_URL"] = "mysql://u:db-pass-S3CRET@h/db"
+        do {
+            _ = try KlaroConfiguration.load(environment: environment, requiring: .everything)
+            Issue.record("malformed values must be refused")
+        } catch {
+            let keys = Set(error.problems.map(\.key))
+            #expect(keys == [
+                "KLARO_HTTP_ADDRESS", "KLARO_SYNC_INTERVAL", "KLARO_QUEUE_DEPTH", "KLARO_LOG", "KLARO_REDIS_URL",
+                "KLARO_ADMIN_TOKEN", "KLARO_CREDENTIAL_KEYS", "KLARO_DATABASE_URL",
+            ])
+            #expect(!error.description.contains("S3CRET"), "\(error)")
+        }
+    }
+
+    @Test("durations take units, and a file is read with the environment winning")
+    func fileAndUnits() throws {
+        let path = NSTemporaryDirectory() + "klarod-\(UUID().uuidString).env"
+        try """
+        # klarod settings
+        export KLARO_SYNC_INTERVAL=15m
+        KLARO_JOB_DEADLINE="90s"
+        KLARO_HTTP_ADDRESS='0.0.0.0:9000'
+        KLARO_QUEUE_DEPTH=3
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { unlink(path) }
+        var environment = Self.complete
+        environment["KLARO_QUEUE_DEPTH"] = "4"
+        let configuration = try KlaroConfiguration.load(environment: environment, file: path, requiring: .everything)
+        #expect(configuration.sync.interval == 900)
+        #expect(configuration.sync.jobDeadline == 90)
+        #expect(configuration.httpHost == "0.0.0.0")
+        #expect(configuration.httpPort == 9000)
+        #expect(configuration.sync.queueDepth == 4)
+    }
+
+    @Test("a typo in the file is reported")
+    func unknownKeyInFile() throws {
+        let path = NSTemporaryDirectory() + "klarod-\(UUID().uuidString).env"
+        try "KLARO_SYNC_INTERVALL=60\nnot a setting\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { unlink(path) }
+        do {
+            _ = try KlaroConfiguration.load(environment: Self.complete, file: path, requiring: .everything)
+            Issue.record("unknown keys must be refused")
+        } catch {
+            #expect(error.description.contains("unknown setting KLARO_SYNC_INTERVALL"))
+            #expect(error.description.contains("line 2: expected KEY=value"))
+        }
+    }
+
+    @Test("klarod exits 78 naming the variable, and never prints a secret")
+    func klarodExitCode() throws {
+        let klarod = ServerProcess.productsDirectory + "/klarod"
+        var environment = Self.complete
+        environment["KLARO_REDIS_URL"] = "redis://u:redis-pass-S3CRET@h:99999/0"
+        environment["KLARO_SYNC_INTERVAL"] = "-5"
+        environment["PATH"] = "/usr/bin:/bin"
+        let (status, output) = try ServerProcess.capture(klarod, ["serve"], environment: environment)
+        #expect(status == 78)
+        #expect(output.contains("KLARO_REDIS_URL"))
+        #expect(output.contains("KLARO_SYNC_INTERVAL"))
+        #expect(!output.contains("S3CRET"), "\(output)")
+
+        let missing = try ServerProcess.capture(klarod, ["migrate"], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(missing.status == 78)
+        #expect(missing.output.contains("KLARO_DATABASE_URL: is required"))
+    }
+
+    @Test("two `klarod migrate` processes at once both succeed and apply the schema once")
+    func concurrentMigrateProcesses() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let klarod = ServerProcess.productsDirectory + "/klarod"
+            let environment = ["KLARO_DATABASE_URL": database.url, "KLARO_LOG": "stderr", "PATH": "/usr/bin:/bin"]
+            let results = try await withThrowingTaskGroup(of: (Int32, String).self) { group in
+                for _ in 0..<2 {
+                    group.addTask {
+                        try await Task.detached { try ServerProcess.capture(klarod, ["migrate"], environment: environment) }.value
+                    }
+                }
+                return try await group.reduce(into: [(Int32, String)]()) { $0.append($1) }
+            }
+            #expect(results.allSatisfy { $0.0 == 0 }, "\(results)")
+            #expect(results.filter { $0.1.contains("applied 1_schema") }.count == 1)
+            #expect(results.filter { $0.1.contains("up to date") }.count == 1)
+            let status = try ServerProcess.capture(klarod, ["migrate", "--status"], environment: environment)
+            #expect(status.status == 0)
+            #expect(status.output.contains("0001     schema"))
+            #expect(status.output.contains("applied"))
+        }
+    }
+}

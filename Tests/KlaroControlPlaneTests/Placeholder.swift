@@ -1,6 +1,0 @@
-import Testing
-@testable import KlaroControlPlane
-
-@Test func moduleLinks() {
-    #expect(Bool(true))
-}

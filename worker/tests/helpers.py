@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from klaro_worker import sealing
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
-PASSWORD = "Zq7-hunter2-Secret!"  # noqa: S105 - a test password that must never reach a log
+PASSWORD = "Zq7-hunter2-Secret!"
 
 #: A quick, healthy simulated world for tests (accounts opened 20 days ago, short latencies).
 FAST = {

@@ -62,7 +62,7 @@ def test_keygen_command_prints_public_key_and_fingerprint(tmp_path: Path) -> Non
                            capture_output=True, text=True, check=True)
     assert again.stdout == done.stdout
     refused = subprocess.run([sys.executable, "-m", "klaro_worker", "keygen", "--out", str(out)],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, check=False)
     assert refused.returncode == 1 and "already exists" in refused.stderr
 
 

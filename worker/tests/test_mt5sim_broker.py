@@ -70,7 +70,7 @@ def test_window_queries_agree_with_the_full_history() -> None:
 
 
 def test_balance_is_the_sum_of_deal_money_to_the_cent() -> None:
-    b, clock = broker(seed=4)
+    b, _clock = broker(seed=4)
     for login in (1, 2, 3, 44, 555):
         profile = b.profile(login, "Broker-Demo")
         for now in (EPOCH + DAY, EPOCH + 30 * DAY + 123, EPOCH + 200 * DAY + 7):
@@ -86,7 +86,7 @@ def test_balance_is_the_sum_of_deal_money_to_the_cent() -> None:
 
 def test_the_broker_trades_like_a_broker() -> None:
     """Over a season and a few accounts: every kind of deal the worker must carry shows up."""
-    b, clock = broker(seed=9, trades_per_day=12, balance_ops_per_day=0.5)
+    b, _clock = broker(seed=9, trades_per_day=12, balance_ops_per_day=0.5)
     deals = []
     for login in range(100, 112):
         deals += b.deals(b.profile(login, "Broker-Live"), 0, FAR, int((EPOCH + 120 * DAY) * 1000))

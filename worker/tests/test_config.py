@@ -1,0 +1,65 @@
+"""Configuration: flags > environment > file > defaults, TOML and INI, every problem listed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from klaro_worker.config import ConfigError, host_config, slot_config, terminal_path
+
+BASE = {"host_id": "win-fra-01", "slot": 2, "redis_url": "redis://127.0.0.1:6379/0", "key_file": "/k"}
+
+
+def test_precedence_flags_over_env_over_file(tmp_path: Path) -> None:
+    file = tmp_path / "worker.toml"
+    file.write_text('[worker]\nhost_id = "from-file"\nredis_url = "redis://file:1/0"\nkey_file = "/file.key"\n'
+                    'backend = "sim"\nterminals_dir = "C:\\\\klaro"\nslots_total = 8\n')
+    env = {"KLARO_WORKER_REDIS_URL": "redis://env:2/0", "KLARO_WORKER_HOST_ID": "from-env"}
+    config = slot_config({"config": str(file), "slot": "3", "host_id": "from-flag"}, env)
+    assert config.host_id == "from-flag"
+    assert config.redis_url == "redis://env:2/0"
+    assert str(config.key_file) == "/file.key" and config.backend == "sim" and config.slots_total == 8
+    assert config.terminal == "C:\\klaro\\slot-3\\terminal64.exe"
+    assert config.mt5linux_port == 18814  # 18812 + slot − 1
+    via_env_file = slot_config({"slot": "1"}, {"KLARO_WORKER_CONFIG": str(file)})
+    assert via_env_file.host_id == "from-file"
+
+
+def test_ini_file(tmp_path: Path) -> None:
+    file = tmp_path / "worker.ini"
+    file.write_text("[worker]\nhost-id = lnx-01\nredis_url = redis://r:6379/2\nkey_file = /etc/klaro/host.key\n"
+                    "terminals_dir = /srv/klaro/terminals\nbackend = mt5linux\nslots = 6\n")
+    config = host_config({"config": str(file)}, {})
+    assert (config.host_id, config.slots, config.backend) == ("lnx-01", 6, "mt5linux")
+    assert config.terminal_for(4) == "/srv/klaro/terminals/slot-4/terminal64.exe"
+
+
+def test_all_problems_are_listed(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        slot_config({"host_id": "Bad_Host", "backend": "nope", "slot": "0"}, {})
+    text = "\n".join(caught.value.problems)
+    for fragment in ("host id 'Bad_Host'", "Redis URL missing", "key file missing", "backend 'nope'",
+                     "slot missing or out of range", "terminal missing"):
+        assert fragment in text
+    with pytest.raises(ConfigError, match="not a valid int"):
+        slot_config({**BASE, "slot": "two", "terminal": "t"}, {})
+    bad = tmp_path / "bad.toml"
+    bad.write_text('colour = "blue"\n')
+    with pytest.raises(ConfigError, match="unknown key"):
+        slot_config({**BASE, "terminal": "t", "config": str(bad)}, {})
+
+
+def test_terminal_path_keeps_the_platform_style() -> None:
+    assert terminal_path("C:\\klaro\\terminals", "slot-{slot}/terminal64.exe", 3) == \
+        "C:\\klaro\\terminals\\slot-3\\terminal64.exe"
+    assert terminal_path("/srv/t", "slot-{slot}/terminal64.exe", 1) == "/srv/t/slot-1/terminal64.exe"
+
+
+def test_slot_command_reports_configuration_problems_and_exits_2() -> None:
+    done = subprocess.run([sys.executable, "-m", "klaro_worker", "slot", "--slot", "1"], capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin"}, check=False)
+    assert done.returncode == 2
+    assert "host id missing" in done.stderr and "Redis URL missing" in done.stderr

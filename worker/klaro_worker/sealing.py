@@ -34,12 +34,16 @@ def _key(shared: bytes, ephemeral_public: bytes, host_public: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=ephemeral_public + host_public, info=INFO).derive(shared)
 
 
-def seal(host_public: X25519PublicKey, job_id: str, plaintext: bytes) -> str:
-    """Seal ``plaintext`` to ``host_public`` for ``job_id`` (what klarod does; used by tests and tools)."""
-    ephemeral = X25519PrivateKey.generate()
+def seal(host_public: X25519PublicKey, job_id: str, plaintext: bytes, *,
+         ephemeral: X25519PrivateKey | None = None, nonce: bytes | None = None) -> str:
+    """Seal ``plaintext`` to ``host_public`` for ``job_id`` (what klarod does; used by tests and tools).
+
+    ``ephemeral`` and ``nonce`` are for test vectors only; real seals must use fresh random ones.
+    """
+    ephemeral = ephemeral or X25519PrivateKey.generate()
     ephemeral_public = public_raw(ephemeral)
     key = _key(ephemeral.exchange(host_public), ephemeral_public, public_raw(host_public))
-    nonce = os.urandom(_NONCE)
+    nonce = nonce or os.urandom(_NONCE)
     sealed = AESGCM(key).encrypt(nonce, plaintext, job_id.encode("utf-8"))
     return base64.b64encode(ephemeral_public + nonce + sealed).decode("ascii")
 

@@ -63,3 +63,17 @@ def test_slot_command_reports_configuration_problems_and_exits_2() -> None:
                           text=True, env={"PATH": "/usr/bin:/bin"}, check=False)
     assert done.returncode == 2
     assert "host id missing" in done.stderr and "Redis URL missing" in done.stderr
+
+
+def test_readme_scenario_example_is_a_valid_scenario() -> None:
+    import re
+    import tomllib
+
+    from klaro_worker.mt5sim.scenario import load_scenario
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = re.search(r"```toml\n(.*?)```", readme, re.S)
+    assert block is not None
+    scenario = load_scenario(tomllib.loads(block.group(1)))
+    assert scenario.seed == 42 and scenario.accounts[0].hang == "login"
+    assert scenario.server_rule("Broker-Live").utc_offset_hours == 3

@@ -110,7 +110,7 @@ def read_file(path: str) -> dict[str, Any]:
     """Read a TOML (``.toml``) or INI file into option values (top level or ``[worker]``)."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8-sig")  # a BOM from Windows PowerShell is fine
     except OSError as error:
         raise ConfigError([f"config file {path}: {error.strerror or error}"]) from error
     if file.suffix.lower() == ".toml":

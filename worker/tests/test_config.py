@@ -77,3 +77,16 @@ def test_readme_scenario_example_is_a_valid_scenario() -> None:
     scenario = load_scenario(tomllib.loads(block.group(1)))
     assert scenario.seed == 42 and scenario.accounts[0].hang == "login"
     assert scenario.server_rule("Broker-Live").utc_offset_hours == 3
+
+
+def test_shipped_example_configurations_load(tmp_path: Path) -> None:
+    from klaro_worker.config import read_file
+
+    ops = Path(__file__).resolve().parents[2] / "ops"
+    examples = [*ops.glob("wine/*.toml.example"), *ops.glob("windows/*.toml.example")]
+    assert len(examples) >= 3
+    for example in examples:
+        copy = tmp_path / (example.name.removesuffix(".example"))
+        copy.write_bytes(b"\xef\xbb\xbf" + example.read_bytes())  # as Windows PowerShell 5 writes UTF-8
+        values = read_file(str(copy))
+        assert values["host_id"] and values["backend"] in ("metatrader5", "mt5linux")

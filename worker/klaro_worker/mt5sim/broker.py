@@ -32,7 +32,7 @@ _HOUR_MS = 3_600_000
 _DAY_MS = 86_400_000
 _MEAN_LIFE_BUCKETS = 8.0
 _MAX_LIFE_BUCKETS = 72
-_BUCKET_CACHE_SIZE = 200_000
+_BUCKET_CACHE_SIZE = 50_000
 
 _FIRST = ("Anna", "Ben", "Carla", "David", "Elif", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kemal", "Lena")
 _LAST = ("Berg", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Ivanov", "Kowalski", "Meyer", "Novak")

@@ -13,14 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import free_port
-from helpers import make_job, scenario_file
 
 from klaro_worker import keys, protocol
 from klaro_worker.backends import BackendSpec
 from klaro_worker.backends.mt5linux import Mt5LinuxBackend
 from klaro_worker.session import TerminalSession
 from klaro_worker.sync import SyncRunner
+
+from conftest import free_port
+from helpers import make_job, scenario_file
 
 SERVER = Path(__file__).with_name("rpyc_sim_server.py")
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import redis
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from helpers import PASSWORD, SlotRunner, enqueue, make_job, scenario_file, wait_result
 
 from klaro_worker import keys
+
+from helpers import PASSWORD, SlotRunner, enqueue, make_job, scenario_file, wait_result
 
 ACCOUNTS = [
     {"login": 66, "password": PASSWORD},

@@ -8,10 +8,11 @@ import math
 import jsonschema
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from helpers import make_job, schema
 
 from klaro_worker import protocol as p
 from klaro_worker.redis_link import mask_url
+
+from helpers import make_job, schema
 
 
 @pytest.mark.parametrize(("code", "outcome", "restart"), [

@@ -12,9 +12,10 @@ import time
 from pathlib import Path
 
 import redis
-from helpers import SlotRunner, enqueue, heartbeat, make_job, pending, result_for, scenario_file, wait_for, wait_result
 
 from klaro_worker import keys
+
+from helpers import SlotRunner, enqueue, heartbeat, make_job, pending, result_for, scenario_file, wait_for, wait_result
 
 
 def test_a_slot_killed_mid_job_runs_it_again_after_restart(tmp_path: Path, r: redis.Redis, redis_url: str,

@@ -7,10 +7,11 @@ import time
 from pathlib import Path
 
 import redis
-from conftest import free_port, start_redis
-from helpers import SlotRunner, enqueue, heartbeat, make_job, pending, scenario_file, wait_for, wait_result
 
 from klaro_worker import keys
+
+from conftest import free_port, start_redis
+from helpers import SlotRunner, enqueue, heartbeat, make_job, pending, scenario_file, wait_for, wait_result
 
 
 def test_outage_during_a_job(tmp_path: Path, host_id: str, host_key: tuple[Path, keys.HostKey]) -> None:

@@ -10,6 +10,9 @@ from typing import Any
 
 import jsonschema
 import redis
+
+from klaro_worker import keys
+
 from helpers import (
     PASSWORD,
     SlotRunner,
@@ -22,8 +25,6 @@ from helpers import (
     wait_for,
     wait_result,
 )
-
-from klaro_worker import keys
 
 SPECIAL = [
     {"login": 66, "password": "right"},
@@ -130,7 +131,8 @@ def test_unusable_entries_are_dropped_not_stuck(tmp_path: Path, r: redis.Redis, 
         enqueue(r, host_id, 1, job)
         assert wait_result(r, job["job_id"])["outcome"] == "ok"
         assert wait_for(lambda: pending(r, host_id, 1) == 0, 5)
-        assert r.xlen("klaro:results") == 1
+        ours = [json.loads(f["result"]) for _, f in r.xrange("klaro:results")]
+        assert [result["job_id"] for result in ours if result["host"] == host_id] == [job["job_id"]]
         assert "not a usable job" in slot.log
 
 

@@ -13,12 +13,13 @@ from typing import Any
 import jsonschema
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from helpers import FAST, make_job, schema
 
 from klaro_worker import keys, protocol, sealing
 from klaro_worker.backends import BackendSpec
 from klaro_worker.session import TerminalSession
 from klaro_worker.sync import SyncOutcome, SyncRunner
+
+from helpers import FAST, make_job, schema
 
 RESULT_SCHEMA = jsonschema.Draft202012Validator(schema("result"))
 SPECIAL = [

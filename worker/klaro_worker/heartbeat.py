@@ -1,0 +1,58 @@
+"""The slot's heartbeat thread: ``SET klaro:hb:{host}:{slot} … EX 15`` every 5 s (protocol §5)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+
+from . import protocol as p
+from .redis_link import RedisLink
+from .session import TerminalStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SlotState:
+    """What the slot is doing, shared between the main loop and the heartbeat thread."""
+
+    state: str = "idle"
+    job_id: str | None = None
+
+
+class Heartbeat:
+    def __init__(self, url: str, host: str, slot: int, state: SlotState, terminal: TerminalStatus,
+                 interval_s: float = p.HEARTBEAT_INTERVAL_S) -> None:
+        self._stop = threading.Event()
+        self._link = RedisLink(url, self._stop, f"heartbeat {host}:{slot}")
+        self._host, self._slot = host, slot
+        self._state, self._terminal = state, terminal
+        self._interval_s = interval_s
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="heartbeat", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def beat_now(self) -> None:
+        """Write a heartbeat at once (state changed), without waiting for the next tick."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(5.0)
+
+    def _loop(self) -> None:
+        key = p.heartbeat_key(self._host, self._slot)
+        while not self._stop.is_set():
+            payload = p.heartbeat(self._host, self._slot, self._state.state, self._state.job_id,
+                                  self._terminal.build, self._terminal.connected, os.getpid(),
+                                  self._terminal.restarts)
+            self._link.try_once(lambda client, value=payload: client.set(key, value, ex=p.HEARTBEAT_TTL_S),
+                                "heartbeat")
+            self._wake.wait(self._interval_s)
+            self._wake.clear()
+        log.debug("heartbeat stopped")

@@ -1,0 +1,146 @@
+"""``klaro_worker.mt5sim``: a stand-in for the ``MetaTrader5`` module, for Linux and tests.
+
+Use it exactly like the real module::
+
+    import klaro_worker.mt5sim as mt5
+    mt5.configure("scenario.toml")        # optional; also $KLARO_MT5SIM_SCENARIO
+    if not mt5.initialize(path, portable=True, timeout=60000):
+        print(mt5.last_error())
+    mt5.login(5012345, password="…", server="Broker-Demo")
+    mt5.account_info()._asdict()
+
+Same functions, signatures, record types (named tuples with MT5's field names and order), ``None``
+or ``False`` on failure and ``last_error()`` codes. One module is one terminal: one process drives
+one terminal and one terminal is logged into one account at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from . import codes
+from .codes import (
+    RES_E_AUTH_FAILED,
+    RES_E_AUTO_TRADING_DISABLED,
+    RES_E_FAIL,
+    RES_E_INTERNAL_FAIL,
+    RES_E_INTERNAL_FAIL_CONNECT,
+    RES_E_INTERNAL_FAIL_INIT,
+    RES_E_INTERNAL_FAIL_RECEIVE,
+    RES_E_INTERNAL_FAIL_SEND,
+    RES_E_INTERNAL_FAIL_TIMEOUT,
+    RES_E_INVALID_PARAMS,
+    RES_E_INVALID_VERSION,
+    RES_E_NO_MEMORY,
+    RES_E_NOT_FOUND,
+    RES_E_UNSUPPORTED,
+    RES_S_OK,
+)
+from .records import AccountInfo, TerminalInfo, TradeDeal, TradePosition
+from .scenario import Scenario, ScenarioError, load_scenario
+from .terminal import SimTerminal
+
+__author__ = "Klaro (MetaTrader5 simulator)"
+__version__ = "5.0.5200"
+
+ACCOUNT_TRADE_MODE_DEMO, ACCOUNT_TRADE_MODE_CONTEST, ACCOUNT_TRADE_MODE_REAL = 0, 1, 2
+ACCOUNT_MARGIN_MODE_RETAIL_NETTING, ACCOUNT_MARGIN_MODE_EXCHANGE, ACCOUNT_MARGIN_MODE_RETAIL_HEDGING = 0, 1, 2
+POSITION_TYPE_BUY, POSITION_TYPE_SELL = 0, 1
+DEAL_TYPE_BUY, DEAL_TYPE_SELL, DEAL_TYPE_BALANCE, DEAL_TYPE_CREDIT, DEAL_TYPE_CHARGE = 0, 1, 2, 3, 4
+DEAL_TYPE_CORRECTION, DEAL_TYPE_BONUS, DEAL_TYPE_COMMISSION = 5, 6, 7
+DEAL_ENTRY_IN, DEAL_ENTRY_OUT, DEAL_ENTRY_INOUT, DEAL_ENTRY_OUT_BY = 0, 1, 2, 3
+DEAL_REASON_CLIENT, DEAL_REASON_MOBILE, DEAL_REASON_WEB, DEAL_REASON_EXPERT = 0, 1, 2, 3
+DEAL_REASON_SL, DEAL_REASON_TP, DEAL_REASON_SO = 4, 5, 6
+
+_state_lock = threading.Lock()
+_scenario: Scenario | None = None
+_terminal: SimTerminal | None = None
+
+
+def configure(scenario: str | Path | Mapping[str, Any] | Scenario | None) -> None:
+    """Choose the scenario (a JSON/TOML path, a mapping or a ``Scenario``) and reset the terminal.
+
+    Not part of the real module. Without it, ``$KLARO_MT5SIM_SCENARIO`` is read, else defaults.
+    """
+    global _scenario, _terminal
+    with _state_lock:
+        _scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        _terminal = None
+
+
+def _current() -> SimTerminal:
+    global _scenario, _terminal
+    with _state_lock:
+        if _terminal is None:
+            if _scenario is None:
+                _scenario = load_scenario(os.environ.get("KLARO_MT5SIM_SCENARIO") or None)
+            _terminal = SimTerminal(_scenario)
+        return _terminal
+
+
+def initialize(path: str | None = None, *, login: int | None = None, password: str | None = None,
+               server: str | None = None, timeout: int = 60000, portable: bool = False) -> bool:
+    """Start (or attach to) the terminal; with ``login`` also log in. False on failure."""
+    return _current().initialize(path, login, password, server, timeout, portable)
+
+
+def login(login: int, password: str | None = None, server: str | None = None, timeout: int = 60000) -> bool:
+    """Log the terminal into ``login`` on ``server`` (switching account). False on failure."""
+    return _current().login(login, password, server, timeout)
+
+
+def shutdown() -> None:
+    """Close the connection to the terminal."""
+    _current().shutdown()
+
+
+def last_error() -> tuple[int, str]:
+    """``(code, message)`` of the last call."""
+    return _current().last_error()
+
+
+def version() -> tuple[int, int, str] | None:
+    """``(500, build, build date)``, or None when not connected."""
+    return _current().version()
+
+
+def account_info() -> AccountInfo | None:
+    return _current().account_info()
+
+
+def terminal_info() -> TerminalInfo | None:
+    return _current().terminal_info()
+
+
+def positions_total() -> int | None:
+    return _current().positions_total()
+
+
+def positions_get(symbol: str | None = None, group: str | None = None,
+                  ticket: int | None = None) -> tuple[TradePosition, ...] | None:
+    return _current().positions_get(symbol, group, ticket)
+
+
+def history_deals_total(date_from: Any, date_to: Any) -> int | None:
+    return _current().history_deals_total(date_from, date_to)
+
+
+def history_deals_get(date_from: Any = None, date_to: Any = None, group: str | None = None,
+                      ticket: int | None = None, position: int | None = None) -> tuple[TradeDeal, ...] | None:
+    """Deals with broker time in ``[date_from, date_to]`` (datetime, naive = UTC, or epoch seconds)."""
+    return _current().history_deals_get(date_from, date_to, group, ticket, position)
+
+
+__all__ = [
+    "RES_E_AUTH_FAILED", "RES_E_AUTO_TRADING_DISABLED", "RES_E_FAIL", "RES_E_INTERNAL_FAIL",
+    "RES_E_INTERNAL_FAIL_CONNECT", "RES_E_INTERNAL_FAIL_INIT", "RES_E_INTERNAL_FAIL_RECEIVE",
+    "RES_E_INTERNAL_FAIL_SEND", "RES_E_INTERNAL_FAIL_TIMEOUT", "RES_E_INVALID_PARAMS", "RES_E_INVALID_VERSION",
+    "RES_E_NOT_FOUND", "RES_E_NO_MEMORY", "RES_E_UNSUPPORTED", "RES_S_OK",
+    "AccountInfo", "Scenario", "ScenarioError", "TerminalInfo", "TradeDeal", "TradePosition",
+    "account_info", "codes", "configure", "history_deals_get", "history_deals_total", "initialize",
+    "last_error", "login", "positions_get", "positions_total", "shutdown", "terminal_info", "version",
+]

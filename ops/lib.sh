@@ -46,7 +46,8 @@ klaro_pg_bin() {
 
 # Runs a command as the postgres user when we are root (PostgreSQL refuses to run as root).
 klaro_as_postgres() {
-    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+    # From /, since the caller's directory may not be readable by postgres.
+    if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # klaro_pg_start DIR PORT: creates (once) and starts a throwaway cluster in DIR on 127.0.0.1:PORT.

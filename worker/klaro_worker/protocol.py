@@ -155,6 +155,7 @@ class Result:
     positions: list[dict[str, Any]] | None = None
     deals: list[dict[str, Any]] | None = None
     deals_truncated: bool = False
+    positions_truncated: bool = False
     terminal: dict[str, Any] | None = None
     finished_at: int | None = None
 
@@ -184,6 +185,7 @@ class Result:
             "positions": self.positions if ok else None,
             "deals": self.deals if ok else None,
             "deals_truncated": self.deals_truncated if ok else False,
+            "positions_truncated": self.positions_truncated if ok else False,
             "terminal": self.terminal,
         }
 

@@ -105,7 +105,8 @@ class SyncRunner:
         deals = sorted(fetched["history_deals_get"], key=lambda deal: (deal.get("time_msc", 0), deal.get("ticket", 0)))
         result.deals_truncated = len(deals) > job.max_deals
         positions = fetched["positions_get"]
-        if len(positions) > p.MAX_POSITIONS:
+        result.positions_truncated = len(positions) > p.MAX_POSITIONS
+        if result.positions_truncated:
             log.warning("job %s: %d open positions, sending the first %d", job.job_id, len(positions), p.MAX_POSITIONS)
         result.outcome, result.mt5_error = p.OK, call.error
         result.account = fetched["account_info"]

@@ -22,6 +22,9 @@ public enum ConfigurationKey {
     public static let placementEpsilon = "KLARO_PLACEMENT_EPSILON"
     public static let maxDeals = "KLARO_MAX_DEALS_PER_RESULT"
     public static let ingestBatch = "KLARO_INGEST_BATCH"
+    public static let retryBase = "KLARO_RETRY_BASE"
+    public static let retryCap = "KLARO_RETRY_CAP"
+    public static let retryAttempts = "KLARO_RETRY_ATTEMPTS"
     public static let corsOrigins = "KLARO_CORS_ORIGINS"
     public static let nodeName = "KLARO_NODE_NAME"
 
@@ -30,6 +33,6 @@ public enum ConfigurationKey {
         config, databaseURL, databasePoolSize, redisURL, httpAddress, adminToken, credentialKeys, jwtSecret,
         syncInterval, log, logLevel, queueDepth, jobDeadline, lostGrace, slotDeadAfter, staleAfter,
         schedulerTick, runRetentionDays, snapshotRetentionDays, placementEpsilon, maxDeals, ingestBatch,
-        corsOrigins, nodeName,
+        retryBase, retryCap, retryAttempts, corsOrigins, nodeName,
     ]
 }

@@ -33,7 +33,7 @@ public final class Ingestor: Service, Sendable {
         self.metrics = metrics
         self.logger = logger
         self.consumer = consumer
-        store = IngestStore(settings: settings, retryPolicy: .standard)
+        store = IngestStore(settings: settings, retryPolicy: settings.retry)
         validator = ResultValidator(maxDeals: settings.maxDealsPerResult)
     }
 
@@ -41,7 +41,7 @@ public final class Ingestor: Service, Sendable {
         var readPending = true
         var failures = 0
         var lastClaim = ContinuousClock.now
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        while !isStopping {
             do {
                 if readPending { try await redis.createGroup(stream: ProtocolKeys.results, group: ProtocolKeys.ingestGroup) }
                 let entries = try await redis.readGroup(
@@ -67,7 +67,7 @@ public final class Ingestor: Service, Sendable {
                     logger.warning("ingest paused by an error; retrying", metadata: ["error": "\(error)", "failures": "\(failures)"])
                 }
                 readPending = true
-                try? await Task.sleep(for: .milliseconds(min(5000, 250 * failures)))
+                await pause(for: .milliseconds(min(5000, 250 * failures)))
             }
         }
         await redis.close()
@@ -103,18 +103,19 @@ public final class Ingestor: Service, Sendable {
         for _ in entries { metrics.ingest.record(perResult) }
     }
 
-    /// Stores a round in one transaction; if the database refuses it (not an outage), stores
-    /// the results one by one and rejects the ones it refuses alone.
+    /// Stores a round in one transaction; if the database refuses its data (a value out of
+    /// range, a NUL byte in a text), stores the results one by one and rejects the ones it
+    /// refuses alone. Any other failure (an outage, a bug) leaves the entries pending, to retry.
     private func store(_ round: [IncomingResult]) async throws -> [IngestVerdict] {
         let store = self.store
         do {
             return try await pool.transaction { connection in try store.ingest(round, connection: connection, now: Date()) }
-        } catch let error as PostgresError where !error.isConnectionError && round.count > 1 {
+        } catch let error as PostgresError where error.isDataRejection && round.count > 1 {
             logger.warning("a batch was refused; storing its results one by one", metadata: ["error": "\(error)"])
             var verdicts: [IngestVerdict] = []
             for result in round { verdicts += try await self.store([result]) }
             return verdicts
-        } catch let error as PostgresError where !error.isConnectionError {
+        } catch let error as PostgresError where error.isDataRejection {
             return [.rejected(Rejection(entryID: round[0].entryID, reason: .schema, detail: "refused by the database: \(error)", payload: []))]
         }
     }
@@ -177,5 +178,14 @@ public final class Ingestor: Service, Sendable {
             logger.notice("claimed results left by another ingest consumer", metadata: ["count": "\(claimed.entries.count)"])
         }
         return !claimed.entries.isEmpty
+    }
+}
+
+extension PostgresError {
+    /// The server refused the values (SQLSTATE classes 22, data exception, and 23, integrity
+    /// constraint violation), as opposed to an outage or a faulty statement.
+    var isDataRejection: Bool {
+        guard let state = sqlState else { return false }
+        return state.hasPrefix("22") || state.hasPrefix("23")
     }
 }

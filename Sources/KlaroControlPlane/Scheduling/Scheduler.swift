@@ -39,7 +39,7 @@ public final class Scheduler: Service, Sendable {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        while !isStopping {
             if leadership.isLeader {
                 do {
                     try await tick()
@@ -47,7 +47,7 @@ public final class Scheduler: Service, Sendable {
                     logger.warning("scheduler tick failed", metadata: ["error": "\(error)"])
                 }
             }
-            try? await Task.sleep(for: .milliseconds(Int(settings.schedulerTick * 1000)))
+            await pause(for: .milliseconds(Int(settings.schedulerTick * 1000)))
         }
     }
 

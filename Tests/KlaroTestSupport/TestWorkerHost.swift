@@ -185,6 +185,28 @@ public struct TestResultMessage: Encodable, Sendable {
     public var deals: [TradeDeal]?
     public var terminal: TerminalSummary?
 
+    public init(
+        job_id: String, account_id: String, host: String, slot: Int, fence: Int64, started_at: Int64, finished_at: Int64,
+        outcome: String, mt5_error: ResultMessage.MT5Error?, login_ms: Int64?, fetch_ms: Int64?, account: AccountInfo?,
+        positions: [TradePosition]?, deals: [TradeDeal]?, terminal: TerminalSummary?
+    ) {
+        self.job_id = job_id
+        self.account_id = account_id
+        self.host = host
+        self.slot = slot
+        self.fence = fence
+        self.started_at = started_at
+        self.finished_at = finished_at
+        self.outcome = outcome
+        self.mt5_error = mt5_error
+        self.login_ms = login_ms
+        self.fetch_ms = fetch_ms
+        self.account = account
+        self.positions = positions
+        self.deals = deals
+        self.terminal = terminal
+    }
+
     /// Nulls are written out: the protocol requires these keys even when empty.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)

@@ -50,9 +50,10 @@ klaro_as_postgres() {
     if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
-# klaro_pg_start DIR PORT: creates (once) and starts a throwaway cluster in DIR on 127.0.0.1:PORT.
+# klaro_pg_start DIR PORT [durable]: creates (once) and starts a throwaway cluster in DIR on
+# 127.0.0.1:PORT. Without "durable" it skips fsync, which tests and the demo do not need.
 klaro_pg_start() {
-    local dir=$1 port=$2 bin
+    local dir=$1 port=$2 durability=${3:-fast} bin
     bin=$(klaro_pg_bin)
     mkdir -p "$dir"
     chmod 777 "$dir"
@@ -60,8 +61,9 @@ klaro_pg_start() {
         klaro_as_postgres "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
             || { cat "$dir/initdb.log" >&2; klaro_die "initdb failed"; }
     fi
-    klaro_as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    local options="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300"
+    [ "$durability" = durable ] || options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    klaro_as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 -o "$options" \
         start >/dev/null || { tail -20 "$dir/postgres.log" >&2; klaro_die "PostgreSQL did not start"; }
 }
 

@@ -17,7 +17,7 @@ public final class ControlPlane: Sendable {
     public let checker: DependencyChecker
     public let leadership: LeaderElection
     public let scheduler: Scheduler
-    public let ingestor: Ingestor
+    public let ingestors: [Ingestor]
     public let rescuer: Rescuer
     public let fleetMonitor: FleetMonitor
     public let statusReporter: StatusReporter
@@ -52,10 +52,14 @@ public final class ControlPlane: Sendable {
             pool: pool, redis: RedisClient(configuration: configuration.redis, logger: logger),
             vault: CredentialVault(keyRing: keyRing), leadership: leadership, settings: settings, metrics: metrics, logger: logger
         )
-        ingestor = Ingestor(
-            pool: pool, redis: RedisClient(configuration: configuration.redis, logger: logger), settings: settings,
-            metrics: metrics, logger: logger, consumer: "klarod-\(configuration.nodeName)"
-        )
+        // Consumer names are stable per node, so a restarted klarod re-reads its own pending results.
+        let pool = self.pool
+        ingestors = (1...settings.ingestWorkers).map { index in
+            Ingestor(
+                pool: pool, redis: RedisClient(configuration: configuration.redis, logger: logger), settings: settings,
+                metrics: metrics, logger: logger, consumer: "klarod-\(configuration.nodeName)-\(index)"
+            )
+        }
         rescuer = Rescuer(pool: pool, redis: control, leadership: leadership, settings: settings, metrics: metrics, logger: logger)
         fleetMonitor = FleetMonitor(pool: pool, redis: control, leadership: leadership, settings: settings, metrics: metrics, logger: logger)
         statusReporter = StatusReporter(pool: pool, settings: settings, metrics: metrics, logger: logger)
@@ -78,8 +82,8 @@ public final class ControlPlane: Sendable {
             notifier?.ready()
         }
         var services: [any Service] = [
-            pool, checker, leadership, fleetMonitor, scheduler, ingestor, rescuer, statusReporter, housekeeping, http,
-        ]
+            pool, checker, leadership, fleetMonitor, scheduler, rescuer, statusReporter, housekeeping,
+        ] + ingestors + [http]
         if let notifier { services.append(notifier) }
         return services
     }

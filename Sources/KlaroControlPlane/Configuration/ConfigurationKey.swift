@@ -22,6 +22,7 @@ public enum ConfigurationKey {
     public static let placementEpsilon = "KLARO_PLACEMENT_EPSILON"
     public static let maxDeals = "KLARO_MAX_DEALS_PER_RESULT"
     public static let ingestBatch = "KLARO_INGEST_BATCH"
+    public static let ingestWorkers = "KLARO_INGEST_WORKERS"
     public static let retryBase = "KLARO_RETRY_BASE"
     public static let retryCap = "KLARO_RETRY_CAP"
     public static let retryAttempts = "KLARO_RETRY_ATTEMPTS"
@@ -32,7 +33,7 @@ public enum ConfigurationKey {
     public static let all: Set<String> = [
         config, databaseURL, databasePoolSize, redisURL, httpAddress, adminToken, credentialKeys, jwtSecret,
         syncInterval, log, logLevel, queueDepth, jobDeadline, lostGrace, slotDeadAfter, staleAfter,
-        schedulerTick, runRetentionDays, snapshotRetentionDays, placementEpsilon, maxDeals, ingestBatch,
+        schedulerTick, runRetentionDays, snapshotRetentionDays, placementEpsilon, maxDeals, ingestBatch, ingestWorkers,
         retryBase, retryCap, retryAttempts, corsOrigins, nodeName,
     ]
 }

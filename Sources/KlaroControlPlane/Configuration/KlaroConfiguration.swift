@@ -102,6 +102,7 @@ public struct KlaroConfiguration: Sendable {
             placementEpsilon: reader.double(Key.placementEpsilon, default: 0.25, in: 0...10),
             maxDealsPerResult: reader.int(Key.maxDeals, default: 20_000, in: 1...1_000_000),
             ingestBatch: reader.int(Key.ingestBatch, default: 256, in: 1...10_000),
+            ingestWorkers: reader.int(Key.ingestWorkers, default: 2, in: 1...64),
             retry: RetryPolicy(
                 base: reader.seconds(Key.retryBase, default: 20, in: 0...3600),
                 cap: reader.seconds(Key.retryCap, default: 300, in: 0...86_400),
@@ -152,6 +153,8 @@ public struct SyncSettings: Sendable, Equatable {
     public var placementEpsilon: Double
     public var maxDealsPerResult: Int
     public var ingestBatch: Int
+    /// Ingest consumers in this replica: one decodes while another waits for PostgreSQL.
+    public var ingestWorkers: Int
     /// Backoff and attempts per interval for retryable failures (DESIGN §9).
     public var retry: RetryPolicy
 
@@ -159,7 +162,7 @@ public struct SyncSettings: Sendable, Equatable {
         interval: Double = 900, queueDepth: Int = 2, jobDeadline: Double = 180, lostGrace: Double = 30,
         slotDeadAfter: Double = 20, staleAfter: Double? = nil, schedulerTick: Double = 1, runRetentionDays: Int = 30,
         snapshotRetentionDays: Int = 400, placementEpsilon: Double = 0.25, maxDealsPerResult: Int = 20_000,
-        ingestBatch: Int = 256, retry: RetryPolicy = .standard
+        ingestBatch: Int = 256, ingestWorkers: Int = 2, retry: RetryPolicy = .standard
     ) {
         self.interval = interval
         self.queueDepth = queueDepth
@@ -173,6 +176,7 @@ public struct SyncSettings: Sendable, Equatable {
         self.placementEpsilon = placementEpsilon
         self.maxDealsPerResult = maxDealsPerResult
         self.ingestBatch = ingestBatch
+        self.ingestWorkers = ingestWorkers
         self.retry = retry
     }
 }

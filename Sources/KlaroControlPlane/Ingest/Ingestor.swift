@@ -6,6 +6,7 @@ import KlaroTelemetry
 import Logging
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 
 /// Reads results from `klaro:results` in the `ingest` consumer group and stores them
 /// (DESIGN §3.4). Every replica runs one; they share the work through the group.
@@ -24,6 +25,8 @@ public final class Ingestor: Service, Sendable {
     private let consumer: String
     private let store: IngestStore
     private let validator: ResultValidator
+    /// Where ingest time goes, for benchmarks and debugging.
+    public let stats = Mutex(IngestStats())
 
     /// - Parameter redis: a client of its own: the ingestor blocks on it while waiting.
     public init(pool: PostgresPool, redis: RedisClient, settings: SyncSettings, metrics: KlaroMetrics, logger: Logger, consumer: String) {
@@ -84,6 +87,7 @@ public final class Ingestor: Service, Sendable {
             case .failure(let rejection): verdicts.append(.rejected(rejection))
             }
         }
+        let validated = ContinuousClock.now
         // One transaction per round; a round holds each account once, so a job and its retry
         // that arrive together are applied in order.
         var remaining = valid
@@ -97,7 +101,15 @@ public final class Ingestor: Service, Sendable {
             verdicts += try await store(round)
             remaining = later
         }
+        let stored = ContinuousClock.now
         try await finish(verdicts, payloads: Dictionary(entries.map { ($0.id, $0.fields["result"] ?? []) }, uniquingKeysWith: { a, _ in a }))
+        let finished = ContinuousClock.now
+        stats.withLock { stats in
+            stats.results += entries.count
+            stats.validating += validated - started
+            stats.storing += stored - validated
+            stats.acknowledging += finished - stored
+        }
         let elapsed = ContinuousClock.now - started
         let perResult = elapsed / max(1, entries.count)
         for _ in entries { metrics.ingest.record(perResult) }
@@ -188,4 +200,17 @@ extension PostgresError {
         guard let state = sqlState else { return false }
         return state.hasPrefix("22") || state.hasPrefix("23")
     }
+}
+
+/// Cumulative time an ``Ingestor`` spent in each step.
+public struct IngestStats: Sendable {
+    public var results = 0
+    /// Reading JSON and checking the schema (Swift, this process).
+    public var validating: Duration = .zero
+    /// The PostgreSQL transactions (including Swift work inside them).
+    public var storing: Duration = .zero
+    /// Dead-lettering and XACK (Redis).
+    public var acknowledging: Duration = .zero
+
+    public init() {}
 }

@@ -567,8 +567,8 @@ def hosts_and_slots():
         timeseries("Success rate per host",
                    "Share of each host's finished syncs that ended `ok`. Compare hosts: the "
                    "outlier is the one to drain (`klaro drain HOST`).",
-                   targets((f'{rate("klaro_syncs_total", f"{HOST}, {OK}", by="host")}'
-                            f' / {rate("klaro_syncs_total", HOST, by="host")}', "{{host}}")),
+                   targets(((f'{rate("klaro_syncs_total", f"{HOST}, {OK}", by="host")}'
+                             f' / {rate("klaro_syncs_total", HOST, by="host")}'), "{{host}}")),
                    unit="percentunit", min_zero=False, max_value=1, decimals=1),
         timeseries("Placement moves by reason",
                    "Accounts moved to another slot per minute, by reason "
@@ -606,8 +606,8 @@ def control_plane():
              "Share of HTTP responses with a 5xx status over the rate interval, all routes "
              "(hb_requests_total).",
              # `or vector(0)`: with no 5xx series yet the share is 0, not "no data".
-             targets((f'({rate("hb_requests_total", f"{http_selector}, {STATUS_5XX}")} or vector(0))'
-                      f' / {rate("hb_requests_total", http_selector)}', "5xx")),
+             targets(((f'({rate("hb_requests_total", f"{http_selector}, {STATUS_5XX}")} or vector(0))'
+                       f' / {rate("hb_requests_total", http_selector)}'), "5xx")),
              unit="percentunit", decimals=2,
              threshold_steps=thresholds(("green", None), ("orange", 0.001), ("red", 0.01))),
         stat("Ingest p99",

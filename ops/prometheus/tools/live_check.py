@@ -13,6 +13,7 @@ Exits 1 on the first failed check, after printing what it saw.
 """
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -140,7 +141,7 @@ def check_dashboard_queries(prometheus, allow_empty):
 def counter_increase(values):
     """Increase of a counter over its samples, counting resets as Prometheus does."""
     total = 0.0
-    for previous, current in zip(values, values[1:]):
+    for previous, current in itertools.pairwise(values):
         total += current - previous if current >= previous else current
     return total
 
@@ -188,7 +189,7 @@ def database_counts(database_url, start, end):
     sql = ("SELECT count(*) FILTER (WHERE outcome = 'ok'), count(*) FROM sync_runs "
            f"WHERE state = 'finished' AND finished_at > to_timestamp({start:.3f}) "
            f"AND finished_at <= to_timestamp({end:.3f})")
-    result = subprocess.run(["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+    result = subprocess.run(["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], check=False,
                             capture_output=True, text=True, env=psql_environment(database_url))
     if result.returncode != 0:
         # psql's message names the server, not the password; do not echo the URL itself.

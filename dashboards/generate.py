@@ -454,7 +454,7 @@ def sync_latency():
         heatmap("Sync duration",
                 "How long syncs took on the worker, from start to result, on the hosts selected "
                 "in $host (klaro_sync_duration_seconds, buckets from 0.25 s to 2 min). Each "
-                "column counts the syncs finished in that time step.",
+                "column counts the syncs finished in the rate interval ending there.",
                 f"sum by (le) (increase({duration}_bucket{{{HOST}}}[$__rate_interval]))"),
         timeseries("Sync duration p50 / p95 / p99",
                    "Quantiles of sync duration over the selected hosts. The dashed line is the "

@@ -604,10 +604,10 @@ def control_plane():
              graph=False),
         stat("HTTP 5xx share",
              "Share of HTTP responses with a 5xx status over the rate interval, all routes "
-             "(hb_requests_total).",
+             "(klaro_http_requests_total).",
              # `or vector(0)`: with no 5xx series yet the share is 0, not "no data".
-             targets(((f'({rate("hb_requests_total", f"{http_selector}, {STATUS_5XX}")} or vector(0))'
-                       f' / {rate("hb_requests_total", http_selector)}'), "5xx")),
+             targets(((f'({rate("klaro_http_requests_total", f"{http_selector}, {STATUS_5XX}")} or vector(0))'
+                       f' / {rate("klaro_http_requests_total", http_selector)}'), "5xx")),
              unit="percentunit", decimals=2,
              threshold_steps=thresholds(("green", None), ("orange", 0.001), ("red", 0.01))),
         stat("Ingest p99",
@@ -669,27 +669,27 @@ def control_plane():
                            (f"process_max_fds{{{KLAROD}}}", "max {{instance}}")), w=8),
         timeseries("HTTP requests by route and status",
                    "HTTP requests per second served by klarod, by route and status code "
-                   "(Hummingbird's hb_requests_total). Routes are the router's patterns, so "
+                   "(Hummingbird's klaro_http_requests_total). Routes are the router's patterns, so "
                    "account ids never appear here.",
-                   targets((rate("hb_requests_total", http_selector, by="http_route, http_response_status_code"),
+                   targets((rate("klaro_http_requests_total", http_selector, by="http_route, http_response_status_code"),
                             "{{http_route}} {{http_response_status_code}}")), unit="reqps", w=8),
         timeseries("HTTP latency by route",
-                   "p50 and p99 time to answer, per route (http_server_request_duration). /metrics "
+                   "p50 and p99 time to answer, per route (klaro_http_request_duration_seconds). /metrics "
                    "and /healthz should stay in milliseconds.",
-                   targets((quantile(0.5, "http_server_request_duration", http_selector, "http_route, le"),
+                   targets((quantile(0.5, "klaro_http_request_duration_seconds", http_selector, "http_route, le"),
                             "p50 {{http_route}}"),
-                           (quantile(0.99, "http_server_request_duration", http_selector, "http_route, le"),
+                           (quantile(0.99, "klaro_http_request_duration_seconds", http_selector, "http_route, le"),
                             "p99 {{http_route}}")), unit="s", w=8),
         timeseries("HTTP errors",
                    "Requests per second that ended in an error thrown by a handler, by route and "
-                   "status (hb_request_errors_total): 4xx are callers' mistakes (404 for unknown "
+                   "status (klaro_http_request_errors_total): 4xx are callers' mistakes (404 for unknown "
                    "paths is reported as route NotFound), 5xx are klarod's.",
-                   targets((rate("hb_request_errors_total", http_selector, by="http_route, error_type"),
+                   targets((rate("klaro_http_request_errors_total", http_selector, by="http_route, error_type"),
                             "{{http_route}} {{error_type}}")), unit="reqps"),
         timeseries("Requests in progress",
                    "HTTP requests being served right now, per replica and method "
-                   "(http_server_active_requests).",
-                   targets((f"sum by (instance, http_request_method) (http_server_active_requests{{{KLAROD}}})",
+                   "(klaro_http_active_requests).",
+                   targets((f"sum by (instance, http_request_method) (klaro_http_active_requests{{{KLAROD}}})",
                             "{{instance}} {{http_request_method}}")), w=12),
         build_info_table(),
     ]

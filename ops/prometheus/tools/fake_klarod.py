@@ -168,17 +168,17 @@ class Fleet:
                                 ("process_open_fds", 12), ("process_max_fds", 1024),
                                 ("process_start_time_seconds", self.started)):
                 family(name, "gauge", [f"{name} {value}"])
-            family("hb_requests", "counter", [
-                f'hb_requests_total{{http_route="{r}",http_request_method="GET",http_response_status_code="{s}"}} {v}'
+            family("klaro_http_requests_total", "counter", [
+                f'klaro_http_requests_total{{http_route="{r}",http_request_method="GET",http_response_status_code="{s}"}} {v}'
                 for (r, s), v in self.http_requests.items()])
-            family("hb_request_errors", "counter", [
-                f'hb_request_errors_total{{http_route="{r}",http_request_method="GET",error_type="{s}"}} {v}'
+            family("klaro_http_request_errors_total", "counter", [
+                f'klaro_http_request_errors_total{{http_route="{r}",http_request_method="GET",error_type="{s}"}} {v}'
                 for (r, s), v in self.http_errors.items()])
-            family("http_server_request_duration", "histogram", [
+            family("klaro_http_request_duration_seconds", "histogram", [
                 line for (r, s), h in self.http_duration.items() for line in h.lines(
-                    "http_server_request_duration",
+                    "klaro_http_request_duration_seconds",
                     f'http_route="{r}",http_request_method="GET",http_response_status_code="{s}"')])
-            family("http_server_active_requests", "gauge", ['http_server_active_requests{http_request_method="GET"} 1'])
+            family("klaro_http_active_requests", "gauge", ['klaro_http_active_requests{http_request_method="GET"} 1'])
         lines.append("# EOF")
         return "\n".join(lines) + "\n"
 

@@ -48,21 +48,21 @@ PROMETHEUS_SERIES = {
     "up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",
     "scrape_series_added", "ALERTS", "ALERTS_FOR_STATE",
 }
-# Hummingbird 2.28.1's MetricsMiddleware, through swift-metrics and swift-prometheus 2.4.1:
-# labels `hb.requests` etc. are sanitized to underscores; a Timer becomes a histogram in
-# seconds; a Meter a gauge. Counters get `_total` because klarod answers Prometheus's scrape in
-# OpenMetrics (ops/prometheus/prometheus.yml renames them should a scrape be plain text).
+# Hummingbird 2.28.1's MetricsMiddleware, through swift-metrics and swift-prometheus 2.4.1, under
+# the names klarod gives them (Sources/KlaroTelemetry/Metrics/LibraryMetricNames.swift):
+# klarod maps the swift-metrics labels (`hb.requests`, …) to these names; a Timer becomes a
+# histogram in seconds, a Meter a gauge.
 HUMMINGBIRD = {
-    "hb.requests": ("hb_requests_total", "counter"),
-    "hb.request.errors": ("hb_request_errors_total", "counter"),
-    "http.server.request.duration": ("http_server_request_duration", "histogram"),
-    "http.server.active_requests": ("http_server_active_requests", "gauge"),
+    "hb.requests": ("klaro_http_requests_total", "counter"),
+    "hb.request.errors": ("klaro_http_request_errors_total", "counter"),
+    "http.server.request.duration": ("klaro_http_request_duration_seconds", "histogram"),
+    "http.server.active_requests": ("klaro_http_active_requests", "gauge"),
 }
 HUMMINGBIRD_SOURCE = "Sources/Hummingbird/Middleware/MetricsMiddleware.swift"
 # Families klarod creates on first use (per host, per route, on the first error): a live
 # /metrics of a fresh klarod may not have them yet, so the live comparison only notes them.
 CREATED_ON_FIRST_USE = re.compile(
-    r"^(klaro_syncs_total|klaro_sync_duration_seconds_.*|klaro_host_busy_ratio|hb_.*|http_server_.*)$")
+    r"^(klaro_syncs_total|klaro_sync_duration_seconds_.*|klaro_host_busy_ratio|klaro_http_.*)$")
 PROMETHEUS_ACCEPT = ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
                      "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
 

@@ -103,3 +103,69 @@ klaro_wait_http() {
     done
     return 1
 }
+
+# Prints the Python that has the klaro_worker package (from this checkout) installed,
+# installing it first if needed: into a virtual environment under ~/.cache/klaro when the
+# system Python is externally managed (Debian 12), else into the current Python.
+klaro_worker_python() {
+    local root python venv
+    root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+    python=${PYTHON:-python3}
+    if [ "$("$python" -c 'import os, sys, sysconfig; print(int(sys.prefix == sys.base_prefix and os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED"))))')" = 1 ]; then
+        venv=${KLARO_WORKER_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/klaro/worker-venv}
+        [ -x "$venv/bin/python" ] || "$python" -m venv "$venv" >&2 || klaro_die "cannot create a Python virtual environment (apt-get install python3-venv)"
+        python="$venv/bin/python"
+    fi
+    if ! "$python" - "$root/worker" >/dev/null 2>&1 <<'PY'
+import os, sys
+import klaro_worker, redis, cryptography  # noqa: F401
+sys.exit(0 if os.path.realpath(klaro_worker.__file__).startswith(os.path.realpath(sys.argv[1]) + os.sep) else 1)
+PY
+    then
+        klaro_log "installing klaro-worker from $root/worker"
+        "$python" -m pip install -q --disable-pip-version-check -e "$root/worker" >&2
+    fi
+    echo "$python"
+}
+
+# klaro_fleet_start DIR REDIS_URL HOSTS SLOTS [SCENARIO]: starts HOSTS simulated worker hosts
+# (klaro-worker host, sim backend) named sim-1…, with keys and logs under DIR.
+klaro_fleet_start() {
+    local dir=$1 redis=$2 hosts=$3 slots=$4 scenario=${5:-} python host args
+    python=$(klaro_worker_python)
+    mkdir -p "$dir"
+    for index in $(seq 1 "$hosts"); do
+        host="sim-$index"
+        [ -f "$dir/$host.key" ] || "$python" -m klaro_worker keygen --out "$dir/$host.key" >/dev/null
+        if [ -f "$dir/$host.pid" ] && kill -0 "$(cat "$dir/$host.pid")" 2>/dev/null; then continue; fi
+        mkdir -p "$dir/$host-terminals"
+        args=(host --host-id "$host" --slots "$slots" --terminals-dir "$dir/$host-terminals" --redis "$redis"
+              --key-file "$dir/$host.key" --backend sim)
+        [ -n "$scenario" ] && args+=(--sim-scenario "$scenario")
+        nohup "$python" -m klaro_worker "${args[@]}" >>"$dir/$host.log" 2>&1 &
+        echo $! >"$dir/$host.pid"
+    done
+}
+
+klaro_fleet_stop() {
+    local dir=$1
+    for pidfile in "$dir"/*.pid; do
+        [ -f "$pidfile" ] || continue
+        kill "$(cat "$pidfile")" 2>/dev/null || true
+        rm -f "$pidfile"
+    done
+}
+
+# Approves every worker host that registered and waits for an operator (demo and tests only:
+# a real operator checks each key's fingerprint first).
+klaro_approve_hosts() {
+    local database=$1 expected=$2
+    for _ in $(seq 1 150); do
+        local count
+        count=$(psql "$database" -Atqc "SELECT count(*) FROM worker_hosts" 2>/dev/null || echo 0)
+        [ "${count:-0}" -ge "$expected" ] && break
+        sleep 0.2
+    done
+    psql "$database" -qc "UPDATE worker_hosts SET approved_key = public_key, admin_state = 'active', approved_at = now(),
+        approved_by = 'ops/demo' WHERE approved_key IS DISTINCT FROM public_key" >/dev/null
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Interoperability, end to end: klarod and a fleet of the real Python worker (klaro-worker
+# host, MT5 simulator backend) sync 100 accounts; the database must then hold their snapshots,
+# positions, deals and trades, consistent with each other. Then the observability pack's live
+# test runs against this klarod (Prometheus scraping it; stopping the fleet must raise the
+# stale-account alerts).
+#
+# Uses the servers ops/test started (KLARO_TEST_DATABASE_URL, KLARO_TEST_REDIS_URL), with a
+# database and a Redis database of its own.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+# shellcheck source=ops/lib.sh
+. ops/lib.sh
+: "${KLARO_TEST_DATABASE_URL:?run through ops/test, which starts PostgreSQL and Redis}"
+: "${KLARO_TEST_REDIS_URL:?run through ops/test, which starts PostgreSQL and Redis}"
+
+accounts=${KLARO_E2E_ACCOUNTS:-100}
+tmp=$(mktemp -d /tmp/klaro-e2e.XXXXXX)
+name="klaro_e2e_$$"
+admin=$KLARO_TEST_DATABASE_URL
+database="${admin%/*}/$name"
+redis="${KLARO_TEST_REDIS_URL%/*}/1000"
+klarod_pid=""
+
+cleanup() {
+    local status=$?
+    klaro_fleet_stop "$tmp/fleet"
+    [ -n "$klarod_pid" ] && kill "$klarod_pid" 2>/dev/null && wait "$klarod_pid" 2>/dev/null
+    if [ $status -ne 0 ]; then
+        echo "--- klarod log (tail) ---" >&2
+        tail -30 "$tmp/klarod.log" >&2 || true
+        echo "--- worker log (tail) ---" >&2
+        tail -15 "$tmp"/fleet/sim-1.log >&2 || true
+    fi
+    psql "$admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null 2>&1 || true
+    rm -rf "$tmp"
+    exit $status
+}
+trap cleanup EXIT INT TERM
+
+klaro_ensure_swift
+swift build --product klarod 2>&1 | grep -E "error:" && exit 1
+bin=$(swift build --show-bin-path)
+psql "$admin" -qc "CREATE DATABASE $name"
+redis-cli -u "$redis" FLUSHDB >/dev/null
+
+port=$(klaro_free_port)
+export KLARO_DATABASE_URL=$database KLARO_REDIS_URL=$redis KLARO_HTTP_ADDRESS="127.0.0.1:$port"
+export KLARO_ADMIN_TOKEN="e2e-admin-$(openssl rand -hex 16)" KLARO_JWT_SECRET="$(openssl rand -hex 32)"
+KLARO_CREDENTIAL_KEYS=$("$bin/klarod" keys generate --id e2e)
+export KLARO_CREDENTIAL_KEYS KLARO_SYNC_INTERVAL=10 KLARO_SCHEDULER_TICK=0.2 KLARO_LOG=stderr KLARO_NODE_NAME=e2e
+"$bin/klarod" migrate >/dev/null
+"$bin/klarod" serve >"$tmp/klarod.log" 2>&1 &
+klarod_pid=$!
+klaro_wait_http "http://127.0.0.1:$port/readyz" 60 || klaro_die "klarod did not become ready"
+
+klaro_log "fleet: 2 simulated worker hosts × 3 slots (Python klaro-worker, sim backend)"
+# A few IPC timeouts, so that the success rate the live test compares is not trivially 1.
+echo '{"seed": 3, "faults": {"ipc_timeout_rate": 0.02, "ipc_timeout_ms": 200, "calls": ["login"]}}' >"$tmp/scenario.json"
+klaro_fleet_start "$tmp/fleet" "$redis" 2 3 "$tmp/scenario.json"
+python3 - "$tmp/accounts.jsonl" "$accounts" <<'PY'
+import json, sys, uuid
+with open(sys.argv[1], "w") as out:
+    for n in range(int(sys.argv[2])):
+        out.write(json.dumps({"user_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"e2e-{n % 7}")), "mt5_login": 8100000 + n,
+                              "mt5_password": f"investor-{n}", "mt5_server": ["E2E-Demo", "E2E-Live"][n % 2]}) + "\n")
+PY
+"$bin/klarod" accounts import "$tmp/accounts.jsonl" >/dev/null
+# Pro traders: their whole history is fetched (the free plan's is 30 days), so the balance
+# can be checked against the sum of every deal.
+psql "$database" -qc "INSERT INTO subscriptions (user_id, stripe_subscription_id, stripe_customer_id, status)
+    SELECT id, 'sub_' || id, 'cus_' || id, 'active' FROM users" >/dev/null
+klaro_approve_hosts "$database" 2
+
+klaro_log "waiting for $accounts accounts to sync"
+q() { psql "$database" -Atqc "$1"; }
+for _ in $(seq 1 240); do
+    [ "$(q "SELECT count(*) FROM user_mt5_accounts WHERE last_success_at IS NOT NULL")" -ge "$accounts" ] && break
+    sleep 0.5
+done
+synced=$(q "SELECT count(*) FROM user_mt5_accounts WHERE last_success_at IS NOT NULL")
+[ "$synced" -ge "$accounts" ] || klaro_die "only $synced of $accounts accounts synced"
+
+failures=()
+check() {
+    local what=$1 got=$2 want=$3
+    if [ "$got" = "$want" ]; then echo "ok   $what ($got)"; else echo "FAIL $what: $got, expected $want"; failures+=("$what"); fi
+}
+check "accounts with a snapshot" "$(q "SELECT count(DISTINCT account_id) FROM account_snapshots")" "$accounts"
+check "accounts without deals" "$(q "SELECT count(*) FROM user_mt5_accounts a WHERE NOT EXISTS (SELECT 1 FROM deals d WHERE d.account_id = a.id)")" 0
+check "accounts with trades" "$(q "SELECT count(DISTINCT account_id) FROM trades")" "$accounts"
+check "positions stored" "$(q "SELECT (count(*) > 0)::text FROM positions")" true
+check "closed trades whose profit differs from their deals'" "$(q "
+    SELECT count(*) FROM trades t
+    WHERE t.is_closed AND abs(t.profit - (SELECT sum(d.profit) FROM deals d
+                                          WHERE d.account_id = t.account_id AND d.position_id = t.ticket AND d.type IN (0, 1))) > 0.005")" 0
+check "snapshots whose balance is not the sum of the deals" "$(q "
+    SELECT count(*) FROM user_mt5_accounts a
+    JOIN LATERAL (SELECT balance FROM account_snapshots s WHERE s.account_id = a.id ORDER BY \"timestamp\" DESC LIMIT 1) s ON true
+    WHERE abs(s.balance - (SELECT sum(profit + commission + swap + fee) FROM deals d WHERE d.account_id = a.id)) > 0.01
+      AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.account_id = a.id AND r.deals_count >= 20000)")" 0
+check "sync runs neither ok nor a simulated IPC timeout" "$(q "SELECT count(*) FROM sync_runs WHERE state = 'finished' AND outcome NOT IN ('ok', 'timeout')")" 0
+check "results rejected" "$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^klaro_results_rejected_total/ {n += $NF} END {print n + 0}')" 0
+[ ${#failures[@]} -eq 0 ] || klaro_die "end-to-end checks failed: ${failures[*]}"
+
+klaro_log "live observability test against this klarod"
+fleet_pids=$(cat "$tmp"/fleet/*.pid | tr '\n' ' ')
+KLARO_URL="http://127.0.0.1:$port" KLARO_STOP_FLEET_CMD="kill $fleet_pids" KLARO_LIVE_FOR_SCALE=0.02 \
+    KLARO_LIVE_MIN_WINDOW=${KLARO_LIVE_MIN_WINDOW:-60} ops/checks/observability-live.sh

@@ -33,8 +33,8 @@ public final class RunningControlPlane: Sendable {
         return configuration
     }
 
-    public init(configuration: KlaroConfiguration, label: String = "klarod-test") async throws {
-        let logger = TestServices.logger(label)
+    public init(configuration: KlaroConfiguration, label: String = "klarod-test", logger: Logger? = nil) async throws {
+        let logger = logger ?? TestServices.logger(label)
         controlPlane = try ControlPlane(
             configuration: configuration, telemetry: MetricsBootstrap(build: BuildInfo(version: "test", revision: "test")), logger: logger
         )

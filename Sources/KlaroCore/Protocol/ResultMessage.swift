@@ -82,8 +82,9 @@ public struct ResultMessage: Decodable, Sendable, Equatable {
         terminal = try container.decodeIfPresent(TerminalSummary.self, forKey: .terminal)
     }
 
-    /// Decodes `text`, describing what is wrong in one line when it cannot.
-    public static func decode(_ bytes: [UInt8]) -> Result<ResultMessage, ResultDecodingError> {
+    /// Decodes with Foundation's `JSONDecoder` through ``init(from:)``: the reference the fast
+    /// ``decode(_:)`` is tested against.
+    public static func decodeWithFoundation(_ bytes: [UInt8]) -> Result<ResultMessage, ResultDecodingError> {
         do {
             return .success(try JSONDecoder().decode(ResultMessage.self, from: Data(bytes)))
         } catch let error as DecodingError {
@@ -91,6 +92,31 @@ public struct ResultMessage: Decodable, Sendable, Equatable {
         } catch {
             return .failure(.invalidJSON("\(error)"))
         }
+    }
+
+    init(
+        jobID: UUID, accountID: UUID, host: String, slot: Int, fence: Int64, startedAt: Int64, finishedAt: Int64,
+        outcome: SyncOutcome, mt5Error: MT5Error?, loginMs: Int64?, fetchMs: Int64?, account: AccountInfo?,
+        positions: [TradePosition]?, deals: [TradeDeal]?, dealsTruncated: Bool, positionsTruncated: Bool,
+        terminal: TerminalSummary?
+    ) {
+        self.jobID = jobID
+        self.accountID = accountID
+        self.host = host
+        self.slot = slot
+        self.fence = fence
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.outcome = outcome
+        self.mt5Error = mt5Error
+        self.loginMs = loginMs
+        self.fetchMs = fetchMs
+        self.account = account
+        self.positions = positions
+        self.deals = deals
+        self.dealsTruncated = dealsTruncated
+        self.positionsTruncated = positionsTruncated
+        self.terminal = terminal
     }
 }
 

@@ -26,6 +26,8 @@ public struct KlaroConfiguration: Sendable {
     public var nodeName: String
     public var corsOrigins: [String]
     public var sync: SyncSettings
+    /// Signing secret of the Stripe webhook endpoint (`whsec_…`); nil: billing is off.
+    public var stripeWebhookSecret: Secret?
 
     /// Reads and validates. Messages name the variable and the problem, never a value, since
     /// URLs and keys carry secrets.
@@ -106,6 +108,7 @@ public struct KlaroConfiguration: Sendable {
         let corsOrigins = (reader.string(Key.corsOrigins, required: false) ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let nodeName = reader.string(Key.nodeName, required: false) ?? ProcessInfo.processInfo.hostName
+        let stripeWebhookSecret = reader.secret(Key.stripeWebhookSecret, required: false, minimumLength: 16)
 
         guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
         return KlaroConfiguration(
@@ -121,7 +124,8 @@ public struct KlaroConfiguration: Sendable {
             logLevel: logLevel,
             nodeName: nodeName,
             corsOrigins: corsOrigins,
-            sync: sync
+            sync: sync,
+            stripeWebhookSecret: stripeWebhookSecret
         )
     }
 }

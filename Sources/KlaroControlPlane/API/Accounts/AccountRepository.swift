@@ -145,7 +145,7 @@ struct AccountRepository: Sendable {
                 [id]
             )
             return SyncRequestView(
-                account_id: id, queued: !inFlight, in_flight: inFlight, next_sync_at: try updated[0].date(0),
+                account_id: id.lowercasedString, queued: !inFlight, in_flight: inFlight, next_sync_at: try updated[0].date(0),
                 message: inFlight ? "a sync of this account is already running" : "the account will be synced within moments"
             )
         }

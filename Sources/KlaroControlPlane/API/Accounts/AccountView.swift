@@ -12,7 +12,8 @@ struct AccountView: Encodable, Sendable {
         let text: String
     }
 
-    let id: UUID
+    /// Lowercase UUID, as Supabase writes ids.
+    let id: String
     let mt5_login: Int64
     let mt5_server: String
     let account_name: String
@@ -45,7 +46,7 @@ struct AccountView: Encodable, Sendable {
         """
 
     init(row: PostgresRow, staleness: Staleness, now: Date) throws {
-        id = try row.uuid(0)
+        id = try row.uuid(0).lowercasedString
         mt5_login = try row.int64(1)
         mt5_server = try row.string(2)
         account_name = try row.string(3)
@@ -106,7 +107,7 @@ struct AccountView: Encodable, Sendable {
 
 /// The answer of `POST /api/accounts/{id}/sync`.
 struct SyncRequestView: Encodable, Sendable {
-    let account_id: UUID
+    let account_id: String
     /// True when the account was made due now; false when a sync was already running.
     let queued: Bool
     let in_flight: Bool

@@ -68,3 +68,8 @@ enum JSONValue: Decodable, Sendable, Equatable {
         }
     }
 }
+
+extension UUID {
+    /// The id as the API writes it: lowercase, as Supabase does.
+    var lowercasedString: String { uuidString.lowercased() }
+}

@@ -31,7 +31,7 @@ struct DashboardQuery: Sendable {
                 let inFlight = try row.bool(10)
                 let hasSnapshot = !row.isNull(12)
                 accounts.append(DashboardSummary.Account(
-                    id: try row.uuid(0), account_name: try row.string(1), mt5_login: try row.int64(2),
+                    id: try row.uuid(0).lowercasedString, account_name: try row.string(1), mt5_login: try row.int64(2),
                     mt5_server: try row.string(3), account_category: try row.string(4), status: status,
                     status_text: AccountView.statusText(status: status, disabledReason: row.stringOrNil(6), lastOutcome: row.stringOrNil(11), inFlight: inFlight),
                     stale: status == "active" && staleness.isStale(lastSuccessAt: lastSuccess, createdAt: createdAt, now: now),
@@ -133,7 +133,7 @@ struct DashboardQuery: Sendable {
         if let currentID { series.append(.init(accountID: currentID, currency: currentCurrency, points: points)) }
         return DashboardSummary.Curve(
             from: window.from, to: window.to, resolution: hourly ? "hour" : "day", clamped: window.clamped,
-            accounts: series.map { .init(account_id: $0.accountID, currency: $0.currency, points: $0.points) },
+            accounts: series.map { .init(account_id: $0.accountID.lowercasedString, currency: $0.currency, points: $0.points) },
             totals: CurveAggregator.totals(series))
     }
 

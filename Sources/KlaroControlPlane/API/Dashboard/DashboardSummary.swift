@@ -4,7 +4,7 @@ import Foundation
 /// balance/equity curve over the asked period.
 struct DashboardSummary: Encodable, Sendable {
     struct Account: Encodable, Sendable {
-        let id: UUID
+        let id: String
         let account_name: String
         let mt5_login: Int64
         let mt5_server: String
@@ -52,7 +52,7 @@ struct DashboardSummary: Encodable, Sendable {
     }
 
     struct AccountCurve: Encodable, Sendable {
-        let account_id: UUID
+        let account_id: String
         let currency: String
         let points: [Point]
     }

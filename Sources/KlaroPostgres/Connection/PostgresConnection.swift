@@ -36,7 +36,7 @@ public final class PostgresConnection: @unchecked Sendable {
     ///   - applicationName: shown in `pg_stat_activity`.
     ///   - connectTimeout: seconds before giving up on an unreachable server.
     ///   - statementTimeout: seconds any one statement may run (0 for no limit).
-    static func connect(
+    public static func connect(
         url: String, applicationName: String, connectTimeout: Int, statementTimeout: Int
     ) throws(PostgresError) -> PostgresConnection {
         let keywords = ["dbname", "application_name", "connect_timeout", "keepalives", "keepalives_idle"]
@@ -138,7 +138,8 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    func close() {
+    /// Closes the connection; later statements fail with ``PostgresError/connectionLost(target:message:)``.
+    public func close() {
         state.withLock { state in
             if let handle = state.handle { PQfinish(handle) }
             state.handle = nil

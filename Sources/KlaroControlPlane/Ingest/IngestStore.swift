@@ -1,0 +1,166 @@
+import Foundation
+import KlaroCore
+import KlaroPostgres
+import KlaroTelemetry
+
+/// What ingesting one result came to.
+enum IngestVerdict: Sendable {
+    /// Written; the sync's facts for metrics and logs.
+    case applied(AppliedSync)
+    /// A second copy of a result already ingested: nothing changed.
+    case duplicate(entryID: String)
+    /// Not accepted (it goes to the dead-letter stream).
+    case rejected(Rejection)
+}
+
+/// A sync that was recorded.
+struct AppliedSync: Sendable {
+    let entryID: String
+    let jobID: UUID
+    let accountID: UUID
+    let host: String
+    let slot: Int
+    let outcome: SyncOutcome
+    let queueWait: Double?
+    let duration: Double
+    let login: Double?
+    let decision: SyncDecision
+}
+
+/// Writes a batch of results in one PostgreSQL transaction (DESIGN §3.4): checks each against
+/// the job it answers, then finishes the runs, stores snapshots, replaces positions, adds
+/// deals, rebuilds the trades those deals touch and moves each account on — a fixed number of
+/// set-based statements however many results the batch holds.
+struct IngestStore: Sendable {
+    let settings: SyncSettings
+    let retryPolicy: RetryPolicy
+
+    /// The in-flight state of an account, locked for the transaction.
+    struct AccountState {
+        let inflightJobID: UUID?
+        let enqueuedAt: Date?
+        let host: String?
+        let slot: Int?
+        let fence: Int64
+        let attempt: Int
+        let anchor: Date?
+        let nextSyncAt: Date
+    }
+
+    /// Ingests `results`, whose account ids must be distinct. Runs on a pool thread, inside
+    /// a transaction the caller opened.
+    func ingest(_ results: [IncomingResult], connection: PostgresConnection, now: Date) throws -> [IngestVerdict] {
+        let accounts = try lockAccounts(results.map(\.message.accountID), connection: connection)
+        var verdicts: [IngestVerdict?] = Array(repeating: nil, count: results.count)
+        var accepted: [(index: Int, state: AccountState)] = []
+        var unmatched: [Int] = []
+        for (index, result) in results.enumerated() {
+            let message = result.message
+            guard let state = accounts[message.accountID], state.inflightJobID == message.jobID else {
+                unmatched.append(index)
+                continue
+            }
+            if state.host != message.host || state.slot != message.slot {
+                verdicts[index] = .rejected(rejection(result, .wrongSlot, "sent to \(state.host ?? "?"):\(state.slot ?? 0), reported by \(message.host):\(message.slot)"))
+            } else if state.fence != message.fence {
+                verdicts[index] = .rejected(rejection(result, .staleFence, "fence \(message.fence), the job's is \(state.fence)"))
+            } else {
+                accepted.append((index, state))
+            }
+        }
+        for (index, verdict) in try classifyUnmatched(unmatched.map { results[$0] }, connection: connection).enumerated() {
+            verdicts[unmatched[index]] = verdict
+        }
+        var rng = SystemRandomNumberGenerator()
+        var writes = IngestWrites()
+        for (index, state) in accepted {
+            let applied = decide(results[index], state: state, now: now, rng: &rng)
+            writes.add(results[index].message, applied: applied, enqueuedAt: state.enqueuedAt ?? now, now: now)
+            verdicts[index] = .applied(applied)
+        }
+        try writes.execute(connection)
+        return verdicts.map { $0! }
+    }
+
+    // MARK: Checks
+
+    private func lockAccounts(_ ids: [UUID], connection: PostgresConnection) throws -> [UUID: AccountState] {
+        // Locked in id order, so two ingesting replicas cannot deadlock.
+        let rows = try connection.query("""
+            SELECT id, inflight_job_id, inflight_enqueued_at, inflight_host, inflight_slot, fence, attempt,
+                   interval_anchor, next_sync_at
+            FROM user_mt5_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE
+            """, [ids])
+        var states: [UUID: AccountState] = [:]
+        for row in rows {
+            states[try row.uuid(0)] = AccountState(
+                inflightJobID: try row.uuidOrNil(1), enqueuedAt: try row.dateOrNil(2), host: row.stringOrNil(3),
+                slot: try row.intOrNil(4), fence: try row.int64(5), attempt: try row.int(6), anchor: try row.dateOrNil(7),
+                nextSyncAt: try row.date(8)
+            )
+        }
+        return states
+    }
+
+    /// Results that do not answer their account's job in flight: a repeat, a latecomer, or a
+    /// result for a job klarod never sent that way.
+    private func classifyUnmatched(_ results: [IncomingResult], connection: PostgresConnection) throws -> [IngestVerdict] {
+        guard !results.isEmpty else { return [] }
+        let rows = try connection.query("""
+            SELECT job_id, account_id, host_id, slot, fence, state, outcome
+            FROM sync_runs WHERE job_id = ANY($1::uuid[])
+            """, [results.map(\.message.jobID)])
+        var runs: [UUID: (account: UUID, host: String, slot: Int, fence: Int64, finished: Bool, outcome: String?)] = [:]
+        for row in rows {
+            runs[try row.uuid(0)] = (try row.uuid(1), try row.string(2), try row.int(3), try row.int64(4), try row.string(5) == "finished", row.stringOrNil(6))
+        }
+        return results.map { result in
+            let message = result.message
+            guard let run = runs[message.jobID] else {
+                return .rejected(rejection(result, .unknownJob, "no job \(message.jobID.uuidString.lowercased()) was dispatched"))
+            }
+            if run.account != message.accountID {
+                return .rejected(rejection(result, .accountMismatch, "the job was for another account"))
+            }
+            if run.host != message.host || run.slot != message.slot {
+                return .rejected(rejection(result, .wrongSlot, "sent to \(run.host):\(run.slot), reported by \(message.host):\(message.slot)"))
+            }
+            if run.fence != message.fence {
+                return .rejected(rejection(result, .staleFence, "fence \(message.fence), the job's is \(run.fence)"))
+            }
+            if run.finished && run.outcome == SyncOutcome.lost.rawValue {
+                return .rejected(rejection(result, .lateResult, "the job was already given up as lost"))
+            }
+            if run.finished { return .duplicate(entryID: result.entryID) }
+            return .rejected(rejection(result, .staleFence, "the job is no longer the account's job in flight"))
+        }
+    }
+
+    private func rejection(_ result: IncomingResult, _ reason: ResultRejectionReason, _ detail: String) -> Rejection {
+        Rejection(entryID: result.entryID, reason: reason, detail: detail, payload: [])
+    }
+
+    // MARK: Decision
+
+    private func decide(_ result: IncomingResult, state: AccountState, now: Date, rng: inout SystemRandomNumberGenerator) -> AppliedSync {
+        let message = result.message
+        let anchor = state.anchor ?? state.nextSyncAt
+        var decision = retryPolicy.next(
+            after: message.outcome, attempt: max(1, state.attempt), scheduledAt: anchor, now: now,
+            interval: settings.interval, using: &rng
+        )
+        // A history cut short by max_deals continues at once, in the same interval.
+        if message.outcome == .ok && message.dealsTruncated {
+            decision = .retry(at: now, attempt: max(1, state.attempt))
+        }
+        let enqueuedMs = state.enqueuedAt.map(EpochMilliseconds.from)
+        return AppliedSync(
+            entryID: result.entryID, jobID: message.jobID, accountID: message.accountID, host: message.host, slot: message.slot,
+            outcome: message.outcome,
+            queueWait: enqueuedMs.map { max(0, Double(message.startedAt - $0) / 1000) },
+            duration: Double(message.finishedAt - message.startedAt) / 1000,
+            login: message.loginMs.map { Double($0) / 1000 },
+            decision: decision
+        )
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import KlaroPostgres
+
+/// The scheduler's one statement (DESIGN §3.1–3.2): for every live slot of an admitted host,
+/// take its due accounts (active, nothing in flight, `next_sync_at` passed), oldest first, up to
+/// the room left in its queue; mark them in flight with a new job id, fence and deadline; and
+/// create their `sync_runs` rows. Set-based and in one transaction, so a tick costs one round
+/// trip however many slots there are; `SKIP LOCKED` and the in-flight check make a second
+/// scheduler (or an ingest in progress) harmless.
+enum DispatchQuery {
+    static let sql = """
+        WITH slots AS (
+            SELECT s.host_id, s.slot,
+                   $1::int - (SELECT count(*) FROM user_mt5_accounts i
+                              WHERE i.inflight_host = s.host_id AND i.inflight_slot = s.slot
+                                AND i.inflight_job_id IS NOT NULL) AS room
+            FROM terminal_slots s
+            JOIN worker_hosts h ON h.host_id = s.host_id
+            WHERE s.state <> 'dead' AND h.admin_state IN ('active', 'cordoned')
+              AND h.approved_key IS NOT NULL AND h.approved_key = h.public_key
+        ),
+        picked AS (
+            SELECT due.id, slots.host_id, slots.slot
+            FROM slots CROSS JOIN LATERAL (
+                SELECT a.id FROM user_mt5_accounts a
+                WHERE a.assigned_host = slots.host_id AND a.assigned_slot = slots.slot
+                  AND a.status = 'active' AND a.is_active AND a.inflight_job_id IS NULL
+                  AND a.next_sync_at <= now()
+                ORDER BY a.next_sync_at
+                LIMIT greatest(slots.room, 0)
+                FOR UPDATE OF a SKIP LOCKED
+            ) due
+        ),
+        dispatched AS (
+            UPDATE user_mt5_accounts a
+            SET inflight_job_id = klaro_uuid_v7(),
+                inflight_enqueued_at = now(),
+                inflight_deadline = now() + make_interval(secs => $2::float8),
+                inflight_host = picked.host_id,
+                inflight_slot = picked.slot,
+                fence = a.fence + 1,
+                attempt = greatest(a.attempt, 1),
+                interval_anchor = CASE WHEN a.attempt <= 1 OR a.interval_anchor IS NULL
+                                       THEN a.next_sync_at ELSE a.interval_anchor END
+            FROM picked
+            WHERE a.id = picked.id
+            RETURNING a.id, a.user_id, a.inflight_job_id, a.inflight_enqueued_at, a.inflight_deadline,
+                      a.inflight_host, a.inflight_slot, a.fence, a.attempt, a.mt5_login, a.mt5_server,
+                      a.mt5_password_encrypted, a.history_cursor
+        ),
+        runs AS (
+            INSERT INTO sync_runs (job_id, account_id, host_id, slot, attempt, fence, enqueued_at, deadline)
+            SELECT inflight_job_id, id, inflight_host, inflight_slot, attempt, fence, inflight_enqueued_at, inflight_deadline
+            FROM dispatched
+        )
+        SELECT d.id, d.inflight_job_id, d.inflight_enqueued_at, d.inflight_deadline, d.inflight_host, d.inflight_slot,
+               d.fence, d.attempt, d.mt5_login, d.mt5_server, d.mt5_password_encrypted, d.history_cursor,
+               h.approved_key,
+               EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = d.user_id AND s.status IN ('active', 'trialing')) AS pro
+        FROM dispatched d
+        JOIN worker_hosts h ON h.host_id = d.inflight_host
+        """
+
+    /// One job the statement created.
+    struct Row: Sendable {
+        let accountID: UUID
+        let jobID: UUID
+        let enqueuedAt: Date
+        let deadline: Date
+        let host: String
+        let slot: Int
+        let fence: Int64
+        let attempt: Int
+        let login: Int64
+        let server: String
+        let encryptedPassword: String
+        let historyCursor: Int64?
+        let hostPublicKey: String
+        let pro: Bool
+    }
+
+    static func run(_ connection: PostgresConnection, queueDepth: Int, deadlineSeconds: Double) throws -> [Row] {
+        try connection.query(sql, [queueDepth, deadlineSeconds]).map { row in
+            Row(
+                accountID: try row.uuid(0), jobID: try row.uuid(1), enqueuedAt: try row.date(2), deadline: try row.date(3),
+                host: try row.string(4), slot: try row.int(5), fence: try row.int64(6), attempt: try row.int(7),
+                login: try row.int64(8), server: try row.string(9), encryptedPassword: try row.string(10),
+                historyCursor: try row.intOrNil(11).map(Int64.init), hostPublicKey: try row.string(12), pro: try row.bool(13)
+            )
+        }
+    }
+
+    /// Gives a job back when it could not be sent (its password could not be decrypted or
+    /// sealed): the run is finished as `terminal_error` and the account waits an interval.
+    static let abandon = """
+        WITH runs AS (
+            UPDATE sync_runs SET state = 'finished', outcome = 'terminal_error', error_code = -2,
+                   error_message = $3, finished_at = now()
+            WHERE job_id = $1 AND enqueued_at = $2 AND state = 'queued'
+        )
+        UPDATE user_mt5_accounts
+        SET inflight_job_id = NULL, inflight_enqueued_at = NULL, inflight_deadline = NULL,
+            inflight_host = NULL, inflight_slot = NULL, last_outcome = 'terminal_error',
+            last_error_code = -2, last_error_message = $3, last_synced = now(),
+            consecutive_failures = consecutive_failures + 1, attempt = 1,
+            next_sync_at = now() + make_interval(secs => $5::float8)
+        WHERE id = $4 AND inflight_job_id = $1
+        """
+}

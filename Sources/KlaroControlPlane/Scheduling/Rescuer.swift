@@ -1,0 +1,155 @@
+import Foundation
+import KlaroCore
+import KlaroPostgres
+import KlaroRedis
+import KlaroTelemetry
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// Gives up on jobs that will not finish (DESIGN §3.6), on the leader:
+/// - a job with no result by its deadline plus grace is `lost`, and its account follows the
+///   retry policy like any retryable failure;
+/// - a job still queued on a slot that died is `lost` at once and its account is due again
+///   immediately, to be dispatched to the slot placement gives it next.
+/// The jobs' stream entries are acknowledged and deleted, so a slot that comes back does not
+/// run work that was given away.
+public final class Rescuer: Service, Sendable {
+    private let pool: PostgresPool
+    private let redis: RedisClient
+    private let leadership: LeaderElection
+    private let settings: SyncSettings
+    private let metrics: KlaroMetrics
+    private let logger: Logger
+    private let interval: Duration
+
+    public init(
+        pool: PostgresPool, redis: RedisClient, leadership: LeaderElection, settings: SyncSettings, metrics: KlaroMetrics,
+        logger: Logger, interval: Duration = .seconds(2)
+    ) {
+        self.pool = pool
+        self.redis = redis
+        self.leadership = leadership
+        self.settings = settings
+        self.metrics = metrics
+        self.logger = logger
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if leadership.isLeader {
+                do {
+                    try await sweep()
+                } catch {
+                    logger.warning("rescue sweep failed", metadata: ["error": "\(error)"])
+                }
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// A job the rescuer gave up.
+    struct LostJob: Sendable {
+        let jobID: UUID
+        let accountID: UUID
+        let host: String
+        let slot: Int
+        let slotDied: Bool
+    }
+
+    /// One pass; returns the jobs it declared lost.
+    @discardableResult
+    public func sweep() async throws -> Int {
+        let settings = self.settings
+        let lost = try await pool.transaction { connection -> [LostJob] in
+            let rows = try connection.query(Self.findLost, [settings.lostGrace])
+            var jobs: [LostJob] = []
+            var ids: [UUID] = [], runs: [UUID] = [], enqueued: [Date] = [], next: [Date] = [], attempts: [Int] = [], anchors: [Date?] = []
+            var rng = SystemRandomNumberGenerator()
+            let now = Date()
+            for row in rows {
+                let job = LostJob(
+                    jobID: try row.uuid(1), accountID: try row.uuid(0), host: try row.string(3), slot: try row.int(4),
+                    slotDied: try row.bool(8)
+                )
+                let attempt = max(1, try row.int(5))
+                let anchor = try row.dateOrNil(6) ?? (try row.date(7))
+                let decision: SyncDecision = job.slotDied
+                    ? .retry(at: now, attempt: attempt)
+                    : RetryPolicy.standard.next(after: .lost, attempt: attempt, scheduledAt: anchor, now: now, interval: settings.interval, using: &rng)
+                jobs.append(job)
+                ids.append(job.accountID)
+                runs.append(job.jobID)
+                enqueued.append(try row.date(2))
+                next.append(decision.nextSyncAt ?? now)
+                attempts.append(decision.nextAttempt ?? 1)
+                if case .retry = decision { anchors.append(nil) } else { anchors.append(decision.intervalAnchor(currentAnchor: anchor)) }
+            }
+            if !jobs.isEmpty {
+                try connection.execute(Self.markLost, [ids, runs, enqueued, next, attempts, anchors])
+            }
+            return jobs
+        }
+        guard !lost.isEmpty else { return 0 }
+        for job in lost {
+            metrics.jobsLost.increment()
+            metrics.syncs(outcome: .lost, host: job.host).increment()
+            logger.warning("job lost", metadata: [
+                "job_id": "\(job.jobID)", "account_id": "\(job.accountID)", "host": "\(job.host)", "slot": "\(job.slot)",
+                "outcome": "lost", "cause": "\(job.slotDied ? "slot dead" : "deadline passed")",
+            ])
+        }
+        try await removeFromStreams(lost)
+        return lost.count
+    }
+
+    /// Acknowledges and deletes the lost jobs' entries in their slots' streams.
+    private func removeFromStreams(_ lost: [LostJob]) async throws {
+        let bySlot = Dictionary(grouping: lost) { ProtocolKeys.queue($0.host, $0.slot) }
+        for (stream, jobs) in bySlot {
+            let wanted = Set(jobs.map { $0.jobID.uuidString.lowercased() })
+            let entries = try await redis.range(stream: stream, count: ProtocolKeys.jobStreamMaxLength)
+            let ids = entries.filter { entry in
+                guard let text = entry.string("job"), let data = text.data(using: .utf8),
+                      let job = try? JSONDecoder().decode(JobMessage.self, from: data)
+                else { return false }
+                return wanted.contains(job.jobID.uuidString.lowercased())
+            }.map(\.id)
+            guard !ids.isEmpty else { continue }
+            _ = try await redis.pipeline([["XACK", stream, ProtocolKeys.slotGroup] + ids, ["XDEL", stream] + ids])
+        }
+    }
+
+    /// Jobs past deadline + grace, and jobs on dead slots.
+    static let findLost = """
+        SELECT a.id, a.inflight_job_id, a.inflight_enqueued_at, a.inflight_host, a.inflight_slot, a.attempt,
+               a.interval_anchor, a.next_sync_at, coalesce(s.state = 'dead', true) AS slot_died
+        FROM user_mt5_accounts a
+        LEFT JOIN terminal_slots s ON s.host_id = a.inflight_host AND s.slot = a.inflight_slot
+        WHERE a.inflight_job_id IS NOT NULL
+          AND (a.inflight_deadline < now() - make_interval(secs => $1::float8) OR s.state = 'dead' OR s.host_id IS NULL)
+        ORDER BY a.id
+        LIMIT 5000
+        FOR UPDATE OF a SKIP LOCKED
+        """
+
+    static let markLost = """
+        WITH u AS (
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::timestamptz[])
+                AS u(id, job_id, enqueued_at, next_sync, attempt, anchor)
+        ),
+        runs AS (
+            UPDATE sync_runs r SET state = 'finished', outcome = 'lost', finished_at = now(),
+                   error_message = 'no result by the deadline, or the slot died'
+            FROM u WHERE r.job_id = u.job_id AND r.enqueued_at = u.enqueued_at AND r.state = 'queued'
+        )
+        UPDATE user_mt5_accounts a
+        SET inflight_job_id = NULL, inflight_enqueued_at = NULL, inflight_deadline = NULL,
+            inflight_host = NULL, inflight_slot = NULL, last_synced = now(), last_outcome = 'lost',
+            last_error_code = NULL, last_error_message = 'no result by the deadline, or the slot died',
+            consecutive_failures = a.consecutive_failures + 1, next_sync_at = u.next_sync, attempt = u.attempt,
+            interval_anchor = coalesce(u.anchor, a.interval_anchor), updated_at = now()
+        FROM u WHERE a.id = u.id AND a.inflight_job_id = u.job_id
+        """
+}

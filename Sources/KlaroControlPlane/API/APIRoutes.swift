@@ -11,6 +11,7 @@ import KlaroPostgres
 struct APIRoutes: RouteGroup {
     let accounts: AccountRoutes
     let dashboard: DashboardRoutes
+    let analytics: AnalyticsRoutes
     let billing: BillingRoutes
     let auth: AuthMiddleware
     let corsOrigins: [String]
@@ -21,6 +22,7 @@ struct APIRoutes: RouteGroup {
             pool: pool, vault: configuration.credentialKeys.map(CredentialVault.init(keyRing:)), staleness: staleness,
             manualSyncInterval: 60))
         dashboard = DashboardRoutes(query: DashboardQuery(pool: pool, staleness: staleness))
+        analytics = AnalyticsRoutes(loader: AnalyticsLoader(pool: pool))
         billing = BillingRoutes(repository: BillingRepository(pool: pool), secret: configuration.stripeWebhookSecret)
         auth = AuthMiddleware(
             verifier: JWTVerifier(secret: configuration.jwtSecret), limiter: AuthFailureLimiter(), users: UserDirectory(pool: pool))
@@ -36,5 +38,6 @@ struct APIRoutes: RouteGroup {
         let api = router.group("/api").add(middleware: auth)
         accounts.register(on: api)
         dashboard.register(on: api)
+        analytics.register(on: api)
     }
 }

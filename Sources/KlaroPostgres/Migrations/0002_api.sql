@@ -131,3 +131,6 @@ ORDER BY account_id, day, "timestamp" DESC;
 -- answered from the index alone.
 CREATE INDEX deals_trading_time ON deals (account_id, time)
     INCLUDE (profit, commission, swap, fee) WHERE type IN (0, 1);
+
+-- Analytics read an account's balance operations (every deal but buy/sell) by time.
+CREATE INDEX deals_cash_time ON deals (account_id, time) WHERE type NOT IN (0, 1);

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import KlaroCore
 import KlaroCrypto
@@ -25,7 +26,7 @@ struct APIRoutes: RouteGroup {
         analytics = AnalyticsRoutes(loader: AnalyticsLoader(pool: pool))
         billing = BillingRoutes(repository: BillingRepository(pool: pool), secret: configuration.stripeWebhookSecret)
         auth = AuthMiddleware(
-            verifier: JWTVerifier(secret: configuration.jwtSecret), limiter: AuthFailureLimiter(), users: UserDirectory(pool: pool))
+            verifier: JWTVerifier(secret: configuration.jwtSecret), limiter: AuthFailureLimiter(perMinute: configuration.authFailureLimit), users: UserDirectory(pool: pool))
         corsOrigins = configuration.corsOrigins
     }
 
@@ -39,5 +40,26 @@ struct APIRoutes: RouteGroup {
         accounts.register(on: api)
         dashboard.register(on: api)
         analytics.register(on: api)
+        for (path, methods) in Self.allowedMethods {
+            MethodNotAllowed.register(on: router, path: RouterPath(path), allowed: methods)
+        }
     }
+
+    /// Every path klarod serves outside `/admin`, with its methods (405 for the others).
+    static let allowedMethods: [(String, [HTTPRequest.Method])] = [
+        ("/api/accounts", [.get, .post]),
+        ("/api/accounts/:id", [.get, .patch, .delete]),
+        ("/api/accounts/:id/sync", [.post]),
+        ("/api/dashboard/summary", [.get]),
+        ("/api/analytics/report", [.get]),
+        ("/api/analytics/trades", [.get]),
+        ("/api/analytics/breakdown", [.get]),
+        ("/api/analytics/daily", [.get]),
+        ("/api/analytics/drawdown", [.get]),
+        ("/api/billing/stripe-webhook", [.post]),
+        ("/openapi.yaml", [.get]),
+        ("/healthz", [.get]),
+        ("/readyz", [.get]),
+        ("/metrics", [.get]),
+    ]
 }

@@ -25,12 +25,13 @@ public enum ConfigurationKey {
     public static let corsOrigins = "KLARO_CORS_ORIGINS"
     public static let nodeName = "KLARO_NODE_NAME"
     public static let stripeWebhookSecret = "KLARO_STRIPE_WEBHOOK_SECRET"
+    public static let authFailureLimit = "KLARO_AUTH_FAILURE_LIMIT"
 
     /// Every known key, to catch typos in configuration files.
     public static let all: Set<String> = [
         config, databaseURL, databasePoolSize, redisURL, httpAddress, adminToken, credentialKeys, jwtSecret,
         syncInterval, log, logLevel, queueDepth, jobDeadline, lostGrace, slotDeadAfter, staleAfter,
         schedulerTick, runRetentionDays, snapshotRetentionDays, placementEpsilon, maxDeals, ingestBatch,
-        corsOrigins, nodeName, stripeWebhookSecret,
+        corsOrigins, nodeName, stripeWebhookSecret, authFailureLimit,
     ]
 }

@@ -91,7 +91,10 @@ struct APIUnitTests {
         #expect(dates.to == Date(timeIntervalSince1970: 1_769_904_000))
         #expect(Self.fields { _ = try TimeWindow.parse(["range": "2w"], defaultRange: "30d", plan: .pro, now: now) } == ["range"])
         #expect(Self.fields { _ = try TimeWindow.parse(["from": "yesterday"], defaultRange: "30d", plan: .pro, now: now) } == ["from"])
-        #expect(Self.fields { _ = try TimeWindow.parse(["from": "2026-02-01", "to": "2026-01-01"], defaultRange: "30d", plan: .pro, now: now) } == ["from"])
+        let empty = try TimeWindow.parse(["from": "2026-02-01", "to": "2026-01-01"], defaultRange: "30d", plan: .pro, now: now)
+        #expect(empty.from! > empty.to)
+        let both = try TimeWindow.parse(["from": "2026-01-01", "range": "7d"], defaultRange: "30d", plan: .pro, now: now)
+        #expect(both.from == Date(timeIntervalSince1970: 1_767_225_600))
     }
 
     @Test("curve totals carry each account's last value forward")

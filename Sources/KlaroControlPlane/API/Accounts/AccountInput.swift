@@ -79,7 +79,8 @@ enum AccountInput {
             errors.append(.init(field: "mt5_password", message: "must be a string"))
             return nil
         }
-        guard !password.isEmpty, password.count <= maxPasswordLength else {
+        // Lengths in Unicode code points, as JSON Schema's maxLength counts them.
+        guard !password.isEmpty, password.unicodeScalars.count <= maxPasswordLength else {
             errors.append(.init(field: "mt5_password", message: "must be 1 to \(maxPasswordLength) characters"))
             return nil
         }
@@ -100,8 +101,8 @@ enum AccountInput {
             return nil
         }
         let server = raw.trimmingCharacters(in: .whitespaces)
-        guard !server.isEmpty, server.count <= maxServerLength,
-              !server.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        guard !server.isEmpty, raw.unicodeScalars.count <= maxServerLength,
+              !raw.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else {
             errors.append(.init(field: "mt5_server", message: "must be 1 to \(maxServerLength) printable characters"))
             return nil
@@ -116,7 +117,7 @@ enum AccountInput {
             return nil
         }
         let name = raw.trimmingCharacters(in: .whitespaces)
-        guard name.count <= maxNameLength, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard raw.unicodeScalars.count <= maxNameLength, !raw.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             errors.append(.init(field: "account_name", message: "must be at most \(maxNameLength) printable characters"))
             return nil
         }

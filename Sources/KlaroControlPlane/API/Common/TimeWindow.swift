@@ -2,8 +2,9 @@ import Foundation
 import Hummingbird
 
 /// The period a history or analytics request covers: `range` (`1d`, `7d`, `30d`, `90d`,
-/// `1y`, `all`) or `from`/`to` (ISO 8601 date or date-time; `to` excluded), clamped to what
-/// the plan allows.
+/// `1y`, `all`, ending at `to`) or `from`/`to` (ISO 8601 date or date-time; `to` excluded;
+/// `from` wins over `range`), clamped to what the plan allows. A `from` at or after `to` is an
+/// empty period, not an error.
 struct TimeWindow: Sendable, Equatable {
     let from: Date?
     let to: Date
@@ -18,8 +19,8 @@ struct TimeWindow: Sendable, Equatable {
         var from: Date?
         var to = now
         let range = query["range"]
-        if range != nil, query["from"] != nil {
-            errors.append(.init(field: "range", message: "give either range or from/to, not both"))
+        if let range, range != "all", ranges[range] == nil {
+            errors.append(.init(field: "range", message: "must be one of 1d, 7d, 30d, 90d, 1y, all"))
         }
         if let text = query["to"] {
             if let date = parseDate(text) { to = date } else {
@@ -36,11 +37,8 @@ struct TimeWindow: Sendable, Equatable {
                 from = nil
             } else if let days = ranges[name] {
                 from = to.addingTimeInterval(-days * 86_400)
-            } else {
-                errors.append(.init(field: "range", message: "must be one of 1d, 7d, 30d, 90d, 1y, all"))
             }
         }
-        if let from, from >= to { errors.append(.init(field: "from", message: "must be before to")) }
         guard errors.isEmpty else { throw HTTPProblem.invalid(errors) }
         if let start = plan.historyStart(now: now), from.map({ $0 < start }) ?? true {
             return TimeWindow(from: start, to: max(to, start.addingTimeInterval(1)), clamped: true)

@@ -105,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "klaro-bench",
             dependencies: [
-                "KlaroControlPlane",
+                "KlaroControlPlane", "KlaroPostgres", "KlaroCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

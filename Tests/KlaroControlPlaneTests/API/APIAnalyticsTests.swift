@@ -118,6 +118,13 @@ struct APIAnalyticsTests {
             let drawdown = try await api.call("GET", "/api/analytics/drawdown?\(query)", token: token).json()
             #expect(Self.close(((drawdown["result"] as? [String: Any])?["balance"] as? [String: Any])?["max_percent"], 3.0 / 56, 1e-12))
 
+            // Over two months the equity comes from the daily rollup: three points a day.
+            let long = try await api.call("GET", "/api/analytics/report?account_id=\(account)&from=2024-02-01&to=2024-04-01", token: token).json()
+            #expect((long["scope"] as? [String: Any])?["equity_resolution"] as? String == "daily")
+            let longReport = try #require(long["result"] as? [String: Any])
+            #expect((longReport["trades"] as? [String: Any])?["count"] as? Int == 10, "trade 99 of 2024-03-01 is in range now")
+            #expect((longReport["equity_drawdown"] as? [String: Any])?["points"] as? Int == 15)
+
             // Across accounts (one here, plus an empty one): the same trades.
             _ = try await api.addAccount(token: token, login: 77)
             let all = try await api.call("GET", "/api/analytics/trades?from=2024-03-04&to=2024-03-09", token: token).json()

@@ -100,11 +100,11 @@ struct APIUnitTests {
     @Test("curve totals carry each account's last value forward")
     func curveTotals() {
         let t = { (hours: Double) in Date(timeIntervalSince1970: 1_800_000_000 + hours * 3600) }
-        let a = CurveAggregator.Series(accountID: UUID(), currency: "USD", points: [
+        let a = CurveAggregator.Series(accountID: UUID().uuidString, currency: "USD", points: [
             .init(t: t(0), balance: 100, equity: 110), .init(t: t(2), balance: 120, equity: 125),
         ])
-        let b = CurveAggregator.Series(accountID: UUID(), currency: "USD", points: [.init(t: t(1), balance: 50, equity: 40)])
-        let c = CurveAggregator.Series(accountID: UUID(), currency: "EUR", points: [.init(t: t(1), balance: 7, equity: 8)])
+        let b = CurveAggregator.Series(accountID: UUID().uuidString, currency: "USD", points: [.init(t: t(1), balance: 50, equity: 40)])
+        let c = CurveAggregator.Series(accountID: UUID().uuidString, currency: "EUR", points: [.init(t: t(1), balance: 7, equity: 8)])
         let totals = CurveAggregator.totals([a, b, c])
         #expect(totals.map(\.currency) == ["EUR", "USD"])
         #expect(totals[0].points == [.init(t: t(1), balance: 7, equity: 8)])
@@ -123,5 +123,14 @@ struct APIUnitTests {
         #expect(limiter.retryAfter("a", now: 1.0) == nil)
         #expect(AuthFailureLimiter.clientKey(remoteAddress: "127.0.0.1", forwardedFor: "1.2.3.4, 5.6.7.8") == "5.6.7.8")
         #expect(AuthFailureLimiter.clientKey(remoteAddress: "9.9.9.9", forwardedFor: "1.2.3.4") == "9.9.9.9")
+    }
+}
+
+@Suite("ISO timestamps")
+struct ISOTimestampTests {
+    @Test("matches ISO8601DateFormatter", arguments: [0.0, 951_782_400, 1_709_510_399.9, 1_800_000_000, -86_401, 4_102_444_800])
+    func sameAsFoundation(seconds: Double) {
+        let date = Date(timeIntervalSince1970: seconds)
+        #expect(ISOTimestamp.format(date) == ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: seconds.rounded(.down))))
     }
 }

@@ -11,8 +11,8 @@ struct AnalyticsScope: Encodable, Sendable {
     /// True when the plan shortened the asked period (free: 30 days).
     let clamped: Bool
     let plan: String
-    /// `snapshot` (every sync) up to 31 days; `daily` (each day's high, low and close of
-    /// equity) beyond. See docs/api.md.
+    /// `snapshot` (every sync) while accounts × days ≤ 31; `daily` (each day's high, low
+    /// and close of equity) beyond. See docs/api.md.
     let equity_resolution: String
 }
 

@@ -4,7 +4,8 @@ import Foundation
 /// forward over buckets where it has no snapshot (accounts sync at different moments).
 enum CurveAggregator {
     struct Series: Sendable {
-        let accountID: UUID
+        /// Lowercase id, as the API writes it.
+        let accountID: String
         let currency: String
         let points: [DashboardSummary.Point]
     }

@@ -117,11 +117,12 @@ struct DashboardQuery: Sendable {
             )
         }
         var series: [CurveAggregator.Series] = []
-        var currentID: UUID?
+        var currentID: String?
         var currentCurrency = ""
         var points: [DashboardSummary.Point] = []
         for row in rows {
-            let id = try row.uuid(0)
+            // The id as text: parsing a UUID per point is the costliest part of a row.
+            let id = try row.string(0)
             if id != currentID {
                 if let currentID { series.append(.init(accountID: currentID, currency: currentCurrency, points: points)) }
                 currentID = id
@@ -133,7 +134,7 @@ struct DashboardQuery: Sendable {
         if let currentID { series.append(.init(accountID: currentID, currency: currentCurrency, points: points)) }
         return DashboardSummary.Curve(
             from: window.from, to: window.to, resolution: hourly ? "hour" : "day", clamped: window.clamped,
-            accounts: series.map { .init(account_id: $0.accountID.lowercasedString, currency: $0.currency, points: $0.points) },
+            accounts: series.map { .init(account_id: $0.accountID, currency: $0.currency, points: $0.points) },
             totals: CurveAggregator.totals(series))
     }
 

@@ -50,9 +50,10 @@ klaro_as_postgres() {
     if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
-# klaro_pg_start DIR PORT: creates (once) and starts a throwaway cluster in DIR on 127.0.0.1:PORT.
+# klaro_pg_start DIR PORT [durable]: creates (once) and starts a throwaway cluster in DIR on
+# 127.0.0.1:PORT. Without "durable" it skips fsync, which tests and the demo do not need.
 klaro_pg_start() {
-    local dir=$1 port=$2 bin
+    local dir=$1 port=$2 durability=${3:-fast} bin
     bin=$(klaro_pg_bin)
     mkdir -p "$dir"
     chmod 777 "$dir"
@@ -60,8 +61,9 @@ klaro_pg_start() {
         klaro_as_postgres "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
             || { cat "$dir/initdb.log" >&2; klaro_die "initdb failed"; }
     fi
-    klaro_as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    local options="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300"
+    [ "$durability" = durable ] || options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    klaro_as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 -o "$options" \
         start >/dev/null || { tail -20 "$dir/postgres.log" >&2; klaro_die "PostgreSQL did not start"; }
 }
 
@@ -100,4 +102,70 @@ klaro_wait_http() {
         sleep 0.2
     done
     return 1
+}
+
+# Prints the Python that has the klaro_worker package (from this checkout) installed,
+# installing it first if needed: into a virtual environment under ~/.cache/klaro when the
+# system Python is externally managed (Debian 12), else into the current Python.
+klaro_worker_python() {
+    local root python venv
+    root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+    python=${PYTHON:-python3}
+    if [ "$("$python" -c 'import os, sys, sysconfig; print(int(sys.prefix == sys.base_prefix and os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED"))))')" = 1 ]; then
+        venv=${KLARO_WORKER_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/klaro/worker-venv}
+        [ -x "$venv/bin/python" ] || "$python" -m venv "$venv" >&2 || klaro_die "cannot create a Python virtual environment (apt-get install python3-venv)"
+        python="$venv/bin/python"
+    fi
+    if ! "$python" - "$root/worker" >/dev/null 2>&1 <<'PY'
+import os, sys
+import klaro_worker, redis, cryptography  # noqa: F401
+sys.exit(0 if os.path.realpath(klaro_worker.__file__).startswith(os.path.realpath(sys.argv[1]) + os.sep) else 1)
+PY
+    then
+        klaro_log "installing klaro-worker from $root/worker"
+        "$python" -m pip install -q --disable-pip-version-check -e "$root/worker" >&2
+    fi
+    echo "$python"
+}
+
+# klaro_fleet_start DIR REDIS_URL HOSTS SLOTS [SCENARIO]: starts HOSTS simulated worker hosts
+# (klaro-worker host, sim backend) named sim-1…, with keys and logs under DIR.
+klaro_fleet_start() {
+    local dir=$1 redis=$2 hosts=$3 slots=$4 scenario=${5:-} python host args
+    python=$(klaro_worker_python)
+    mkdir -p "$dir"
+    for index in $(seq 1 "$hosts"); do
+        host="sim-$index"
+        [ -f "$dir/$host.key" ] || "$python" -m klaro_worker keygen --out "$dir/$host.key" >/dev/null
+        if [ -f "$dir/$host.pid" ] && kill -0 "$(cat "$dir/$host.pid")" 2>/dev/null; then continue; fi
+        mkdir -p "$dir/$host-terminals"
+        args=(host --host-id "$host" --slots "$slots" --terminals-dir "$dir/$host-terminals" --redis "$redis"
+              --key-file "$dir/$host.key" --backend sim)
+        [ -n "$scenario" ] && args+=(--sim-scenario "$scenario")
+        nohup "$python" -m klaro_worker "${args[@]}" >>"$dir/$host.log" 2>&1 &
+        echo $! >"$dir/$host.pid"
+    done
+}
+
+klaro_fleet_stop() {
+    local dir=$1
+    for pidfile in "$dir"/*.pid; do
+        [ -f "$pidfile" ] || continue
+        kill "$(cat "$pidfile")" 2>/dev/null || true
+        rm -f "$pidfile"
+    done
+}
+
+# Approves every worker host that registered and waits for an operator (demo and tests only:
+# a real operator checks each key's fingerprint first).
+klaro_approve_hosts() {
+    local database=$1 expected=$2
+    for _ in $(seq 1 150); do
+        local count
+        count=$(psql "$database" -Atqc "SELECT count(*) FROM worker_hosts" 2>/dev/null || echo 0)
+        [ "${count:-0}" -ge "$expected" ] && break
+        sleep 0.2
+    done
+    psql "$database" -qc "UPDATE worker_hosts SET approved_key = public_key, admin_state = 'active', approved_at = now(),
+        approved_by = 'ops/demo' WHERE approved_key IS DISTINCT FROM public_key" >/dev/null
 }

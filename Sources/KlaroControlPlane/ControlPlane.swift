@@ -1,4 +1,5 @@
 import Foundation
+import KlaroCrypto
 import KlaroPostgres
 import KlaroRedis
 import KlaroTelemetry
@@ -14,6 +15,13 @@ public final class ControlPlane: Sendable {
     public let pool: PostgresPool
     public let telemetry: MetricsBootstrap
     public let checker: DependencyChecker
+    public let leadership: LeaderElection
+    public let scheduler: Scheduler
+    public let ingestors: [Ingestor]
+    public let rescuer: Rescuer
+    public let fleetMonitor: FleetMonitor
+    public let statusReporter: StatusReporter
+    public let housekeeping: Housekeeping
     public let listeningPort = ListeningPort()
     private let logger: Logger
 
@@ -33,6 +41,29 @@ public final class ControlPlane: Sendable {
             metrics: telemetry.metrics,
             logger: logger
         )
+        guard let keyRing = configuration.credentialKeys else {
+            throw ConfigurationError(problems: [ConfigurationProblem(key: ConfigurationKey.credentialKeys, message: "is required")])
+        }
+        let settings = configuration.sync
+        let metrics = telemetry.metrics
+        let control = RedisClient(configuration: configuration.redis, logger: logger)
+        leadership = LeaderElection(url: configuration.databaseURL, metrics: metrics, logger: logger)
+        scheduler = Scheduler(
+            pool: pool, redis: RedisClient(configuration: configuration.redis, logger: logger),
+            vault: CredentialVault(keyRing: keyRing), leadership: leadership, settings: settings, metrics: metrics, logger: logger
+        )
+        // Consumer names are stable per node, so a restarted klarod re-reads its own pending results.
+        let pool = self.pool
+        ingestors = (1...settings.ingestWorkers).map { index in
+            Ingestor(
+                pool: pool, redis: RedisClient(configuration: configuration.redis, logger: logger), settings: settings,
+                metrics: metrics, logger: logger, consumer: "klarod-\(configuration.nodeName)-\(index)"
+            )
+        }
+        rescuer = Rescuer(pool: pool, redis: control, leadership: leadership, settings: settings, metrics: metrics, logger: logger)
+        fleetMonitor = FleetMonitor(pool: pool, redis: control, leadership: leadership, settings: settings, metrics: metrics, logger: logger)
+        statusReporter = StatusReporter(pool: pool, settings: settings, metrics: metrics, logger: logger)
+        housekeeping = Housekeeping(pool: pool, redis: control, leadership: leadership, settings: settings, logger: logger)
     }
 
     /// The services in start order; a `ServiceGroup` stops them in reverse, so the HTTP server
@@ -52,7 +83,9 @@ public final class ControlPlane: Sendable {
             logger.notice("klarod is listening", metadata: ["address": "\(host):\(bound)"])
             notifier?.ready()
         }
-        var services: [any Service] = [pool, checker, http]
+        var services: [any Service] = [
+            pool, checker, leadership, fleetMonitor, scheduler, rescuer, statusReporter, housekeeping,
+        ] + ingestors + [http]
         if let notifier { services.append(notifier) }
         return services
     }

@@ -22,6 +22,10 @@ public enum ConfigurationKey {
     public static let placementEpsilon = "KLARO_PLACEMENT_EPSILON"
     public static let maxDeals = "KLARO_MAX_DEALS_PER_RESULT"
     public static let ingestBatch = "KLARO_INGEST_BATCH"
+    public static let ingestWorkers = "KLARO_INGEST_WORKERS"
+    public static let retryBase = "KLARO_RETRY_BASE"
+    public static let retryCap = "KLARO_RETRY_CAP"
+    public static let retryAttempts = "KLARO_RETRY_ATTEMPTS"
     public static let corsOrigins = "KLARO_CORS_ORIGINS"
     public static let nodeName = "KLARO_NODE_NAME"
     public static let stripeWebhookSecret = "KLARO_STRIPE_WEBHOOK_SECRET"
@@ -31,7 +35,7 @@ public enum ConfigurationKey {
     public static let all: Set<String> = [
         config, databaseURL, databasePoolSize, redisURL, httpAddress, adminToken, credentialKeys, jwtSecret,
         syncInterval, log, logLevel, queueDepth, jobDeadline, lostGrace, slotDeadAfter, staleAfter,
-        schedulerTick, runRetentionDays, snapshotRetentionDays, placementEpsilon, maxDeals, ingestBatch,
-        corsOrigins, nodeName, stripeWebhookSecret, authFailureLimit,
+        schedulerTick, runRetentionDays, snapshotRetentionDays, placementEpsilon, maxDeals, ingestBatch, ingestWorkers,
+        retryBase, retryCap, retryAttempts, corsOrigins, nodeName, stripeWebhookSecret, authFailureLimit,
     ]
 }

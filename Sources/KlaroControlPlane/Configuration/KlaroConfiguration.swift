@@ -105,7 +105,13 @@ public struct KlaroConfiguration: Sendable {
             snapshotRetentionDays: reader.int(Key.snapshotRetentionDays, default: 400, in: 1...36500),
             placementEpsilon: reader.double(Key.placementEpsilon, default: 0.25, in: 0...10),
             maxDealsPerResult: reader.int(Key.maxDeals, default: 20_000, in: 1...1_000_000),
-            ingestBatch: reader.int(Key.ingestBatch, default: 256, in: 1...10_000)
+            ingestBatch: reader.int(Key.ingestBatch, default: 256, in: 1...10_000),
+            ingestWorkers: reader.int(Key.ingestWorkers, default: 2, in: 1...64),
+            retry: RetryPolicy(
+                base: reader.seconds(Key.retryBase, default: 20, in: 0...3600),
+                cap: reader.seconds(Key.retryCap, default: 300, in: 0...86_400),
+                maxAttemptsPerInterval: reader.int(Key.retryAttempts, default: 3, in: 1...20)
+            )
         )
         let corsOrigins = (reader.string(Key.corsOrigins, required: false) ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -155,12 +161,16 @@ public struct SyncSettings: Sendable, Equatable {
     public var placementEpsilon: Double
     public var maxDealsPerResult: Int
     public var ingestBatch: Int
+    /// Ingest consumers in this replica: one decodes while another waits for PostgreSQL.
+    public var ingestWorkers: Int
+    /// Backoff and attempts per interval for retryable failures (DESIGN §9).
+    public var retry: RetryPolicy
 
     public init(
         interval: Double = 900, queueDepth: Int = 2, jobDeadline: Double = 180, lostGrace: Double = 30,
         slotDeadAfter: Double = 20, staleAfter: Double? = nil, schedulerTick: Double = 1, runRetentionDays: Int = 30,
         snapshotRetentionDays: Int = 400, placementEpsilon: Double = 0.25, maxDealsPerResult: Int = 20_000,
-        ingestBatch: Int = 256
+        ingestBatch: Int = 256, ingestWorkers: Int = 2, retry: RetryPolicy = .standard
     ) {
         self.interval = interval
         self.queueDepth = queueDepth
@@ -174,6 +184,8 @@ public struct SyncSettings: Sendable, Equatable {
         self.placementEpsilon = placementEpsilon
         self.maxDealsPerResult = maxDealsPerResult
         self.ingestBatch = ingestBatch
+        self.ingestWorkers = ingestWorkers
+        self.retry = retry
     }
 }
 

@@ -62,7 +62,7 @@ public final class DependencyChecker: Service, Sendable {
                 }
                 previous = report.down
             }
-            try? await Task.sleep(for: interval)
+            await pause(for: interval)
         }
         await redis.close()
     }

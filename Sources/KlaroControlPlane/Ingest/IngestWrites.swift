@@ -178,11 +178,12 @@ struct IngestWrites {
         UPDATE sync_runs r
         SET state = 'finished', outcome = u.outcome, error_code = u.code, error_message = u.message,
             started_at = to_timestamp(u.started / 1000.0), finished_at = to_timestamp(u.finished / 1000.0),
-            queue_wait_ms = u.queue_wait, duration_ms = u.duration, login_ms = u.login, fetch_ms = u.fetch,
+            queue_wait_ms = u.queue_wait, duration_ms = u.duration, login_ms = u.login_time, fetch_ms = u.fetch_time,
             positions_count = u.positions, deals_count = u.deals
         FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::int[], $5::text[], $6::bigint[], $7::bigint[],
                     $8::int[], $9::int[], $10::int[], $11::int[], $12::int[], $13::int[])
-             AS u(job_id, enqueued_at, outcome, code, message, started, finished, queue_wait, duration, login, fetch, positions, deals)
+             AS u(job_id, enqueued_at, outcome, code, message, started, finished, queue_wait, duration, login_time, fetch_time,
+                  positions, deals)
         WHERE r.job_id = u.job_id AND r.enqueued_at = u.enqueued_at AND r.state = 'queued'
         """
 

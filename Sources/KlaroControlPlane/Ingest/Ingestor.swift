@@ -6,6 +6,7 @@ import KlaroTelemetry
 import Logging
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 
 /// Reads results from `klaro:results` in the `ingest` consumer group and stores them
 /// (DESIGN §3.4). Every replica runs one; they share the work through the group.
@@ -24,6 +25,8 @@ public final class Ingestor: Service, Sendable {
     private let consumer: String
     private let store: IngestStore
     private let validator: ResultValidator
+    /// Where ingest time goes, for benchmarks and debugging.
+    public let stats = Mutex(IngestStats())
 
     /// - Parameter redis: a client of its own: the ingestor blocks on it while waiting.
     public init(pool: PostgresPool, redis: RedisClient, settings: SyncSettings, metrics: KlaroMetrics, logger: Logger, consumer: String) {
@@ -33,7 +36,7 @@ public final class Ingestor: Service, Sendable {
         self.metrics = metrics
         self.logger = logger
         self.consumer = consumer
-        store = IngestStore(settings: settings, retryPolicy: .standard)
+        store = IngestStore(settings: settings, retryPolicy: settings.retry)
         validator = ResultValidator(maxDeals: settings.maxDealsPerResult)
     }
 
@@ -41,7 +44,7 @@ public final class Ingestor: Service, Sendable {
         var readPending = true
         var failures = 0
         var lastClaim = ContinuousClock.now
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        while !isStopping {
             do {
                 if readPending { try await redis.createGroup(stream: ProtocolKeys.results, group: ProtocolKeys.ingestGroup) }
                 let entries = try await redis.readGroup(
@@ -67,7 +70,7 @@ public final class Ingestor: Service, Sendable {
                     logger.warning("ingest paused by an error; retrying", metadata: ["error": "\(error)", "failures": "\(failures)"])
                 }
                 readPending = true
-                try? await Task.sleep(for: .milliseconds(min(5000, 250 * failures)))
+                await pause(for: .milliseconds(min(5000, 250 * failures)))
             }
         }
         await redis.close()
@@ -84,6 +87,7 @@ public final class Ingestor: Service, Sendable {
             case .failure(let rejection): verdicts.append(.rejected(rejection))
             }
         }
+        let validated = ContinuousClock.now
         // One transaction per round; a round holds each account once, so a job and its retry
         // that arrive together are applied in order.
         var remaining = valid
@@ -97,24 +101,33 @@ public final class Ingestor: Service, Sendable {
             verdicts += try await store(round)
             remaining = later
         }
+        let stored = ContinuousClock.now
         try await finish(verdicts, payloads: Dictionary(entries.map { ($0.id, $0.fields["result"] ?? []) }, uniquingKeysWith: { a, _ in a }))
+        let finished = ContinuousClock.now
+        stats.withLock { stats in
+            stats.results += entries.count
+            stats.validating += validated - started
+            stats.storing += stored - validated
+            stats.acknowledging += finished - stored
+        }
         let elapsed = ContinuousClock.now - started
         let perResult = elapsed / max(1, entries.count)
         for _ in entries { metrics.ingest.record(perResult) }
     }
 
-    /// Stores a round in one transaction; if the database refuses it (not an outage), stores
-    /// the results one by one and rejects the ones it refuses alone.
+    /// Stores a round in one transaction; if the database refuses its data (a value out of
+    /// range, a NUL byte in a text), stores the results one by one and rejects the ones it
+    /// refuses alone. Any other failure (an outage, a bug) leaves the entries pending, to retry.
     private func store(_ round: [IncomingResult]) async throws -> [IngestVerdict] {
         let store = self.store
         do {
             return try await pool.transaction { connection in try store.ingest(round, connection: connection, now: Date()) }
-        } catch let error as PostgresError where !error.isConnectionError && round.count > 1 {
+        } catch let error as PostgresError where error.isDataRejection && round.count > 1 {
             logger.warning("a batch was refused; storing its results one by one", metadata: ["error": "\(error)"])
             var verdicts: [IngestVerdict] = []
             for result in round { verdicts += try await self.store([result]) }
             return verdicts
-        } catch let error as PostgresError where !error.isConnectionError {
+        } catch let error as PostgresError where error.isDataRejection {
             return [.rejected(Rejection(entryID: round[0].entryID, reason: .schema, detail: "refused by the database: \(error)", payload: []))]
         }
     }
@@ -178,4 +191,26 @@ public final class Ingestor: Service, Sendable {
         }
         return !claimed.entries.isEmpty
     }
+}
+
+extension PostgresError {
+    /// The server refused the values (SQLSTATE classes 22, data exception, and 23, integrity
+    /// constraint violation), as opposed to an outage or a faulty statement.
+    var isDataRejection: Bool {
+        guard let state = sqlState else { return false }
+        return state.hasPrefix("22") || state.hasPrefix("23")
+    }
+}
+
+/// Cumulative time an ``Ingestor`` spent in each step.
+public struct IngestStats: Sendable {
+    public var results = 0
+    /// Reading JSON and checking the schema (Swift, this process).
+    public var validating: Duration = .zero
+    /// The PostgreSQL transactions (including Swift work inside them).
+    public var storing: Duration = .zero
+    /// Dead-lettering and XACK (Redis).
+    public var acknowledging: Duration = .zero
+
+    public init() {}
 }

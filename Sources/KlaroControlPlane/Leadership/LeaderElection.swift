@@ -40,14 +40,14 @@ public final class LeaderElection: Service, Sendable {
 
     public func run() async throws {
         metrics.schedulerLeader.set(0.0)
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        while !isStopping {
             let leader = (try? await thread.runIfActive { [self] in step() }) ?? false
             if leader != leading.load(ordering: .relaxed) {
                 leading.store(leader, ordering: .releasing)
                 metrics.schedulerLeader.set(leader ? 1.0 : 0.0)
                 if leader { logger.notice("became scheduler leader") } else { logger.warning("lost scheduler leadership") }
             }
-            try? await Task.sleep(for: interval)
+            await pause(for: interval)
         }
         // Stepping down: closing the session releases the lock for a standby at once.
         leading.store(false, ordering: .releasing)

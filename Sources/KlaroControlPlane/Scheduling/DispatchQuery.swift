@@ -7,8 +7,8 @@ import KlaroPostgres
 /// create their `sync_runs` rows. Set-based and in one transaction, so a tick costs one round
 /// trip however many slots there are; `SKIP LOCKED` and the in-flight check make a second
 /// scheduler (or an ingest in progress) harmless.
-enum DispatchQuery {
-    static let sql = """
+public enum DispatchQuery {
+    public static let sql = """
         WITH slots AS (
             SELECT s.host_id, s.slot,
                    $1::int - (SELECT count(*) FROM user_mt5_accounts i

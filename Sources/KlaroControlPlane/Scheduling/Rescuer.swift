@@ -37,7 +37,7 @@ public final class Rescuer: Service, Sendable {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        while !isStopping {
             if leadership.isLeader {
                 do {
                     try await sweep()
@@ -45,7 +45,7 @@ public final class Rescuer: Service, Sendable {
                     logger.warning("rescue sweep failed", metadata: ["error": "\(error)"])
                 }
             }
-            try? await Task.sleep(for: interval)
+            await pause(for: interval)
         }
     }
 
@@ -77,7 +77,7 @@ public final class Rescuer: Service, Sendable {
                 let anchor = try row.dateOrNil(6) ?? (try row.date(7))
                 let decision: SyncDecision = job.slotDied
                     ? .retry(at: now, attempt: attempt)
-                    : RetryPolicy.standard.next(after: .lost, attempt: attempt, scheduledAt: anchor, now: now, interval: settings.interval, using: &rng)
+                    : settings.retry.next(after: .lost, attempt: attempt, scheduledAt: anchor, now: now, interval: settings.interval, using: &rng)
                 jobs.append(job)
                 ids.append(job.accountID)
                 runs.append(job.jobID)

@@ -39,7 +39,7 @@ public final class Scheduler: Service, Sendable {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        while !isStopping {
             if leadership.isLeader {
                 do {
                     try await tick()
@@ -47,13 +47,22 @@ public final class Scheduler: Service, Sendable {
                     logger.warning("scheduler tick failed", metadata: ["error": "\(error)"])
                 }
             }
-            try? await Task.sleep(for: .milliseconds(Int(settings.schedulerTick * 1000)))
+            await pause(for: .milliseconds(Int(settings.schedulerTick * 1000)))
         }
     }
 
-    /// Dispatches what is due now; returns how many jobs were sent.
+    /// What one tick did and where its time went.
+    public struct TickReport: Sendable {
+        public var dispatched = 0
+        public var database: Duration = .zero
+        public var sealing: Duration = .zero
+        public var redis: Duration = .zero
+    }
+
+    /// Dispatches what is due now.
     @discardableResult
-    public func tick() async throws -> Int {
+    public func tick() async throws -> TickReport {
+        var report = TickReport()
         let started = ContinuousClock.now
         // No dispatch while Redis is away: the jobs would only wait for the rescuer.
         try await redis.ping()
@@ -61,10 +70,13 @@ public final class Scheduler: Service, Sendable {
         let rows = try await pool.transaction { connection in
             try DispatchQuery.run(connection, queueDepth: settings.queueDepth, deadlineSeconds: settings.jobDeadline)
         }
+        let queried = ContinuousClock.now
+        report.database = queried - started
+        let jobs = await makeJobs(rows)
         var commands: [[[UInt8]]] = []
         var sent = 0
-        for row in rows {
-            guard let job = makeJob(row) else { continue }
+        for (row, job) in zip(rows, jobs) {
+            guard let job else { continue }
             let stream = ProtocolKeys.queue(row.host, row.slot)
             if !knownStreams.contains(stream) {
                 commands.append(["XGROUP", "CREATE", stream, ProtocolKeys.slotGroup, "0", "MKSTREAM"].map { Array($0.utf8) })
@@ -79,6 +91,8 @@ public final class Scheduler: Service, Sendable {
                 "attempt": "\(row.attempt)",
             ])
         }
+        let sealed = ContinuousClock.now
+        report.sealing = sealed - queried
         if !commands.isEmpty {
             let replies = try await redis.pipeline(commands)
             for (command, reply) in zip(commands, replies) where command.first == Array("XGROUP".utf8) {
@@ -87,21 +101,57 @@ public final class Scheduler: Service, Sendable {
                 }
             }
         }
+        report.redis = ContinuousClock.now - sealed
+        report.dispatched = sent
         metrics.schedulerTick.record(ContinuousClock.now - started)
-        return sent
+        return report
     }
 
-    /// The job for a dispatched row: the password opened with the vault and sealed to the
-    /// host. A row whose password cannot be opened is given back, never sent.
-    private func makeJob(_ row: DispatchQuery.Row) -> JobMessage? {
+    /// The jobs for the dispatched rows, in order (nil where a row was given back). Passwords
+    /// are opened with the vault and sealed to their host with one ``HostSealer`` per host
+    /// (one key agreement per host and tick), split across the cores.
+    private func makeJobs(_ rows: [DispatchQuery.Row]) async -> [JobMessage?] {
+        guard !rows.isEmpty else { return [] }
+        // Work is split by host, so each part makes the sealers of its own hosts.
+        let byHost = Dictionary(grouping: rows.indices, by: { rows[$0].host }).values.sorted { $0.count > $1.count }
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count / 64))
+        var assignments = [[Int]](repeating: [], count: parts)
+        for indices in byHost {
+            let lightest = assignments.indices.min { assignments[$0].count < assignments[$1].count }!
+            assignments[lightest] += indices
+        }
+        var jobs = [JobMessage?](repeating: nil, count: rows.count)
+        await withTaskGroup(of: [(Int, JobMessage?)].self) { group in
+            for indices in assignments where !indices.isEmpty {
+                let part = indices.map { ($0, rows[$0]) }
+                group.addTask { [self] in
+                    var sealers: [String: Result<HostSealer, any Error>] = [:]
+                    return part.map { index, row in
+                        let sealer = sealers[row.host] ?? Result {
+                            try HostSealer(hostPublicKey: try HostKey.publicKey(fromBase64: row.hostPublicKey))
+                        }
+                        sealers[row.host] = sealer
+                        return (index, makeJob(row, sealer: sealer))
+                    }
+                }
+            }
+            for await made in group {
+                for (index, job) in made { jobs[index] = job }
+            }
+        }
+        return jobs
+    }
+
+    /// The job for one row. A row whose password cannot be opened or sealed is given back,
+    /// never sent.
+    private func makeJob(_ row: DispatchQuery.Row, sealer: Result<HostSealer, any Error>) -> JobMessage? {
         let historyDays: Double = row.pro ? 3650 : 30
         let now = Date()
         let from = row.historyCursor.map { ($0 - 2 * 86_400) * 1000 }
             ?? EpochMilliseconds.from(now.addingTimeInterval(-historyDays * 86_400))
         do {
-            let hostKey = try HostKey.publicKey(fromBase64: row.hostPublicKey)
             let password = try vault.open(row.encryptedPassword, accountID: row.accountID)
-            let sealed = try HostSeal.seal(password, toHostPublicKey: hostKey, jobID: row.jobID.uuidString.lowercased())
+            let sealed = try sealer.get().seal(password, jobID: row.jobID.uuidString.lowercased())
             return JobMessage(
                 jobID: row.jobID, accountID: row.accountID, attempt: row.attempt, fence: row.fence, login: row.login,
                 server: row.server, passwordSealed: sealed, historyFrom: max(0, from),

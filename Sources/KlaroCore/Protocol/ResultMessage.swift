@@ -9,6 +9,11 @@ public struct ResultMessage: Decodable, Sendable, Equatable {
     public struct MT5Error: Codable, Sendable, Equatable {
         public var code: Int
         public var message: String
+
+        public init(code: Int, message: String) {
+            self.code = code
+            self.message = message
+        }
     }
 
     public var jobID: UUID

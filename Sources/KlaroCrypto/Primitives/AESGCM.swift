@@ -16,7 +16,7 @@ enum AESGCM {
         try checkLengths(key: key, nonce: nonce, inputCount: plaintext.count + additionalData.count)
         return try EVPHandles.withCipherContext { (context) throws(CryptoPrimitiveError) in
             try requireSuccess(
-                EVP_EncryptInit_ex(context, EVP_aes_256_gcm(), nil, nil, nil), "EVP_EncryptInit_ex(cipher)")
+                EVP_EncryptInit_ex(context, EVPHandles.aes256GCMCipher, nil, nil, nil), "EVP_EncryptInit_ex(cipher)")
             try requireSuccess(
                 key.withUnsafeBytes { keyBytes in
                     nonce.withUnsafeBufferPointer { nonceBytes in
@@ -72,7 +72,7 @@ enum AESGCM {
         }
         return try EVPHandles.withCipherContext { (context) throws(CryptoPrimitiveError) in
             try requireSuccess(
-                EVP_DecryptInit_ex(context, EVP_aes_256_gcm(), nil, nil, nil), "EVP_DecryptInit_ex(cipher)")
+                EVP_DecryptInit_ex(context, EVPHandles.aes256GCMCipher, nil, nil, nil), "EVP_DecryptInit_ex(cipher)")
             try requireSuccess(
                 key.withUnsafeBytes { keyBytes in
                     nonce.withUnsafeBufferPointer { nonceBytes in

@@ -4,6 +4,15 @@ import COpenSSL
 /// and frees it on every path (`defer`), so no EVP pointer outlives the call that made it
 /// and none is ever shared between threads.
 enum EVPHandles {
+    /// AES-256-GCM fetched once. OpenSSL 3 looks the algorithm up on every init when given
+    /// `EVP_aes_256_gcm()` (an "implicit fetch", a lock and a table search per call); an
+    /// explicitly fetched cipher is immutable and safe to share between threads, and makes
+    /// sealing a tick's passwords several times faster.
+    nonisolated(unsafe) static let aes256GCM: OpaquePointer? = EVP_CIPHER_fetch(nil, "AES-256-GCM", nil)
+
+    /// The cipher to initialise AES-256-GCM contexts with.
+    static var aes256GCMCipher: OpaquePointer? { aes256GCM ?? EVP_aes_256_gcm() }
+
     /// A fresh `EVP_CIPHER_CTX` (freeing it also cleanses the expanded key schedule).
     static func withCipherContext<R>(
         _ body: (OpaquePointer) throws(CryptoPrimitiveError) -> R

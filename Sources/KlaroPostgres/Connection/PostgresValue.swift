@@ -87,28 +87,47 @@ extension Optional: PostgresBindable where Wrapped: PostgresBindable {
 extension Optional: PostgresArrayElement where Wrapped: PostgresArrayElement {}
 
 extension Array: PostgresBindable where Element: PostgresArrayElement {
-    /// An array literal (`{"a","b",NULL}`), every element quoted so that no content can
-    /// break out of it.
+    /// An array literal (`{"a","b",NULL}`). Every element is quoted and escaped so that no
+    /// content can break out of it; numbers, booleans and UUIDs, which cannot hold a quote,
+    /// are written bare (this runs for every row of a batched write).
     public var postgresValue: PostgresValue {
-        var literal = "{"
-        literal.reserveCapacity(count * 8 + 2)
+        var literal: [UInt8] = [UInt8(ascii: "{")]
+        literal.reserveCapacity(count * 12 + 2)
+        let bare = Element.self is any PostgresBareArrayElement.Type
         for (index, element) in enumerated() {
-            if index > 0 { literal.append(",") }
+            if index > 0 { literal.append(UInt8(ascii: ",")) }
             guard let text = element.postgresValue.text else {
-                literal.append("NULL")
+                literal.append(contentsOf: "NULL".utf8)
                 continue
             }
-            literal.append("\"")
-            for character in text.unicodeScalars {
-                if character == "\"" || character == "\\" { literal.append("\\") }
-                literal.unicodeScalars.append(character)
+            if bare {
+                literal.append(contentsOf: text.utf8)
+                continue
             }
-            literal.append("\"")
+            literal.append(UInt8(ascii: "\""))
+            for byte in text.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { literal.append(UInt8(ascii: "\\")) }
+                literal.append(byte)
+            }
+            literal.append(UInt8(ascii: "\""))
         }
-        literal.append("}")
-        return PostgresValue(text: literal)
+        literal.append(UInt8(ascii: "}"))
+        return PostgresValue(text: String(decoding: literal, as: UTF8.self))
     }
 }
+
+/// Element types whose text never contains a quote, comma, brace, backslash or space, nor
+/// the word NULL, so array literals can hold them unquoted.
+public protocol PostgresBareArrayElement {}
+
+extension Int: PostgresBareArrayElement {}
+extension Int64: PostgresBareArrayElement {}
+extension Int32: PostgresBareArrayElement {}
+extension UInt64: PostgresBareArrayElement {}
+extension Bool: PostgresBareArrayElement {}
+extension Double: PostgresBareArrayElement {}
+extension UUID: PostgresBareArrayElement {}
+extension Optional: PostgresBareArrayElement where Wrapped: PostgresBareArrayElement {}
 
 /// A `bytea` parameter, sent in hex form.
 public struct PostgresBytes: PostgresBindable {

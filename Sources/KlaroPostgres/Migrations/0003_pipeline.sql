@@ -14,12 +14,12 @@ DROP INDEX user_mt5_accounts_due;
 CREATE INDEX user_mt5_accounts_due ON user_mt5_accounts (assigned_host, assigned_slot, next_sync_at)
     WHERE status = 'active' AND is_active AND inflight_job_id IS NULL;
 
--- How many jobs each slot has in flight (queue depth), and the rescuer's sweep of a dead slot.
+-- How many jobs each slot has in flight (queue depth), and the rescuer's sweeps (deadline, dead
+-- slot) over the few rows in flight. Every index on this table costs each dispatch and each
+-- ingest an index write, so the deadline index of 0001 goes: this one serves both.
+DROP INDEX user_mt5_accounts_inflight;
 CREATE INDEX user_mt5_accounts_inflight_slot ON user_mt5_accounts (inflight_host, inflight_slot)
     WHERE inflight_job_id IS NOT NULL;
-
--- Staleness gauges scan active accounts by their last success.
-CREATE INDEX user_mt5_accounts_last_success ON user_mt5_accounts (last_success_at) WHERE status = 'active';
 
 -- The worker's own heartbeat timestamp: klarod notes when it changes, by its own clock, so a
 -- worker whose clock is off cannot look dead (or alive).

@@ -60,18 +60,16 @@ public enum ResultRejectionReason: String, Sendable, CaseIterable {
 
 /// `reason` of `klaro_placement_moves_total`: why an account changed slot (DESIGN §4).
 public enum PlacementMoveReason: String, Sendable, CaseIterable {
-    /// Its slot's heartbeat expired.
-    case slotDead = "slot_dead"
-    /// Its slot or host was removed.
-    case slotRemoved = "slot_removed"
+    /// The account had no slot yet.
+    case new
+    /// Its slot died or was removed.
+    case slotGone = "slot_gone"
     /// Its host is draining.
-    case draining
-    /// Its host was cordoned.
-    case cordoned
+    case drain
     /// Its slot holds more than its bounded-load capacity.
     case overCapacity = "over_capacity"
+    /// An operator pinned the account to another slot.
+    case pin
     /// An operator's explicit rebalance.
     case rebalance
-    /// An operator pinned the account to another slot.
-    case pinned
 }

@@ -1,0 +1,136 @@
+import Foundation
+import KlaroCore
+import KlaroPostgres
+import KlaroRedis
+import KlaroTelemetry
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// Keeps `worker_hosts` and `terminal_slots` in step with what workers write to Redis
+/// (registrations and heartbeats, docs/protocol.md §4–§5), marks slots dead when their
+/// heartbeat stops, and re-places accounts when the set of usable slots changes (DESIGN §4).
+/// Runs on the leader.
+public final class FleetMonitor: Service, Sendable {
+    private let pool: PostgresPool
+    private let redis: RedisClient
+    private let leadership: LeaderElection
+    private let settings: SyncSettings
+    private let metrics: KlaroMetrics
+    private let logger: Logger
+    private let interval: Duration
+    private let placer: AccountPlacer
+
+    public init(
+        pool: PostgresPool, redis: RedisClient, leadership: LeaderElection, settings: SyncSettings, metrics: KlaroMetrics,
+        logger: Logger, interval: Duration = .seconds(2)
+    ) {
+        self.pool = pool
+        self.redis = redis
+        self.leadership = leadership
+        self.settings = settings
+        self.metrics = metrics
+        self.logger = logger
+        self.interval = interval
+        placer = AccountPlacer(pool: pool, settings: settings, metrics: metrics, logger: logger)
+    }
+
+    public func run() async throws {
+        while !isStopping {
+            if leadership.isLeader {
+                do {
+                    try await refresh()
+                } catch {
+                    logger.warning("fleet refresh failed", metadata: ["error": "\(error)"])
+                }
+            }
+            await pause(for: interval)
+        }
+    }
+
+    /// Reads registrations and heartbeats, updates the tables, marks dead slots, and places
+    /// accounts if the usable slots changed or accounts wait for a slot.
+    public func refresh() async throws {
+        let registrations = try await readAll(ProtocolKeys.hostPattern, as: HostRegistration.self)
+        let heartbeats = try await readAll(ProtocolKeys.heartbeatPattern, as: Heartbeat.self)
+        let deadAfter = settings.slotDeadAfter
+        let (refused, died) = try await pool.transaction { connection -> ([String], [String]) in
+            let refused = try Self.upsertHosts(registrations, connection: connection)
+            try Self.upsertSlots(heartbeats, connection: connection)
+            let died = try connection.query(Self.markDead, [deadAfter]).map { try "\($0.string(0)):\($0.int(1))" }
+            return (refused, died)
+        }
+        for host in refused {
+            logger.error("worker host presented a public key that was not approved; it gets no jobs", metadata: ["host": "\(host)"])
+        }
+        for slot in died {
+            logger.warning("slot is dead: no heartbeat", metadata: ["slot": "\(slot)"])
+        }
+        try await placer.placeIfNeeded()
+    }
+
+    private func readAll<T: Decodable>(_ pattern: String, as type: T.Type) async throws -> [T] {
+        let keys = try await redis.scan(match: pattern)
+        guard !keys.isEmpty else { return [] }
+        var values: [T] = []
+        for chunk in stride(from: 0, to: keys.count, by: 500).map({ Array(keys[$0..<min($0 + 500, keys.count)]) }) {
+            for text in try await redis.mget(chunk) {
+                guard let data = text?.data(using: .utf8) else { continue }
+                if let value = try? JSONDecoder().decode(T.self, from: data) { values.append(value) }
+            }
+        }
+        return values
+    }
+
+    // MARK: Statements
+
+    /// Upserts host registrations; returns hosts whose presented key differs from the one an
+    /// operator approved (they are set to `refused`).
+    static func upsertHosts(_ registrations: [HostRegistration], connection: PostgresConnection) throws -> [String] {
+        let valid = registrations.filter { ProtocolKeys.isValidHostID($0.host) }
+        guard !valid.isEmpty else { return [] }
+        let rows = try connection.query("""
+            INSERT INTO worker_hosts AS h (host_id, public_key, declared_slots, version, started_at, last_seen_at)
+            SELECT u.host, u.key, u.slots, u.version, to_timestamp(u.started / 1000.0), now()
+            FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[]) AS u(host, key, slots, version, started)
+            ON CONFLICT (host_id) DO UPDATE SET
+                public_key = excluded.public_key, declared_slots = excluded.declared_slots, version = excluded.version,
+                started_at = excluded.started_at, last_seen_at = now(),
+                admin_state = CASE WHEN h.approved_key IS NOT NULL AND h.approved_key <> excluded.public_key
+                                   THEN 'refused' ELSE h.admin_state END
+            RETURNING host_id, admin_state = 'refused' AND approved_key <> public_key
+            """, [valid.map(\.host), valid.map(\.publicKey), valid.map(\.slots), valid.map(\.version), valid.map(\.startedAt)])
+        return try rows.filter { try $0.bool(1) }.map { try $0.string(0) }
+    }
+
+    /// Upserts slots from heartbeats of registered hosts. The time of a heartbeat is klarod's
+    /// own clock when its `ts` changes, so a worker's wrong clock cannot fake liveness.
+    static func upsertSlots(_ heartbeats: [Heartbeat], connection: PostgresConnection) throws {
+        let valid = heartbeats.filter { ProtocolKeys.isValidHostID($0.host) && (1...1024).contains($0.slot) }
+        guard !valid.isEmpty else { return }
+        try connection.execute("""
+            INSERT INTO terminal_slots AS s (host_id, slot, state, current_job_id, terminal_build, terminal_connected,
+                                             restarts, heartbeat_ts, last_heartbeat_at)
+            SELECT u.host, u.slot, u.state, u.job, u.build, u.connected, u.restarts, u.ts, now()
+            FROM unnest($1::text[], $2::int[], $3::text[], $4::uuid[], $5::int[], $6::bool[], $7::int[], $8::bigint[])
+                 AS u(host, slot, state, job, build, connected, restarts, ts)
+            JOIN worker_hosts h ON h.host_id = u.host
+            ON CONFLICT (host_id, slot) DO UPDATE SET
+                state = CASE WHEN s.heartbeat_ts IS DISTINCT FROM excluded.heartbeat_ts THEN excluded.state ELSE s.state END,
+                current_job_id = excluded.current_job_id, terminal_build = excluded.terminal_build,
+                terminal_connected = excluded.terminal_connected, restarts = excluded.restarts,
+                last_heartbeat_at = CASE WHEN s.heartbeat_ts IS DISTINCT FROM excluded.heartbeat_ts
+                                         THEN now() ELSE s.last_heartbeat_at END,
+                heartbeat_ts = excluded.heartbeat_ts
+            """, [
+                valid.map(\.host), valid.map(\.slot), valid.map(\.state.rawValue), valid.map(\.jobID),
+                valid.map(\.terminalBuild), valid.map(\.terminalConnected), valid.map(\.restarts), valid.map(\.ts),
+            ])
+    }
+
+    static let markDead = """
+        UPDATE terminal_slots SET state = 'dead'
+        WHERE state <> 'dead' AND (last_heartbeat_at IS NULL OR last_heartbeat_at < now() - make_interval(secs => $1::float8))
+        RETURNING host_id, slot
+        """
+}

@@ -1,0 +1,108 @@
+import Foundation
+import KlaroPostgres
+import KlaroTelemetry
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// Keeps the state gauges current (DESIGN §10): accounts by status, stale accounts and the
+/// oldest success, jobs in flight, slots by state, per-host busy ratio, and the fleet's demand
+/// ratio. Every replica reports the same database-wide values; dashboards take `max`.
+public final class StatusReporter: Service, Sendable {
+    private let pool: PostgresPool
+    private let settings: SyncSettings
+    private let metrics: KlaroMetrics
+    private let logger: Logger
+    private let interval: Duration
+
+    public init(pool: PostgresPool, settings: SyncSettings, metrics: KlaroMetrics, logger: Logger, interval: Duration = .seconds(5)) {
+        self.pool = pool
+        self.settings = settings
+        self.metrics = metrics
+        self.logger = logger
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        while !isStopping {
+            do {
+                try await report()
+            } catch {
+                logger.debug("status gauges not updated", metadata: ["error": "\(error)"])
+            }
+            await pause(for: interval)
+        }
+    }
+
+    public func report() async throws {
+        let settings = self.settings
+        let snapshot = try await pool.withConnection { connection -> Snapshot in
+            var snapshot = Snapshot()
+            for row in try connection.query("SELECT status, count(*) FROM user_mt5_accounts GROUP BY status") {
+                snapshot.accounts[try row.string(0)] = try row.int(1)
+            }
+            let staleness = try connection.query("""
+                SELECT count(*) FILTER (WHERE coalesce(last_success_at, created_at) < now() - make_interval(secs => $1::float8)),
+                       coalesce(extract(epoch FROM now() - min(coalesce(last_success_at, created_at))), 0),
+                       count(*) FILTER (WHERE inflight_job_id IS NOT NULL),
+                       count(*)
+                FROM user_mt5_accounts WHERE status = 'active' AND is_active
+                """, [settings.staleAfter])[0]
+            snapshot.stale = try staleness.int(0)
+            snapshot.oldestAge = try staleness.double(1)
+            snapshot.inFlight = try staleness.int(2)
+            snapshot.active = try staleness.int(3)
+            for row in try connection.query("""
+                SELECT CASE WHEN h.admin_state IN ('pending', 'refused') THEN 'pending'
+                            WHEN s.state = 'dead' THEN 'dead'
+                            WHEN h.admin_state IN ('draining', 'cordoned') THEN h.admin_state
+                            ELSE s.state END, count(*)
+                FROM terminal_slots s JOIN worker_hosts h ON h.host_id = s.host_id GROUP BY 1
+                """) {
+                snapshot.slots[try row.string(0)] = try row.int(1)
+            }
+            for row in try connection.query("""
+                SELECT host_id, avg(CASE WHEN state = 'busy' THEN 1.0 ELSE 0.0 END)
+                FROM terminal_slots WHERE state <> 'dead' GROUP BY host_id
+                """) {
+                snapshot.busy[try row.string(0)] = try row.double(1)
+            }
+            // Average sync time over the last quarter hour, for the demand ratio.
+            snapshot.averageDuration = try connection.query("""
+                SELECT coalesce(avg(duration_ms), 0) / 1000.0 FROM sync_runs
+                WHERE state = 'finished' AND finished_at > now() - interval '15 minutes' AND duration_ms IS NOT NULL
+                  AND enqueued_at > now() - interval '1 day'
+                """)[0].double(0)
+            return snapshot
+        }
+        for status in AccountStatusLabel.allCases {
+            metrics.accounts(status).set(Double(snapshot.accounts[status.rawValue] ?? 0))
+        }
+        metrics.accountsStale.set(Double(snapshot.stale))
+        metrics.accountOldestSuccessAge.set(snapshot.oldestAge)
+        metrics.jobsInFlight.set(Double(snapshot.inFlight))
+        for state in SlotStateLabel.allCases {
+            metrics.slots(state).set(Double(snapshot.slots[state.rawValue] ?? 0))
+        }
+        for (host, ratio) in snapshot.busy {
+            metrics.hostBusyRatio(host: host).set(ratio)
+        }
+        // Slot-seconds needed per interval (active accounts × average sync time) over
+        // slot-seconds available (live usable slots × interval).
+        let usable = (snapshot.slots["idle"] ?? 0) + (snapshot.slots["busy"] ?? 0)
+        let needed = Double(snapshot.active) * snapshot.averageDuration
+        let available = Double(usable) * settings.interval
+        metrics.fleetDemandRatio.set(available > 0 ? needed / available : (needed > 0 ? 1 : 0))
+    }
+
+    struct Snapshot: Sendable {
+        var accounts: [String: Int] = [:]
+        var stale = 0
+        var oldestAge = 0.0
+        var inFlight = 0
+        var active = 0
+        var slots: [String: Int] = [:]
+        var busy: [String: Double] = [:]
+        var averageDuration = 0.0
+    }
+}

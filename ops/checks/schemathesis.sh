@@ -149,6 +149,8 @@ SQL
 
 say "running schemathesis against $base/openapi.yaml ($examples examples per operation)"
 set +e
+# From the temporary directory, where schemathesis keeps its cache.
+cd "$tmp"
 "$venv/bin/st" --config-file "$root/ops/checks/schemathesis.toml" run "$base/openapi.yaml" \
     --url "$base" \
     --header "Authorization: Bearer $token" \

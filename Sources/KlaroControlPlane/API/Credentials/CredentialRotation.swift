@@ -96,8 +96,8 @@ public struct CredentialRotation: Sendable {
             for failure in batch.failed {
                 logger.error("cannot rotate a stored credential", metadata: ["account_id": "\(failure.accountID)", "reason": "\(failure.reason)"])
             }
-            progress(report)
             guard let last = batch.last else { break }
+            progress(report)
             after = last
         }
         report.remaining = try await pending()

@@ -78,6 +78,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            resources: [.copy("API/OpenAPI/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
 
@@ -104,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "klaro-bench",
             dependencies: [
-                "KlaroControlPlane",
+                "KlaroControlPlane", "KlaroPostgres", "KlaroCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

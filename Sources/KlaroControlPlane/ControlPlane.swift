@@ -70,7 +70,9 @@ public final class ControlPlane: Sendable {
     /// stops taking requests before the pool closes, and the notifier (last) says STOPPING=1
     /// first.
     public func services(notifier: SystemdNotifier?) -> [any Service] {
-        let routes: [any RouteGroup] = [HealthRoutes(checker: checker), MetricsRoute(telemetry: telemetry)]
+        let routes: [any RouteGroup] = [
+            HealthRoutes(checker: checker), MetricsRoute(telemetry: telemetry), APIRoutes(configuration: configuration, pool: pool),
+        ]
         let port = listeningPort
         let logger = self.logger
         let host = configuration.httpHost

@@ -114,7 +114,7 @@ struct Migrate: AsyncParsableCommand {
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage credential encryption keys.",
-        subcommands: [Generate.self]
+        subcommands: [Generate.self, KeysRotate.self]
     )
 
     struct Generate: ParsableCommand {

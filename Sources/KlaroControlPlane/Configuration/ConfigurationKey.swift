@@ -28,12 +28,14 @@ public enum ConfigurationKey {
     public static let retryAttempts = "KLARO_RETRY_ATTEMPTS"
     public static let corsOrigins = "KLARO_CORS_ORIGINS"
     public static let nodeName = "KLARO_NODE_NAME"
+    public static let stripeWebhookSecret = "KLARO_STRIPE_WEBHOOK_SECRET"
+    public static let authFailureLimit = "KLARO_AUTH_FAILURE_LIMIT"
 
     /// Every known key, to catch typos in configuration files.
     public static let all: Set<String> = [
         config, databaseURL, databasePoolSize, redisURL, httpAddress, adminToken, credentialKeys, jwtSecret,
         syncInterval, log, logLevel, queueDepth, jobDeadline, lostGrace, slotDeadAfter, staleAfter,
         schedulerTick, runRetentionDays, snapshotRetentionDays, placementEpsilon, maxDeals, ingestBatch, ingestWorkers,
-        retryBase, retryCap, retryAttempts, corsOrigins, nodeName,
+        retryBase, retryCap, retryAttempts, corsOrigins, nodeName, stripeWebhookSecret, authFailureLimit,
     ]
 }

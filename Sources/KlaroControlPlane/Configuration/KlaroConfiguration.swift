@@ -26,6 +26,10 @@ public struct KlaroConfiguration: Sendable {
     public var nodeName: String
     public var corsOrigins: [String]
     public var sync: SyncSettings
+    /// Signing secret of the Stripe webhook endpoint (`whsec_…`); nil: billing is off.
+    public var stripeWebhookSecret: Secret?
+    /// Failed API authentications a client may make per minute (burst and refill); 0: no limit.
+    public var authFailureLimit: Int
 
     /// Reads and validates. Messages name the variable and the problem, never a value, since
     /// URLs and keys carry secrets.
@@ -112,6 +116,8 @@ public struct KlaroConfiguration: Sendable {
         let corsOrigins = (reader.string(Key.corsOrigins, required: false) ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let nodeName = reader.string(Key.nodeName, required: false) ?? ProcessInfo.processInfo.hostName
+        let stripeWebhookSecret = reader.secret(Key.stripeWebhookSecret, required: false, minimumLength: 16)
+        let authFailureLimit = reader.int(Key.authFailureLimit, default: 20, in: 0...100_000)
 
         guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
         return KlaroConfiguration(
@@ -127,7 +133,9 @@ public struct KlaroConfiguration: Sendable {
             logLevel: logLevel,
             nodeName: nodeName,
             corsOrigins: corsOrigins,
-            sync: sync
+            sync: sync,
+            stripeWebhookSecret: stripeWebhookSecret,
+            authFailureLimit: authFailureLimit
         )
     }
 }

@@ -1,0 +1,65 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KlaroCore
+import KlaroCrypto
+import KlaroPostgres
+
+/// The traders' API (`/api/*`), its Stripe webhook, `/openapi.yaml`, and CORS for them.
+///
+/// `/api` routes need a Supabase user token (``AuthMiddleware``); every query is scoped to
+/// that user. The webhook is authenticated by Stripe's signature instead.
+struct APIRoutes: RouteGroup {
+    let accounts: AccountRoutes
+    let dashboard: DashboardRoutes
+    let analytics: AnalyticsRoutes
+    let billing: BillingRoutes
+    let auth: AuthMiddleware
+    let corsOrigins: [String]
+
+    init(configuration: KlaroConfiguration, pool: PostgresPool) {
+        let staleness = Staleness(staleAfter: configuration.sync.staleAfter)
+        accounts = AccountRoutes(repository: AccountRepository(
+            pool: pool, vault: configuration.credentialKeys.map(CredentialVault.init(keyRing:)), staleness: staleness,
+            manualSyncInterval: 60))
+        dashboard = DashboardRoutes(query: DashboardQuery(pool: pool, staleness: staleness))
+        analytics = AnalyticsRoutes(loader: AnalyticsLoader(pool: pool))
+        billing = BillingRoutes(repository: BillingRepository(pool: pool), secret: configuration.stripeWebhookSecret)
+        auth = AuthMiddleware(
+            verifier: JWTVerifier(secret: configuration.jwtSecret), limiter: AuthFailureLimiter(perMinute: configuration.authFailureLimit), users: UserDirectory(pool: pool))
+        corsOrigins = configuration.corsOrigins
+    }
+
+    func register(on router: Router<KlaroRequestContext>) {
+        // Router middleware applies to routes added after it, and to unmatched requests
+        // (which is where preflights land).
+        router.add(middleware: CORSPolicyMiddleware(origins: corsOrigins))
+        OpenAPIRoute().register(on: router)
+        billing.register(on: router)
+        let api = router.group("/api").add(middleware: auth)
+        accounts.register(on: api)
+        dashboard.register(on: api)
+        analytics.register(on: api)
+        for (path, methods) in Self.allowedMethods {
+            MethodNotAllowed.register(on: router, path: RouterPath(path), allowed: methods)
+        }
+    }
+
+    /// Every path klarod serves outside `/admin`, with its methods (405 for the others).
+    static let allowedMethods: [(String, [HTTPRequest.Method])] = [
+        ("/api/accounts", [.get, .post]),
+        ("/api/accounts/:id", [.get, .patch, .delete]),
+        ("/api/accounts/:id/sync", [.post]),
+        ("/api/dashboard/summary", [.get]),
+        ("/api/analytics/report", [.get]),
+        ("/api/analytics/trades", [.get]),
+        ("/api/analytics/breakdown", [.get]),
+        ("/api/analytics/daily", [.get]),
+        ("/api/analytics/drawdown", [.get]),
+        ("/api/billing/stripe-webhook", [.post]),
+        ("/openapi.yaml", [.get]),
+        ("/healthz", [.get]),
+        ("/readyz", [.get]),
+        ("/metrics", [.get]),
+    ]
+}

@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import KlaroControlPlane
+import KlaroCrypto
+import KlaroPostgres
+import Logging
+
+/// `klaro-bench api`: latency of the traders' API under load, for a pro user with 10 MT5
+/// accounts and a year of history (deals, trades, a snapshot every 15 minutes). Starts the
+/// `klarod` built next to this binary against a fresh database, drives it with `wrk` (or a
+/// built-in closed-loop client when wrk is missing), and prints p50/p99 and requests/s.
+struct APIBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "api",
+        abstract: "Load-test GET /api/dashboard/summary and one analytics call (needs PostgreSQL)."
+    )
+
+    @Option(help: "PostgreSQL URL of a server where a throwaway database may be created (default: $KLARO_TEST_DATABASE_URL, then $KLARO_DATABASE_URL).")
+    var databaseURL: String?
+
+    @Option(help: "Redis URL for klarod's readiness checks (default: $KLARO_TEST_REDIS_URL, then redis://127.0.0.1:6379/0).")
+    var redisURL: String?
+
+    @Option(help: "MT5 accounts of the user.")
+    var accounts = 10
+
+    @Option(help: "Days of history per account.")
+    var days = 365
+
+    @Option(help: "Closed trades per account per day.")
+    var tradesPerDay = 10
+
+    @Option(help: "Seconds of load per endpoint.")
+    var duration = 10
+
+    @Option(help: "Concurrent connections.")
+    var connections = 8
+
+    @Option(help: "The analytics call to measure.")
+    var analyticsPath = "/api/analytics/report?range=30d"
+
+    @Flag(help: "Keep the database afterwards (its name is printed).")
+    var keep = false
+
+    mutating func validate() throws {
+        guard accounts >= 1, days >= 1, tradesPerDay >= 1, duration >= 1, connections >= 1 else {
+            throw ValidationError("every count must be at least 1")
+        }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let adminURL = databaseURL ?? environment["KLARO_TEST_DATABASE_URL"] ?? environment["KLARO_DATABASE_URL"] else {
+            throw ValidationError("give --database-url (a PostgreSQL where a database may be created), or set KLARO_TEST_DATABASE_URL")
+        }
+        let redis = redisURL ?? environment["KLARO_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379/0"
+        var logger = Logger(label: "klaro-bench")
+        logger.logLevel = .warning
+        let name = "klaro_bench_\(UUID().uuidString.prefix(8).lowercased())"
+        let admin = PostgresPool(configuration: .init(url: adminURL, size: 1, applicationName: "klaro-bench"), logger: logger)
+        try await admin.execute("CREATE DATABASE \(name)")
+        let url = Self.replacingDatabase(in: adminURL, with: name)
+        let pool = PostgresPool(configuration: .init(url: url, size: 2, statementTimeout: 0), logger: logger)
+        var klarod: BenchProcess?
+        do {
+            try await Migrator(pool: pool, migrations: try Migration.bundled(), logger: logger).migrate()
+            let user = UUID()
+            let started = Date()
+            try await APIBenchFixture(accounts: accounts, days: days, tradesPerDay: tradesPerDay).load(user: user, pool: pool)
+            let counts = try await pool.query(
+                "SELECT (SELECT count(*) FROM deals), (SELECT count(*) FROM trades), (SELECT count(*) FROM account_snapshots)")
+            print("api: \(accounts) accounts, \(days) days: \(try counts[0].int(0)) deals, \(try counts[0].int(1)) trades, "
+                  + "\(try counts[0].int(2)) snapshots (seeded in \(String(format: "%.1f", Date().timeIntervalSince(started))) s)")
+
+            let secret = Self.hex(count: 32)
+            let port = try Self.freePort()
+            let base = "http://127.0.0.1:\(port)"
+            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("klarod").path
+            var env = environment.filter { !$0.key.hasPrefix("KLARO_") }
+            env["KLARO_DATABASE_URL"] = url
+            env["KLARO_REDIS_URL"] = redis
+            env["KLARO_HTTP_ADDRESS"] = "127.0.0.1:\(port)"
+            env["KLARO_ADMIN_TOKEN"] = Self.hex(count: 24)
+            env["KLARO_JWT_SECRET"] = secret
+            env["KLARO_CREDENTIAL_KEYS"] = try KeyRing.generateEntry(id: "bench")
+            env["KLARO_LOG"] = "stderr"
+            env["KLARO_LOG_LEVEL"] = "warning"
+            klarod = try BenchProcess.start(binary, ["serve"], environment: env)
+            try await Self.waitForHealth(base)
+            let token = Self.token(user: user, secret: secret)
+
+            for path in ["/api/dashboard/summary", analyticsPath] {
+                let probe = try await BenchHTTP.get(base + path, token: token)
+                guard probe.status == 200 else {
+                    throw ValidationError("\(path) answered \(probe.status): \(String(decoding: probe.body.prefix(300), as: UTF8.self))")
+                }
+                let result = try await LoadGenerator(url: base + path, token: token, seconds: duration, connections: connections).run()
+                print("api: GET \(path)  (\(probe.body.count) bytes, \(result.tool), \(connections) connections, \(duration) s)")
+                print("       p50 \(Self.ms(result.p50))  p99 \(Self.ms(result.p99))  \(String(format: "%.0f", result.requestsPerSecond)) req/s"
+                      + "  \(result.requests) requests, \(result.errors) errors")
+            }
+        } catch {
+            await klarod?.stop()
+            await pool.close()
+            if !keep { _ = try? await admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+            await admin.close()
+            throw error
+        }
+        await klarod?.stop()
+        await pool.close()
+        if keep { print("api: kept database \(name)") } else { try await admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+        await admin.close()
+    }
+
+    // MARK: Helpers
+
+    static func ms(_ seconds: Double) -> String { String(format: "%.2f ms", seconds * 1000) }
+
+    static func hex(count: Int) -> String {
+        (0..<count).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    }
+
+    /// An HS256 token shaped like Supabase's.
+    static func token(user: UUID, secret: String) -> String {
+        func encode(_ bytes: [UInt8]) -> String {
+            Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        let header = encode(Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
+        let exp = Int(Date().timeIntervalSince1970) + 86_400
+        let payload = encode(Array(#"{"sub":"\#(user.uuidString.lowercased())","aud":"authenticated","exp":\#(exp)}"#.utf8))
+        let signature = (try? HMAC.sha256(key: Array(secret.utf8), message: Array("\(header).\(payload)".utf8))) ?? []
+        return "\(header).\(payload).\(encode(signature))"
+    }
+
+    static func replacingDatabase(in url: String, with name: String) -> String {
+        guard var components = URLComponents(string: url) else { return url }
+        components.path = "/" + name
+        return components.string ?? url
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw ValidationError("no free port") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func waitForHealth(_ base: String) async throws {
+        for _ in 0..<150 {
+            if let reply = try? await BenchHTTP.get(base + "/healthz", token: nil), reply.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ValidationError("klarod did not start listening at \(base)")
+    }
+}

@@ -145,7 +145,8 @@ public final class Scheduler: Service, Sendable {
     /// The job for one row. A row whose password cannot be opened or sealed is given back,
     /// never sent.
     private func makeJob(_ row: DispatchQuery.Row, sealer: Result<HostSealer, any Error>) -> JobMessage? {
-        let historyDays: Double = row.pro ? 3650 : 30
+        // The plan's history limit (free: 30 days), or ten years for "all of it" on a first sync.
+        let historyDays = Double(row.historyDays ?? 3650)
         let now = Date()
         let from = row.historyCursor.map { ($0 - 2 * 86_400) * 1000 }
             ?? EpochMilliseconds.from(now.addingTimeInterval(-historyDays * 86_400))

@@ -67,6 +67,7 @@ public final class ControlPlane: Sendable {
     /// first.
     public func services(notifier: SystemdNotifier?) -> [any Service] {
         let routes: [any RouteGroup] = [HealthRoutes(checker: checker), MetricsRoute(telemetry: telemetry)]
+            + [AdminRoutes(controlPlane: self)]
         let port = listeningPort
         let logger = self.logger
         let host = configuration.httpHost

@@ -49,7 +49,7 @@ struct AdminClient: Sendable {
             let problem = try? JSONDecoder().decode(Wire.Problem.self, from: data)
             throw CLIFailure.http(
                 status: http.statusCode, code: problem?.code,
-                message: problem?.message ?? "klarod answered HTTP \(http.statusCode)"
+                message: problem?.text ?? "klarod answered HTTP \(http.statusCode)"
             )
         }
         let decoder = JSONDecoder()

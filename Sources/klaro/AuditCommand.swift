@@ -31,12 +31,21 @@ struct AuditCommand: AsyncParsableCommand {
     static func render(_ entries: [Wire.AuditEntry], colour: Bool) -> String {
         var table = Table("AT", "ACTOR", "ACTION", "TARGET", "RESULT*", "FROM", "CHANGE")
         for entry in entries {
-            let change = [entry.before?.text, entry.after?.text].compactMap { $0 }.joined(separator: " → ")
             table.add(
                 Terminal.timestamp(entry.at), entry.actor, entry.action, entry.target, entry.result, entry.remote_addr ?? "-",
-                change.isEmpty ? "-" : change
+                change(entry)
             )
         }
         return table.render(colour: colour)
+    }
+
+    /// What changed: `key: before → after` for each key that differs, else the values.
+    static func change(_ entry: Wire.AuditEntry) -> String {
+        if let before = entry.before?.fields, let after = entry.after?.fields {
+            let keys = Set(before.keys).union(after.keys).sorted().filter { before[$0] != after[$0] }
+            return keys.isEmpty ? "no change" : keys.map { "\($0): \(before[$0] ?? "-") → \(after[$0] ?? "-")" }.joined(separator: ", ")
+        }
+        let text = [entry.before?.text, entry.after?.text].compactMap { $0 }.joined(separator: " → ")
+        return text.isEmpty ? "-" : text
     }
 }

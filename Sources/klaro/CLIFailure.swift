@@ -50,6 +50,7 @@ func runReportingFailure(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let failure as CLIFailure {
+        fflush(nil)  // stdout first, so messages keep their order in a pipe
         FileHandle.standardError.write(Data("klaro: \(failure.message)\n".utf8))
         throw failure.kind.exitCode
     }

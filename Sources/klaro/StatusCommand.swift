@@ -43,10 +43,11 @@ struct StatusCommand: AsyncParsableCommand {
         }
         let accounts = status.accounts
         var table = Table("FIELD", "VALUE")
+        table.showsHeader = false
         table.add("syncs (1h)", "\(Terminal.percent(syncs.success_rate)) ok, \(syncs.ok) of \(syncs.total)"
                   + (failures.isEmpty ? "" : "; \(failures)"))
-        table.add("accounts", "\(accounts.active) active, \(accounts.stale) stale, \(accounts.unplaced) unplaced; "
-                  + counts(accounts.by_status, order: ["active", "auth_failed", "paused", "disabled"]))
+        table.add("accounts", counts(accounts.by_status, order: ["active", "auth_failed", "paused", "disabled"]))
+        table.add("stale", "\(accounts.stale) stale, \(accounts.unplaced) without a slot")
         table.add("oldest success", Terminal.age(accounts.oldest_success_age_seconds) + " ago")
         table.add("queue", "\(status.queue.due) due, \(status.queue.in_flight) in flight")
         table.add("slots", counts(status.slots, order: ["idle", "busy", "dead", "draining", "cordoned", "pending"]))

@@ -9,6 +9,8 @@ struct Table {
 
     let columns: [Column]
     private(set) var rows: [[String]] = []
+    /// False for a key–value layout without a header row.
+    var showsHeader = true
 
     init(_ columns: [Column]) {
         self.columns = columns
@@ -34,7 +36,7 @@ struct Table {
 
     /// The table as lines, columns separated by two spaces, no trailing spaces.
     func render(colour: Bool) -> String {
-        var widths = columns.map(\.title.count)
+        var widths = columns.map { showsHeader ? $0.title.count : 0 }
         for row in rows {
             for (index, cell) in row.enumerated() where index < widths.count {
                 widths[index] = max(widths[index], cell.count)
@@ -58,7 +60,8 @@ struct Table {
             }
             return parts.joined(separator: "  ")
         }
-        return ([line(columns.map(\.title), header: true)] + rows.map { line($0, header: false) }).joined(separator: "\n")
+        let header = showsHeader ? [line(columns.map(\.title), header: true)] : []
+        return (header + rows.map { line($0, header: false) }).joined(separator: "\n")
     }
 }
 

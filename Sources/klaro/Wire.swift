@@ -166,12 +166,14 @@ enum Wire {
         let after: JSONText?
     }
 
-    /// Any JSON value, kept as compact text for a table cell.
+    /// Any JSON value, kept as compact text for a table cell (and, for objects, by key).
     struct JSONText: Decodable, Sendable {
         let text: String
+        let fields: [String: String]?
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
+            fields = (try? container.decode([String: JSONText].self))?.mapValues(\.text)
             if let object = try? container.decode([String: JSONText].self) {
                 text = object.keys.sorted().map { "\($0)=\(object[$0]!.text)" }.joined(separator: " ")
             } else if let array = try? container.decode([JSONText].self) {
@@ -190,7 +192,19 @@ enum Wire {
 
     /// An error answer (problem+json).
     struct Problem: Decodable, Sendable {
+        struct FieldError: Decodable, Sendable {
+            let field: String
+            let message: String
+        }
+
         let code: String
         let message: String
+        let errors: [FieldError]?
+
+        /// The message, with each field's problem.
+        var text: String {
+            guard let errors, !errors.isEmpty else { return message }
+            return errors.map { "\($0.field) \($0.message)" }.joined(separator: "; ")
+        }
     }
 }

@@ -1,10 +1,11 @@
 import Foundation
 import KlaroPostgres
 
-/// An account as the admin API shows it (never its password). Field names are the API's.
+/// An account as the admin API shows it (never its password). Field names are the API's;
+/// ids are lower-case UUIDs.
 struct AdminAccountView: Encodable, Sendable, Equatable {
-    let id: UUID
-    let user_id: UUID
+    let id: String
+    let user_id: String
     let mt5_login: Int64
     let mt5_server: String
     let account_name: String
@@ -17,7 +18,7 @@ struct AdminAccountView: Encodable, Sendable, Equatable {
     /// `host:slot` an operator pinned it to.
     let pinned: String?
     let in_flight: Bool
-    let inflight_job_id: UUID?
+    let inflight_job_id: String?
     /// `host:slot` its job in flight was sent to.
     let inflight_slot: String?
     let last_synced: Date?
@@ -43,8 +44,8 @@ struct AdminAccountView: Encodable, Sendable, Equatable {
             guard let name = row.stringOrNil(host), let number = try row.intOrNil(index) else { return nil }
             return "\(name):\(number)"
         }
-        id = try row.uuid(0)
-        user_id = try row.uuid(1)
+        id = try row.uuid(0).uuidString.lowercased()
+        user_id = try row.uuid(1).uuidString.lowercased()
         mt5_login = try row.int64(2)
         mt5_server = try row.string(3)
         account_name = try row.string(4)
@@ -53,7 +54,7 @@ struct AdminAccountView: Encodable, Sendable, Equatable {
         stale = try row.bool(7)
         assigned = try slot(8, 9)
         pinned = try slot(10, 11)
-        inflight_job_id = try row.uuidOrNil(12)
+        inflight_job_id = try row.uuidOrNil(12)?.uuidString.lowercased()
         in_flight = inflight_job_id != nil
         inflight_slot = try slot(13, 14)
         last_synced = try row.dateOrNil(15)

@@ -16,7 +16,7 @@ struct AdminAccounts: Sendable {
 
     /// The answer to a manual sync request. Field names are the API's.
     struct SyncRequest: Encodable, Sendable {
-        let account_id: UUID
+        let account_id: String
         /// False when a sync was already running.
         let queued: Bool
         let in_flight: Bool
@@ -27,7 +27,7 @@ struct AdminAccounts: Sendable {
 
     /// One sync run. Field names are the API's.
     struct Run: Encodable, Sendable {
-        let job_id: UUID
+        let job_id: String
         let host: String
         let slot: Int
         let attempt: Int
@@ -134,7 +134,7 @@ struct AdminAccounts: Sendable {
                     "the account is \(status == "active" ? "switched off by its owner" : status); it is not synced until it is active again"))
             }
             if let job = try row.uuidOrNil(2) {
-                return .success(SyncRequest(account_id: id, queued: false, in_flight: true, next_sync_at: try row.date(3),
+                return .success(SyncRequest(account_id: id.uuidString.lowercased(), queued: false, in_flight: true, next_sync_at: try row.date(3),
                                             assigned: assigned, message: "a sync is already running (job \(job.uuidString.lowercased()))"))
             }
             let next = try connection.query("""
@@ -144,7 +144,7 @@ struct AdminAccounts: Sendable {
             try AdminAuditLog.insert(connection, actor: actor, action: "account.sync", target: id.uuidString.lowercased(),
                                      remoteAddress: remoteAddress, after: ["next_sync_at": .string(ISO8601DateFormatter().string(from: next))])
             return .success(SyncRequest(
-                account_id: id, queued: true, in_flight: false, next_sync_at: next, assigned: assigned,
+                account_id: id.uuidString.lowercased(), queued: true, in_flight: false, next_sync_at: next, assigned: assigned,
                 message: assigned.map { "due now on \($0)" } ?? "due now, but it has no slot: it syncs once a slot is free"
             ))
         }
@@ -164,7 +164,7 @@ struct AdminAccounts: Sendable {
                 FROM sync_runs WHERE account_id = $1 ORDER BY enqueued_at DESC LIMIT $2
                 """, [id, limit]).map { row in
                     Run(
-                        job_id: try row.uuid(0), host: try row.string(1), slot: try row.int(2), attempt: try row.int(3),
+                        job_id: try row.uuid(0).uuidString.lowercased(), host: try row.string(1), slot: try row.int(2), attempt: try row.int(3),
                         state: try row.string(4), outcome: row.stringOrNil(5), error_code: try row.intOrNil(6),
                         error_message: row.stringOrNil(7), enqueued_at: try row.date(8), started_at: try row.dateOrNil(9),
                         finished_at: try row.dateOrNil(10), queue_wait_ms: try row.intOrNil(11), duration_ms: try row.intOrNil(12),

@@ -41,10 +41,11 @@ struct AdminHostActions: Sendable {
             let state = HostAdminState(rawValue: try row.string(0)) ?? .pending
             let publicKey = try row.string(1)
             let approvedKey = row.stringOrNil(2)
-            let before: AdminJSON = [
-                "admin_state": .string(state.rawValue),
-                "key_fingerprint": .optional(approvedKey.flatMap(HostApproval.fingerprint(ofBase64:))),
-            ]
+            // The approved key's fingerprint is recorded for approvals, where it changes.
+            let before: AdminJSON = action == .approve
+                ? ["admin_state": .string(state.rawValue),
+                   "key_fingerprint": .optional(approvedKey.flatMap(HostApproval.fingerprint(ofBase64:)))]
+                : ["admin_state": .string(state.rawValue)]
             func refuse(_ problem: HTTPProblem, result: AdminAuditLog.Outcome = .failed) throws -> Decision {
                 try AdminAuditLog.insert(
                     connection, actor: actor, action: "host.\(action.rawValue)", target: host, result: result,
@@ -101,7 +102,10 @@ struct AdminHostActions: Sendable {
             try AdminAuditLog.insert(
                 connection, actor: actor, action: "host.\(action.rawValue)", target: host, remoteAddress: remoteAddress,
                 before: before,
-                after: ["admin_state": .string(newState.rawValue), "key_fingerprint": .optional(newKey.flatMap(HostApproval.fingerprint(ofBase64:)))]
+                after: action == .approve
+                    ? ["admin_state": .string(newState.rawValue),
+                       "key_fingerprint": .optional(newKey.flatMap(HostApproval.fingerprint(ofBase64:)))]
+                    : ["admin_state": .string(newState.rawValue)]
             )
             return .changed
         }

@@ -17,7 +17,7 @@ enum AdminRebalance {
 
     /// One move of the plan. Field names are the API's.
     struct MoveView: Encodable, Sendable, Equatable {
-        let account_id: UUID
+        let account_id: String
         /// `host:slot`, absent for an account that had none.
         let from: String?
         let to: String
@@ -47,7 +47,7 @@ enum AdminRebalance {
 
     static func response(_ run: PlacementRun) -> Response {
         let moves = run.moves.map { move in
-            MoveView(account_id: move.account, from: move.from?.description, to: move.to.description, reason: move.reason,
+            MoveView(account_id: move.account.uuidString.lowercased(), from: move.from?.description, to: move.to.description, reason: move.reason,
                      in_flight: run.inFlight.contains(move.account))
         }
         var byReason: [String: Int] = [:]

@@ -135,7 +135,7 @@ struct AdminRoutes: RouteGroup {
             let parameters = AdminParameters(request: request, context: context)
             let id = try parameters.accountID()
             let runs = try await accounts.runs(id, limit: try parameters.integer("limit", default: 50, in: 1...1000))
-            return JSONResponse(RunList(account_id: id, runs: runs))
+            return JSONResponse(RunList(account_id: id.uuidString.lowercased(), runs: runs))
         }
     }
 
@@ -158,7 +158,7 @@ struct AdminRoutes: RouteGroup {
     }
 
     struct RunList: Encodable, Sendable {
-        let account_id: UUID
+        let account_id: String
         let runs: [AdminAccounts.Run]
     }
 }

@@ -47,7 +47,7 @@ struct FleetOverview: Sendable {
         /// Bounded-load capacity `ceil((1+ε)·N·w/W)` while the slot takes accounts.
         let capacity: Int?
         let in_flight: Int
-        let current_job_id: UUID?
+        let current_job_id: String?
         let last_heartbeat_at: Date?
         let heartbeat_age_seconds: Double?
         let terminal_build: Int?
@@ -119,7 +119,7 @@ struct FleetOverview: Sendable {
             slotsByHost[id.host, default: []].append(Slot(
                 slot: id.index, state: state, placement: placementState[id] ?? .dead, weight: weight,
                 accounts: count.accounts, capacity: capacity(id, weight: weight), in_flight: count.inFlight,
-                current_job_id: state == "busy" ? try row.uuidOrNil(4) : nil, last_heartbeat_at: try row.dateOrNil(5),
+                current_job_id: state == "busy" ? try row.uuidOrNil(4)?.uuidString.lowercased() : nil, last_heartbeat_at: try row.dateOrNil(5),
                 heartbeat_age_seconds: try row.doubleOrNil(9), terminal_build: try row.intOrNil(6),
                 terminal_connected: try row.boolOrNil(7), restarts: try row.int(8), syncs_1h: count.syncs,
                 success_rate_1h: count.syncs > 0 ? Double(count.ok) / Double(count.syncs) : nil

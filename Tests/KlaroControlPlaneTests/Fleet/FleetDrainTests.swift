@@ -96,6 +96,10 @@ struct FleetDrainTests {
             }
             #expect(syncedElsewhere)
             #expect(try await fixture.hostView("h1")["state"] as? String == "dead")
+            // Its gauges say so: busy ratio 0 (not its last value), its slots counted dead.
+            try await fixture.klarod.controlPlane.statusReporter.report()
+            #expect(try await fixture.metric("klaro_host_busy_ratio{host=\"h1\"}") == 0)
+            #expect(try await fixture.metric("klaro_slots{state=\"dead\"}") == 2)
 
             // h1 comes back (same key). It does not pull accounts back by itself.
             let back = try TestWorkerHost(host: "h1", slots: 2, redisURL: fixture.redisURL, keyPair: h1.keyPair) { job, _, _ in answer(job) }

@@ -72,6 +72,7 @@ public final class ControlPlane: Sendable {
     public func services(notifier: SystemdNotifier?) -> [any Service] {
         let routes: [any RouteGroup] = [
             HealthRoutes(checker: checker), MetricsRoute(telemetry: telemetry), APIRoutes(configuration: configuration, pool: pool),
+            AdminRoutes(controlPlane: self),
         ]
         let port = listeningPort
         let logger = self.logger

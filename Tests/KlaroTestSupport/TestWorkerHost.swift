@@ -34,13 +34,17 @@ public final class TestWorkerHost: Sendable {
     /// Jobs taken and never answered (``ScriptedOutcome/vanish``).
     public let vanished = Mutex<[UUID]>([])
 
-    public init(host: String, slots: Int, redisURL: String, heartbeatInterval: Duration = .seconds(1), script: @escaping Script) throws {
+    /// - Parameter keyPair: the host's key (a new one by default; pass an old host's to restart it).
+    public init(
+        host: String, slots: Int, redisURL: String, heartbeatInterval: Duration = .seconds(1), keyPair: X25519KeyPair? = nil,
+        script: @escaping Script
+    ) throws {
         self.host = host
         self.slots = slots
         self.redisURL = redisURL
         self.script = script
         self.heartbeatInterval = heartbeatInterval
-        keyPair = try X25519KeyPair.generate()
+        self.keyPair = try keyPair ?? X25519KeyPair.generate()
     }
 
     /// Registers the host and starts every slot.

@@ -20,6 +20,7 @@ public enum ConfigurationKey {
     public static let runRetentionDays = "KLARO_RUN_RETENTION_DAYS"
     public static let snapshotRetentionDays = "KLARO_SNAPSHOT_RETENTION_DAYS"
     public static let placementEpsilon = "KLARO_PLACEMENT_EPSILON"
+    public static let placementAffinity = "KLARO_PLACEMENT_AFFINITY"
     public static let maxDeals = "KLARO_MAX_DEALS_PER_RESULT"
     public static let ingestBatch = "KLARO_INGEST_BATCH"
     public static let ingestWorkers = "KLARO_INGEST_WORKERS"
@@ -34,6 +35,7 @@ public enum ConfigurationKey {
     /// Every known key, to catch typos in configuration files.
     public static let all: Set<String> = [
         config, databaseURL, databasePoolSize, redisURL, httpAddress, adminToken, credentialKeys, jwtSecret,
+        placementAffinity,
         syncInterval, log, logLevel, queueDepth, jobDeadline, lostGrace, slotDeadAfter, staleAfter,
         schedulerTick, runRetentionDays, snapshotRetentionDays, placementEpsilon, maxDeals, ingestBatch, ingestWorkers,
         retryBase, retryCap, retryAttempts, corsOrigins, nodeName, stripeWebhookSecret, authFailureLimit,

@@ -104,6 +104,7 @@ public struct KlaroConfiguration: Sendable {
             runRetentionDays: reader.int(Key.runRetentionDays, default: 30, in: 1...3650),
             snapshotRetentionDays: reader.int(Key.snapshotRetentionDays, default: 400, in: 1...36500),
             placementEpsilon: reader.double(Key.placementEpsilon, default: 0.25, in: 0...10),
+            placementAffinity: reader.double(Key.placementAffinity, default: 0, in: 0...1000),
             maxDealsPerResult: reader.int(Key.maxDeals, default: 20_000, in: 1...1_000_000),
             ingestBatch: reader.int(Key.ingestBatch, default: 256, in: 1...10_000),
             ingestWorkers: reader.int(Key.ingestWorkers, default: 2, in: 1...64),
@@ -159,6 +160,8 @@ public struct SyncSettings: Sendable, Equatable {
     public var runRetentionDays: Int
     public var snapshotRetentionDays: Int
     public var placementEpsilon: Double
+    /// Broker affinity α (``PlacementOptions/affinityWeight``): 0 turns it off.
+    public var placementAffinity: Double
     public var maxDealsPerResult: Int
     public var ingestBatch: Int
     /// Ingest consumers in this replica: one decodes while another waits for PostgreSQL.
@@ -169,8 +172,8 @@ public struct SyncSettings: Sendable, Equatable {
     public init(
         interval: Double = 900, queueDepth: Int = 2, jobDeadline: Double = 180, lostGrace: Double = 30,
         slotDeadAfter: Double = 20, staleAfter: Double? = nil, schedulerTick: Double = 1, runRetentionDays: Int = 30,
-        snapshotRetentionDays: Int = 400, placementEpsilon: Double = 0.25, maxDealsPerResult: Int = 20_000,
-        ingestBatch: Int = 256, ingestWorkers: Int = 2, retry: RetryPolicy = .standard
+        snapshotRetentionDays: Int = 400, placementEpsilon: Double = 0.25, placementAffinity: Double = 0,
+        maxDealsPerResult: Int = 20_000, ingestBatch: Int = 256, ingestWorkers: Int = 2, retry: RetryPolicy = .standard
     ) {
         self.interval = interval
         self.queueDepth = queueDepth
@@ -182,6 +185,7 @@ public struct SyncSettings: Sendable, Equatable {
         self.runRetentionDays = runRetentionDays
         self.snapshotRetentionDays = snapshotRetentionDays
         self.placementEpsilon = placementEpsilon
+        self.placementAffinity = placementAffinity
         self.maxDealsPerResult = maxDealsPerResult
         self.ingestBatch = ingestBatch
         self.ingestWorkers = ingestWorkers

@@ -8,11 +8,24 @@ import Synchronization
 
 /// Computes and applies account placement (DESIGN §4) with KlaroCore's ``Placement``.
 ///
-/// It places when the usable slots changed, when active accounts have no slot, and at least
-/// once a minute (accounts added since may leave slots over capacity). Assignments only move
-/// where placement says so; a job in flight finishes on its old slot, since the dispatch reads
-/// the assignment when the account is next due.
+/// Two kinds of run:
+/// - **automatic** (the fleet monitor, and after an operator changes a host): accounts that
+///   have no usable slot are placed — new ones, those of dead, removed, draining or refused
+///   slots, and pins. Accounts on a live slot stay, even when a slot came back or joined and
+///   the others now hold more than their bounded share: a host that returns does not pull
+///   accounts back by itself (no stampede of cold logins). It runs when the usable slots
+///   changed, when accounts wait for a slot, and at least once a minute.
+/// - **explicit** (`POST /admin/rebalance`): the full placement in the mode asked for, as a
+///   dry run or applied; over-capacity and rebalance moves happen only here.
+///
+/// Runs are serialised across replicas by a transaction-level advisory lock, and read and
+/// write in one transaction, so two runs never interleave. Applying only rewrites
+/// `assigned_*`: a job in flight finishes on the slot it was sent to (`inflight_*`), and the
+/// account's next job goes to its new slot, so an account moves when its job finishes.
 final class AccountPlacer: Sendable {
+    /// Advisory lock key of placement runs ("klaro" + 5).
+    static let lockKey: Int64 = 0x6b6c_6172_6f00_0005
+
     private let pool: PostgresPool
     private let settings: SyncSettings
     private let metrics: KlaroMetrics
@@ -26,10 +39,14 @@ final class AccountPlacer: Sendable {
         self.logger = logger
     }
 
-    /// Places accounts if something changed; returns the moves applied.
+    var options: PlacementOptions {
+        PlacementOptions(epsilon: settings.placementEpsilon, affinityWeight: settings.placementAffinity)
+    }
+
+    /// Runs an automatic placement if something changed; returns the moves applied.
     @discardableResult
     func placeIfNeeded() async throws -> [Move] {
-        let slots = try await loadSlots()
+        let slots = try await pool.withConnection { try Self.loadSlots($0) }
         let signature = slots.map { "\($0.id)=\($0.state.rawValue)/\($0.weight)" }.joined(separator: ",")
         let waiting = try await pool.query("""
             SELECT EXISTS (SELECT 1 FROM user_mt5_accounts
@@ -40,34 +57,66 @@ final class AccountPlacer: Sendable {
             return last.signature != signature || ContinuousClock.now - last.at > .seconds(60)
         }
         guard waiting || due else { return [] }
-        let result = try await plan(slots: slots, mode: .keepCurrent)
-        try await apply(result)
+        let run = try await place(automatic: true)
         last.withLock { $0 = (signature, ContinuousClock.now) }
-        return result.moves
+        return run.moves
     }
 
-    /// The placement the current fleet calls for, without applying it (a dry run).
-    func plan(mode: PlacementMode) async throws -> PlacementResult {
-        try await plan(slots: try await loadSlots(), mode: mode)
+    /// An automatic placement now, whatever changed (after an operator's action).
+    @discardableResult
+    func placeNow() async throws -> PlacementRun {
+        try await place(automatic: true)
     }
 
-    private func plan(slots: [PlacementSlot], mode: PlacementMode) async throws -> PlacementResult {
-        let accounts = try await pool.query("""
-            SELECT id, assigned_host, assigned_slot, pinned_host, pinned_slot, mt5_server
-            FROM user_mt5_accounts WHERE status = 'active' AND is_active
-            """).map { row in
-                PlacementAccount(
-                    id: try row.uuid(0),
-                    pin: try Self.slotID(row.stringOrNil(3), row.intOrNil(4)),
-                    current: try Self.slotID(row.stringOrNil(1), row.intOrNil(2)),
-                    server: row.stringOrNil(5)
-                )
-            }
-        return try Placement.place(slots: slots, accounts: accounts, options: PlacementOptions(epsilon: settings.placementEpsilon), mode: mode)
+    /// The full placement in `mode`: the plan only (`dryRun`), or applied.
+    func rebalance(mode: PlacementMode, dryRun: Bool) async throws -> PlacementRun {
+        try await place(mode: mode, automatic: false, dryRun: dryRun)
     }
 
-    /// Writes the assignments that changed and counts the moves.
-    func apply(_ result: PlacementResult) async throws {
+    private func place(mode: PlacementMode = .keepCurrent, automatic: Bool, dryRun: Bool = false) async throws -> PlacementRun {
+        let options = self.options
+        let started = ContinuousClock.now
+        let run = try await pool.transaction { connection -> PlacementRun in
+            _ = try connection.query("SELECT pg_advisory_xact_lock($1)", [Self.lockKey])
+            let slots = try Self.loadSlots(connection)
+            let (accounts, inFlight) = try Self.loadAccounts(connection)
+            var result = try Placement.place(slots: slots, accounts: accounts, options: options, mode: mode)
+            let held = automatic ? Self.holdBack(.overCapacity, in: &result) : 0
+            if !dryRun { try Self.write(result, connection) }
+            return PlacementRun(mode: mode, result: result, inFlight: inFlight, applied: !dryRun, heldBack: held)
+        }
+        guard run.applied, !run.result.moves.isEmpty || !run.result.unplaced.isEmpty else { return run }
+        for move in run.moves {
+            metrics.placementMoves(PlacementMoveReason(rawValue: move.reason.rawValue) ?? .rebalance).increment()
+        }
+        let relocated = run.result.relocations.count
+        logger.info("placement applied", metadata: [
+            "kind": "\(automatic ? "automatic" : "rebalance/\(mode.rawValue)")",
+            "placed": "\(run.moves.count - relocated)", "moved": "\(relocated)", "unplaced": "\(run.result.unplaced.count)",
+            "moved_after_job": "\(run.deferred)", "held_back": "\(run.heldBack)",
+            "duration": "\(ContinuousClock.now - started)",
+        ])
+        return run
+    }
+
+    /// Takes the moves with `reason` out of `result`, leaving those accounts where they are;
+    /// returns how many. The slots they would have left keep them beyond capacity, and no
+    /// other slot exceeds capacity, since the moves that stay were planned with less room.
+    static func holdBack(_ reason: MoveReason, in result: inout PlacementResult) -> Int {
+        var held = 0
+        result.moves.removeAll { move in
+            guard move.reason == reason, let from = move.from else { return false }
+            result.assignments[move.account] = from
+            result.loads[move.to, default: 0] -= 1
+            result.loads[from, default: 0] += 1
+            held += 1
+            return true
+        }
+        return held
+    }
+
+    /// Writes the assignments that changed.
+    private static func write(_ result: PlacementResult, _ connection: PostgresConnection) throws {
         var ids: [UUID] = [], hosts: [String?] = [], slots: [Int?] = []
         for move in result.moves {
             ids.append(move.account)
@@ -80,23 +129,20 @@ final class AccountPlacer: Sendable {
             slots.append(nil)
         }
         guard !ids.isEmpty else { return }
-        try await pool.execute("""
+        try connection.execute("""
             UPDATE user_mt5_accounts a SET assigned_host = u.host, assigned_slot = u.slot
             FROM unnest($1::uuid[], $2::text[], $3::int[]) AS u(id, host, slot)
             WHERE a.id = u.id
             """, [ids, hosts, slots])
-        for move in result.moves {
-            metrics.placementMoves(PlacementMoveReason(rawValue: move.reason.rawValue) ?? .rebalance).increment()
-        }
-        let relocated = result.moves.filter { $0.from != nil }.count
-        logger.info("placement applied", metadata: [
-            "placed": "\(result.moves.count - relocated)", "moved": "\(relocated)", "unplaced": "\(result.unplaced.count)",
-        ])
     }
 
-    /// Every known slot, in the state placement should treat it as.
-    func loadSlots() async throws -> [PlacementSlot] {
-        try await pool.query("""
+    // MARK: Reading the fleet
+
+    /// Every known slot, in the state placement should treat it as: a slot is usable when it
+    /// is alive and its host admitted (key approved and still presented); a draining host's
+    /// slots lose their accounts even while alive, a cordoned host's keep them.
+    static func loadSlots(_ connection: PostgresConnection) throws -> [PlacementSlot] {
+        try connection.query("""
             SELECT s.host_id, s.slot, s.weight, s.state, h.admin_state,
                    h.approved_key IS NOT NULL AND h.approved_key = h.public_key AS admitted
             FROM terminal_slots s JOIN worker_hosts h ON h.host_id = s.host_id
@@ -114,8 +160,43 @@ final class AccountPlacer: Sendable {
             }
     }
 
+    /// Accounts to place (active ones), and those with a job in flight.
+    static func loadAccounts(_ connection: PostgresConnection) throws -> ([PlacementAccount], Set<UUID>) {
+        var inFlight = Set<UUID>()
+        let accounts = try connection.query("""
+            SELECT id, assigned_host, assigned_slot, pinned_host, pinned_slot, mt5_server, inflight_job_id IS NOT NULL
+            FROM user_mt5_accounts WHERE status = 'active' AND is_active
+            """).map { row in
+                let id = try row.uuid(0)
+                if try row.bool(6) { inFlight.insert(id) }
+                return PlacementAccount(
+                    id: id,
+                    pin: try slotID(row.stringOrNil(3), row.intOrNil(4)),
+                    current: try slotID(row.stringOrNil(1), row.intOrNil(2)),
+                    server: row.stringOrNil(5)
+                )
+            }
+        return (accounts, inFlight)
+    }
+
     private static func slotID(_ host: String?, _ index: Int?) -> SlotID? {
         guard let host, let index else { return nil }
         return SlotID(host: host, index: index)
     }
+}
+
+/// What a placement run did, or would do in a dry run.
+struct PlacementRun: Sendable {
+    let mode: PlacementMode
+    let result: PlacementResult
+    /// Accounts whose job was in flight: they move when that job finishes.
+    let inFlight: Set<UUID>
+    let applied: Bool
+    /// Over-capacity moves an automatic run left for an explicit rebalance.
+    let heldBack: Int
+
+    var moves: [Move] { result.moves }
+
+    /// Relocations that wait for a job in flight to finish.
+    var deferred: Int { result.moves.count { $0.from != nil && inFlight.contains($0.account) } }
 }

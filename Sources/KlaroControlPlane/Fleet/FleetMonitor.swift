@@ -19,7 +19,7 @@ public final class FleetMonitor: Service, Sendable {
     private let metrics: KlaroMetrics
     private let logger: Logger
     private let interval: Duration
-    private let placer: AccountPlacer
+    let placer: AccountPlacer
 
     public init(
         pool: PostgresPool, redis: RedisClient, leadership: LeaderElection, settings: SyncSettings, metrics: KlaroMetrics,
@@ -54,14 +54,23 @@ public final class FleetMonitor: Service, Sendable {
         let registrations = try await readAll(ProtocolKeys.hostPattern, as: HostRegistration.self)
         let heartbeats = try await readAll(ProtocolKeys.heartbeatPattern, as: Heartbeat.self)
         let deadAfter = settings.slotDeadAfter
-        let (refused, died) = try await pool.transaction { connection -> ([String], [String]) in
-            let refused = try Self.upsertHosts(registrations, connection: connection)
+        let (events, died) = try await pool.transaction { connection -> ([HostEvent], [String]) in
+            let events = try Self.upsertHosts(registrations, connection: connection)
             try Self.upsertSlots(heartbeats, connection: connection)
             let died = try connection.query(Self.markDead, [deadAfter]).map { try "\($0.string(0)):\($0.int(1))" }
-            return (refused, died)
+            return (events, died)
         }
-        for host in refused {
-            logger.error("worker host presented a public key that was not approved; it gets no jobs", metadata: ["host": "\(host)"])
+        for event in events {
+            switch event {
+            case .registered(let host, let fingerprint):
+                logger.notice("new worker host registered; it gets no jobs until an operator approves its key", metadata: [
+                    "host": "\(host)", "key_fingerprint": "\(fingerprint ?? "invalid key")",
+                ])
+            case .refused(let host, let presented):
+                logger.error("worker host presented a public key that was not approved; it gets no jobs", metadata: [
+                    "host": "\(host)", "key_fingerprint": "\(presented ?? "invalid key")",
+                ])
+            }
         }
         for slot in died {
             logger.warning("slot is dead: no heartbeat", metadata: ["slot": "\(slot)"])
@@ -84,11 +93,27 @@ public final class FleetMonitor: Service, Sendable {
 
     // MARK: Statements
 
-    /// Upserts host registrations; returns hosts whose presented key differs from the one an
-    /// operator approved (they are set to `refused`).
-    static func upsertHosts(_ registrations: [HostRegistration], connection: PostgresConnection) throws -> [String] {
+    /// A change in a host's admission that an operator must hear about.
+    enum HostEvent: Sendable, Equatable {
+        /// A host registered for the first time (state `pending`).
+        case registered(host: String, fingerprint: String?)
+        /// A known host presented a key other than the approved one (state `refused`).
+        case refused(host: String, presented: String?)
+    }
+
+    /// Upserts host registrations. A host whose presented key differs from the one an operator
+    /// approved is set to `refused`. New and newly refused hosts are written to the audit log
+    /// (actor `klarod`) and returned, once each, not on every refresh.
+    static func upsertHosts(_ registrations: [HostRegistration], connection: PostgresConnection) throws -> [HostEvent] {
         let valid = registrations.filter { ProtocolKeys.isValidHostID($0.host) }
         guard !valid.isEmpty else { return [] }
+        let hosts = valid.map(\.host)
+        var before: [String: (state: String, approved: String?)] = [:]
+        for row in try connection.query(
+            "SELECT host_id, admin_state, approved_key FROM worker_hosts WHERE host_id = ANY($1::text[]) FOR UPDATE", [hosts]
+        ) {
+            before[try row.string(0)] = (try row.string(1), row.stringOrNil(2))
+        }
         let rows = try connection.query("""
             INSERT INTO worker_hosts AS h (host_id, public_key, declared_slots, version, started_at, last_seen_at)
             SELECT u.host, u.key, u.slots, u.version, to_timestamp(u.started / 1000.0), now()
@@ -98,9 +123,30 @@ public final class FleetMonitor: Service, Sendable {
                 started_at = excluded.started_at, last_seen_at = now(),
                 admin_state = CASE WHEN h.approved_key IS NOT NULL AND h.approved_key <> excluded.public_key
                                    THEN 'refused' ELSE h.admin_state END
-            RETURNING host_id, admin_state = 'refused' AND approved_key <> public_key
-            """, [valid.map(\.host), valid.map(\.publicKey), valid.map(\.slots), valid.map(\.version), valid.map(\.startedAt)])
-        return try rows.filter { try $0.bool(1) }.map { try $0.string(0) }
+            RETURNING host_id, admin_state, public_key
+            """, [hosts, valid.map(\.publicKey), valid.map(\.slots), valid.map(\.version), valid.map(\.startedAt)])
+        var events: [HostEvent] = []
+        for row in rows {
+            let host = try row.string(0), state = try row.string(1), key = try row.string(2)
+            let fingerprint = HostApproval.fingerprint(ofBase64: key)
+            if let previous = before[host] {
+                guard state == HostAdminState.refused.rawValue, previous.state != state else { continue }
+                events.append(.refused(host: host, presented: fingerprint))
+                try AdminAuditLog.insert(
+                    connection, actor: "klarod", action: "host.refuse", target: host, result: .denied,
+                    before: ["admin_state": .string(previous.state),
+                             "key_fingerprint": .optional(previous.approved.flatMap(HostApproval.fingerprint(ofBase64:)))],
+                    after: ["admin_state": .string(state), "key_fingerprint": .optional(fingerprint)]
+                )
+            } else {
+                events.append(.registered(host: host, fingerprint: fingerprint))
+                try AdminAuditLog.insert(
+                    connection, actor: "klarod", action: "host.register", target: host,
+                    after: ["admin_state": .string(state), "key_fingerprint": .optional(fingerprint)]
+                )
+            }
+        }
+        return events
     }
 
     /// Upserts slots from heartbeats of registered hosts. The time of a heartbeat is klarod's

@@ -36,45 +36,7 @@ public final class StatusReporter: Service, Sendable {
 
     public func report() async throws {
         let settings = self.settings
-        let snapshot = try await pool.withConnection { connection -> Snapshot in
-            var snapshot = Snapshot()
-            for row in try connection.query("SELECT status, count(*) FROM user_mt5_accounts GROUP BY status") {
-                snapshot.accounts[try row.string(0)] = try row.int(1)
-            }
-            let staleness = try connection.query("""
-                SELECT count(*) FILTER (WHERE coalesce(last_success_at, created_at) < now() - make_interval(secs => $1::float8)),
-                       coalesce(extract(epoch FROM now() - min(coalesce(last_success_at, created_at))), 0),
-                       count(*) FILTER (WHERE inflight_job_id IS NOT NULL),
-                       count(*)
-                FROM user_mt5_accounts WHERE status = 'active' AND is_active
-                """, [settings.staleAfter])[0]
-            snapshot.stale = try staleness.int(0)
-            snapshot.oldestAge = try staleness.double(1)
-            snapshot.inFlight = try staleness.int(2)
-            snapshot.active = try staleness.int(3)
-            for row in try connection.query("""
-                SELECT CASE WHEN h.admin_state IN ('pending', 'refused') THEN 'pending'
-                            WHEN s.state = 'dead' THEN 'dead'
-                            WHEN h.admin_state IN ('draining', 'cordoned') THEN h.admin_state
-                            ELSE s.state END, count(*)
-                FROM terminal_slots s JOIN worker_hosts h ON h.host_id = s.host_id GROUP BY 1
-                """) {
-                snapshot.slots[try row.string(0)] = try row.int(1)
-            }
-            for row in try connection.query("""
-                SELECT host_id, avg(CASE WHEN state = 'busy' THEN 1.0 ELSE 0.0 END)
-                FROM terminal_slots WHERE state <> 'dead' GROUP BY host_id
-                """) {
-                snapshot.busy[try row.string(0)] = try row.double(1)
-            }
-            // Average sync time over the last quarter hour, for the demand ratio.
-            snapshot.averageDuration = try connection.query("""
-                SELECT coalesce(avg(duration_ms), 0) / 1000.0 FROM sync_runs
-                WHERE state = 'finished' AND finished_at > now() - interval '15 minutes' AND duration_ms IS NOT NULL
-                  AND enqueued_at > now() - interval '1 day'
-                """)[0].double(0)
-            return snapshot
-        }
+        let snapshot = try await pool.withConnection { try Self.read($0, settings: settings) }
         for status in AccountStatusLabel.allCases {
             metrics.accounts(status).set(Double(snapshot.accounts[status.rawValue] ?? 0))
         }
@@ -87,12 +49,53 @@ public final class StatusReporter: Service, Sendable {
         for (host, ratio) in snapshot.busy {
             metrics.hostBusyRatio(host: host).set(ratio)
         }
-        // Slot-seconds needed per interval (active accounts × average sync time) over
-        // slot-seconds available (live usable slots × interval).
-        let usable = (snapshot.slots["idle"] ?? 0) + (snapshot.slots["busy"] ?? 0)
-        let needed = Double(snapshot.active) * snapshot.averageDuration
-        let available = Double(usable) * settings.interval
-        metrics.fleetDemandRatio.set(available > 0 ? needed / available : (needed > 0 ? 1 : 0))
+        metrics.fleetDemandRatio.set(snapshot.demandRatio(interval: settings.interval))
+    }
+
+    /// The database-wide state behind the gauges (also `GET /admin/status`).
+    static func read(_ connection: PostgresConnection, settings: SyncSettings) throws -> Snapshot {
+        var snapshot = Snapshot()
+        for row in try connection.query("SELECT status, count(*) FROM user_mt5_accounts GROUP BY status") {
+            snapshot.accounts[try row.string(0)] = try row.int(1)
+        }
+        let staleness = try connection.query("""
+            SELECT count(*) FILTER (WHERE coalesce(last_success_at, created_at) < now() - make_interval(secs => $1::float8)),
+                   coalesce(extract(epoch FROM now() - min(coalesce(last_success_at, created_at))), 0),
+                   count(*) FILTER (WHERE inflight_job_id IS NOT NULL),
+                   count(*),
+                   count(*) FILTER (WHERE inflight_job_id IS NULL AND next_sync_at <= now()),
+                   count(*) FILTER (WHERE assigned_host IS NULL)
+            FROM user_mt5_accounts WHERE status = 'active' AND is_active
+            """, [settings.staleAfter])[0]
+        snapshot.stale = try staleness.int(0)
+        snapshot.oldestAge = try staleness.double(1)
+        snapshot.inFlight = try staleness.int(2)
+        snapshot.active = try staleness.int(3)
+        snapshot.due = try staleness.int(4)
+        snapshot.unplaced = try staleness.int(5)
+        for row in try connection.query("""
+            SELECT CASE WHEN h.admin_state IN ('pending', 'refused') THEN 'pending'
+                        WHEN s.state = 'dead' THEN 'dead'
+                        WHEN h.admin_state IN ('draining', 'cordoned') THEN h.admin_state
+                        ELSE s.state END, count(*)
+            FROM terminal_slots s JOIN worker_hosts h ON h.host_id = s.host_id GROUP BY 1
+            """) {
+            snapshot.slots[try row.string(0)] = try row.int(1)
+        }
+        // A host whose slots all died reports 0, not the last ratio it had.
+        for row in try connection.query("""
+            SELECT host_id, coalesce(avg(CASE WHEN state = 'busy' THEN 1.0 ELSE 0.0 END) FILTER (WHERE state <> 'dead'), 0)
+            FROM terminal_slots GROUP BY host_id
+            """) {
+            snapshot.busy[try row.string(0)] = try row.double(1)
+        }
+        // Average sync time over the last quarter hour, for the demand ratio.
+        snapshot.averageDuration = try connection.query("""
+            SELECT coalesce(avg(duration_ms), 0) / 1000.0 FROM sync_runs
+            WHERE state = 'finished' AND finished_at > now() - interval '15 minutes' AND duration_ms IS NOT NULL
+              AND enqueued_at > now() - interval '1 day'
+            """)[0].double(0)
+        return snapshot
     }
 
     struct Snapshot: Sendable {
@@ -104,5 +107,20 @@ public final class StatusReporter: Service, Sendable {
         var slots: [String: Int] = [:]
         var busy: [String: Double] = [:]
         var averageDuration = 0.0
+        /// Active accounts due and waiting for dispatch.
+        var due = 0
+        /// Active accounts with no slot.
+        var unplaced = 0
+
+        /// Slots that take jobs: alive, on an active host.
+        var usableSlots: Int { (slots["idle"] ?? 0) + (slots["busy"] ?? 0) }
+
+        /// Slot-seconds needed per interval (active accounts × average sync time) over
+        /// slot-seconds available (usable slots × interval).
+        func demandRatio(interval: Double) -> Double {
+            let needed = Double(active) * averageDuration
+            let available = Double(usableSlots) * interval
+            return available > 0 ? needed / available : (needed > 0 ? 1 : 0)
+        }
     }
 }

@@ -1,0 +1,154 @@
+import Foundation
+import KlaroCore
+import KlaroPostgres
+
+/// The fleet as an operator sees it (`GET /admin/fleet`, `GET /admin/hosts/{host}`): hosts
+/// with their admission and key, slots with liveness, load against capacity, the job they
+/// run, and their success rate over the last hour.
+struct FleetOverview: Sendable {
+    /// One host. Field names are the API's.
+    struct Host: Encodable, Sendable, Equatable {
+        let host: String
+        /// `admin_state`, except `dead` for an admitted host with no live slot.
+        let state: String
+        let admin_state: HostAdminState
+        /// Fingerprint of the key the host presents now.
+        let key_fingerprint: String?
+        /// Fingerprint of the key an operator approved, if any.
+        let approved_key_fingerprint: String?
+        /// True when the presented key is the approved one.
+        let key_approved: Bool
+        let version: String
+        let declared_slots: Int
+        let registered_at: Date
+        let last_seen_at: Date?
+        let approved_at: Date?
+        let approved_by: String?
+        let live_slots: Int
+        /// Active accounts assigned to the host's slots.
+        let accounts: Int
+        /// Jobs sent to the host and not finished.
+        let in_flight: Int
+        let syncs_1h: Int
+        /// Share of the last hour's finished syncs that were `ok`; nil without syncs.
+        let success_rate_1h: Double?
+        let slots: [Slot]
+    }
+
+    /// One slot of a host.
+    struct Slot: Encodable, Sendable, Equatable {
+        let slot: Int
+        /// `idle`, `busy` (from heartbeats) or `dead`.
+        let state: String
+        /// How placement treats it: `active`, `cordoned`, `draining` or `dead`.
+        let placement: SlotState
+        let weight: Double
+        let accounts: Int
+        /// Bounded-load capacity `ceil((1+ε)·N·w/W)` while the slot takes accounts.
+        let capacity: Int?
+        let in_flight: Int
+        let current_job_id: String?
+        let last_heartbeat_at: Date?
+        let heartbeat_age_seconds: Double?
+        let terminal_build: Int?
+        let terminal_connected: Bool?
+        let restarts: Int
+        let syncs_1h: Int
+        let success_rate_1h: Double?
+    }
+
+    let pool: PostgresPool
+    let settings: SyncSettings
+
+    /// Every host (or just `host`), in host order.
+    func hosts(only host: String? = nil) async throws -> [Host] {
+        let settings = self.settings
+        return try await pool.withConnection { connection in try Self.read(connection, host: host, settings: settings) }
+    }
+
+    private struct Counts {
+        var accounts = 0, inFlight = 0, syncs = 0, ok = 0
+    }
+
+    private static func read(_ connection: PostgresConnection, host only: String?, settings: SyncSettings) throws -> [Host] {
+        let placementSlots = try AccountPlacer.loadSlots(connection)
+        let placementState = Dictionary(uniqueKeysWithValues: placementSlots.map { ($0.id, $0.state) })
+        var counts: [SlotID: Counts] = [:]
+        for row in try connection.query("""
+            SELECT assigned_host, assigned_slot, count(*) FROM user_mt5_accounts
+            WHERE status = 'active' AND is_active AND assigned_host IS NOT NULL GROUP BY 1, 2
+            """) {
+            counts[SlotID(host: try row.string(0), index: try row.int(1)), default: Counts()].accounts = try row.int(2)
+        }
+        for row in try connection.query("""
+            SELECT inflight_host, inflight_slot, count(*) FROM user_mt5_accounts
+            WHERE inflight_job_id IS NOT NULL GROUP BY 1, 2
+            """) {
+            counts[SlotID(host: try row.string(0), index: try row.int(1)), default: Counts()].inFlight = try row.int(2)
+        }
+        for row in try connection.query("""
+            SELECT host_id, slot, count(*), count(*) FILTER (WHERE outcome = 'ok') FROM sync_runs
+            WHERE state = 'finished' AND finished_at > now() - interval '1 hour'
+              AND enqueued_at > now() - interval '1 hour' - make_interval(secs => $1::float8)
+            GROUP BY 1, 2
+            """, [settings.jobDeadline + settings.lostGrace]) {
+            let id = SlotID(host: try row.string(0), index: try row.int(1))
+            counts[id, default: Counts()].syncs = try row.int(2)
+            counts[id, default: Counts()].ok = try row.int(3)
+        }
+        // Capacity as placement computes it: N excludes accounts staying on cordoned slots.
+        let activeAccounts = try connection.query(
+            "SELECT count(*) FROM user_mt5_accounts WHERE status = 'active' AND is_active")[0].int(0)
+        let onCordoned = placementSlots.filter { $0.state == .cordoned }.reduce(0) { $0 + (counts[$1.id]?.accounts ?? 0) }
+        let totalWeight = placementSlots.filter { $0.state == .active }.reduce(0) { $0 + $1.weight }
+        func capacity(_ id: SlotID, weight: Double) -> Int? {
+            guard placementState[id] == .active, totalWeight > 0 else { return nil }
+            return Int(((1 + settings.placementEpsilon) * Double(activeAccounts - onCordoned) * weight / totalWeight).rounded(.up))
+        }
+
+        var slotsByHost: [String: [Slot]] = [:]
+        for row in try connection.query("""
+            SELECT host_id, slot, state, weight, current_job_id, last_heartbeat_at, terminal_build, terminal_connected,
+                   restarts, extract(epoch FROM now() - last_heartbeat_at)::float8
+            FROM terminal_slots WHERE ($1::text IS NULL OR host_id = $1) ORDER BY host_id, slot
+            """, [only]) {
+            let id = SlotID(host: try row.string(0), index: try row.int(1))
+            let count = counts[id] ?? Counts()
+            let weight = try row.double(3)
+            let state = try row.string(2)
+            slotsByHost[id.host, default: []].append(Slot(
+                slot: id.index, state: state, placement: placementState[id] ?? .dead, weight: weight,
+                accounts: count.accounts, capacity: capacity(id, weight: weight), in_flight: count.inFlight,
+                current_job_id: state == "busy" ? try row.uuidOrNil(4)?.uuidString.lowercased() : nil, last_heartbeat_at: try row.dateOrNil(5),
+                heartbeat_age_seconds: try row.doubleOrNil(9), terminal_build: try row.intOrNil(6),
+                terminal_connected: try row.boolOrNil(7), restarts: try row.int(8), syncs_1h: count.syncs,
+                success_rate_1h: count.syncs > 0 ? Double(count.ok) / Double(count.syncs) : nil
+            ))
+        }
+
+        return try connection.query("""
+            SELECT host_id, admin_state, public_key, approved_key, declared_slots, version, registered_at, last_seen_at,
+                   approved_at, approved_by
+            FROM worker_hosts WHERE ($1::text IS NULL OR host_id = $1) ORDER BY host_id
+            """, [only]).map { row in
+                let host = try row.string(0)
+                let adminState = HostAdminState(rawValue: try row.string(1)) ?? .pending
+                let publicKey = try row.string(2)
+                let approvedKey = row.stringOrNil(3)
+                let slots = slotsByHost[host] ?? []
+                let live = slots.count { $0.state != "dead" }
+                let syncs = slots.reduce(0) { $0 + $1.syncs_1h }
+                let ok = slots.reduce(0) { $0 + (counts[SlotID(host: host, index: $1.slot)]?.ok ?? 0) }
+                return Host(
+                    host: host, state: adminState.isAdmitted && live == 0 ? "dead" : adminState.rawValue, admin_state: adminState,
+                    key_fingerprint: HostApproval.fingerprint(ofBase64: publicKey),
+                    approved_key_fingerprint: approvedKey.flatMap(HostApproval.fingerprint(ofBase64:)),
+                    key_approved: approvedKey == publicKey, version: try row.string(5), declared_slots: try row.int(4),
+                    registered_at: try row.date(6), last_seen_at: try row.dateOrNil(7), approved_at: try row.dateOrNil(8),
+                    approved_by: row.stringOrNil(9), live_slots: live, accounts: slots.reduce(0) { $0 + $1.accounts },
+                    in_flight: slots.reduce(0) { $0 + $1.in_flight }, syncs_1h: syncs,
+                    success_rate_1h: syncs > 0 ? Double(ok) / Double(syncs) : nil, slots: slots
+                )
+            }
+    }
+}

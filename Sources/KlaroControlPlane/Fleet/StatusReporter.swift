@@ -46,6 +46,9 @@ public final class StatusReporter: Service, Sendable {
         for state in SlotStateLabel.allCases {
             metrics.slots(state).set(Double(snapshot.slots[state.rawValue] ?? 0))
         }
+        for state in HostStateLabel.allCases {
+            metrics.hosts(state).set(Double(snapshot.hosts[state.rawValue] ?? 0))
+        }
         for (host, ratio) in snapshot.busy {
             metrics.hostBusyRatio(host: host).set(ratio)
         }
@@ -82,6 +85,15 @@ public final class StatusReporter: Service, Sendable {
             """) {
             snapshot.slots[try row.string(0)] = try row.int(1)
         }
+        // Hosts by state; an admitted host with no live slot counts as dead.
+        for row in try connection.query("""
+            SELECT CASE WHEN h.admin_state IN ('active', 'draining', 'cordoned')
+                         AND NOT EXISTS (SELECT 1 FROM terminal_slots s WHERE s.host_id = h.host_id AND s.state <> 'dead')
+                        THEN 'dead' ELSE h.admin_state END, count(*)
+            FROM worker_hosts h GROUP BY 1
+            """) {
+            snapshot.hosts[try row.string(0)] = try row.int(1)
+        }
         // A host whose slots all died reports 0, not the last ratio it had.
         for row in try connection.query("""
             SELECT host_id, coalesce(avg(CASE WHEN state = 'busy' THEN 1.0 ELSE 0.0 END) FILTER (WHERE state <> 'dead'), 0)
@@ -105,6 +117,7 @@ public final class StatusReporter: Service, Sendable {
         var inFlight = 0
         var active = 0
         var slots: [String: Int] = [:]
+        var hosts: [String: Int] = [:]
         var busy: [String: Double] = [:]
         var averageDuration = 0.0
         /// Active accounts due and waiting for dispatch.

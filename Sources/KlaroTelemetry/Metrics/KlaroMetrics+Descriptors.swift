@@ -43,6 +43,9 @@ extension KlaroMetrics {
         static var accountOldestSuccessAge: MetricNameDescriptor {
             make("klaro_account_oldest_success_age", "seconds", "Age of the oldest last successful sync among active accounts.")
         }
+        static var hosts: MetricNameDescriptor {
+            make("klaro_hosts", "", "Worker hosts, by state (refused: presented a public key nobody approved).")
+        }
         static var slots: MetricNameDescriptor {
             make("klaro_slots", "", "Terminal slots, by state.")
         }

@@ -51,6 +51,7 @@ public final class KlaroMetrics: Sendable {
     private let moves: [PlacementMoveReason: Counter]
     private let accountsByStatus: [AccountStatusLabel: Gauge]
     private let slotsByState: [SlotStateLabel: Gauge]
+    private let hostsByState: [HostStateLabel: Gauge]
     private let dependencies: [DependencyLabel: Gauge]
     private let syncSeriesByHost = Mutex<[String: HostSyncSeries]>([:])
     private let busyRatioByHost = Mutex<[String: Gauge]>([:])
@@ -98,6 +99,9 @@ public final class KlaroMetrics: Sendable {
         slotsByState = Self.byLabel(SlotStateLabel.allCases) {
             registry.makeGauge(descriptor: Descriptors.slots, labels: [("state", $0.rawValue)])
         }
+        hostsByState = Self.byLabel(HostStateLabel.allCases) {
+            registry.makeGauge(descriptor: Descriptors.hosts, labels: [("state", $0.rawValue)])
+        }
         dependencies = Self.byLabel(DependencyLabel.allCases) {
             registry.makeGauge(descriptor: Descriptors.dependencyUp, labels: [("dependency", $0.rawValue)])
         }
@@ -137,6 +141,11 @@ public final class KlaroMetrics: Sendable {
     }
 
     /// `klaro_slots{state}`: terminal slots by state.
+    public func hosts(_ state: HostStateLabel) -> Gauge {
+        hostsByState[state]!
+    }
+
+    /// `klaro_slots{state}`.
     public func slots(_ state: SlotStateLabel) -> Gauge {
         slotsByState[state]!
     }

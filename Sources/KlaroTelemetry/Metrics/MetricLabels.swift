@@ -24,6 +24,17 @@ public enum SlotStateLabel: String, Sendable, CaseIterable {
     case pending
 }
 
+/// `state` of `klaro_hosts`: the operator's state of a host, or `dead` when an admitted host
+/// has no live slot.
+public enum HostStateLabel: String, Sendable, CaseIterable {
+    case pending
+    case active
+    case draining
+    case cordoned
+    case refused
+    case dead
+}
+
 /// `status` of `klaro_accounts`.
 public enum AccountStatusLabel: String, Sendable, CaseIterable {
     case active

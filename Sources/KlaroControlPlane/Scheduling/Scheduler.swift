@@ -67,12 +67,15 @@ public final class Scheduler: Service, Sendable {
         // No dispatch while Redis is away: the jobs would only wait for the rescuer.
         try await redis.ping()
         let settings = self.settings
-        let rows = try await pool.transaction { connection in
+        // Not retried on a lost connection: the commit may have happened, and a second run
+        // would dispatch other accounts while these wait for the rescuer.
+        let rows = try await pool.transaction(retryOnConnectionLoss: false) { connection in
             try DispatchQuery.run(connection, queueDepth: settings.queueDepth, deadlineSeconds: settings.jobDeadline)
         }
         let queried = ContinuousClock.now
         report.database = queried - started
         let jobs = await makeJobs(rows)
+        try await giveBack(zip(rows, jobs).filter { $0.1 == nil }.map(\.0))
         var commands: [[[UInt8]]] = []
         var sent = 0
         for (row, job) in zip(rows, jobs) {
@@ -142,6 +145,15 @@ public final class Scheduler: Service, Sendable {
         return jobs
     }
 
+    /// Gives back jobs whose password could not be opened or sealed: their runs finish as
+    /// `terminal_error` and their accounts wait an interval (an operator must fix the key).
+    private func giveBack(_ rows: [DispatchQuery.Row]) async throws {
+        for row in rows {
+            let message = "stored credentials could not be prepared for the worker (see klarod's log for the key id)"
+            try await pool.execute(DispatchQuery.abandon, [row.jobID, row.enqueuedAt, message, row.accountID, settings.interval])
+        }
+    }
+
     /// The job for one row. A row whose password cannot be opened or sealed is given back,
     /// never sent.
     private func makeJob(_ row: DispatchQuery.Row, sealer: Result<HostSealer, any Error>) -> JobMessage? {
@@ -165,11 +177,6 @@ public final class Scheduler: Service, Sendable {
             logger.error("job not sent: credentials could not be prepared", metadata: [
                 "job_id": "\(row.jobID)", "account_id": "\(row.accountID)", "error": "\(error)",
             ])
-            let message = "stored credentials could not be prepared for the worker: \(error)"
-            let interval = settings.interval
-            Task { [pool] in
-                try? await pool.execute(DispatchQuery.abandon, [row.jobID, row.enqueuedAt, message, row.accountID, interval])
-            }
             return nil
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import KlaroControlPlane
 import KlaroCore
+import KlaroCrypto
 import KlaroPostgres
 import KlaroRedis
 import KlaroTestSupport
@@ -132,6 +133,31 @@ struct DeliveryTests {
             // Everything was acknowledged: nothing is left pending for the ingest group.
             #expect(try await client.pendingSummary(stream: ProtocolKeys.results, group: ProtocolKeys.ingestGroup).count == 0)
             await client.close()
+            for host in hosts { await host.kill() }
+            await fixture.stop()
+        }
+    }
+
+    @Test("a password klarod cannot decrypt is never sent: the run fails and the account waits an interval")
+    func undecryptablePassword() async throws {
+        try await withTestDatabase { database in
+            let fixture = try await PipelineFixture.start(database)
+            let foreign = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "gone")))
+            let ids = try await TestFleet.createAccounts(fixture.pool, vault: foreign, count: 1)
+            let hosts = try await startHosts(1, slots: 1, redisURL: fixture.redisURL) { job, _, _ in
+                TestFleet.healthyAnswer(login: job.login, server: job.server)
+            }
+            try await TestFleet.admit(fixture.pool, hosts: 1, slots: 1)
+            #expect(await TestHTTP.eventually {
+                try await fixture.count("SELECT count(*) FROM sync_runs WHERE outcome = 'terminal_error'") == 1
+            })
+            let account = try await fixture.pool.query(
+                "SELECT last_error_message, next_sync_at > now() + interval '10 minutes', inflight_job_id IS NULL FROM user_mt5_accounts WHERE id = $1",
+                [ids[0]])
+            #expect(try account[0].string(0).contains("credentials could not be prepared"))
+            #expect(try account[0].bool(1))
+            #expect(try account[0].bool(2))
+            #expect(hosts[0].passwords.withLock { $0.isEmpty }, "no job reached the worker")
             for host in hosts { await host.kill() }
             await fixture.stop()
         }

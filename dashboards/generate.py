@@ -549,6 +549,12 @@ def hosts_and_slots():
                    "Terminal slots by state over time (klaro_slots, from the leader): idle, busy, "
                    "dead, draining, cordoned, pending.",
                    targets(("state:klaro_slots:leader", "{{state}}")), stack=True),
+        timeseries("Hosts by state",
+                   "Worker hosts by state (klaro_hosts, from the leader): active, draining and "
+                   "cordoned as the operator set them; pending hosts wait for `klaro hosts approve`; "
+                   "refused ones presented a key nobody approved (KlaroWorkerHostRefused); dead "
+                   "ones are admitted but have no live slot.",
+                   targets(("state:klaro_hosts:leader", "{{state}}")), stack=True),
         timeseries("Dead slots",
                    "Dead slots over time. A short bump is a worker restarting; a plateau is a host "
                    "gone (check it with `klaro hosts`).",

@@ -52,10 +52,13 @@ struct AdminParameters {
         return text
     }
 
-    /// A free-text query parameter of at most 200 characters, or nil when absent or empty.
+    /// A free-text query parameter of at most 200 characters (Unicode code points, as JSON
+    /// Schema's `maxLength` counts them), or nil when absent or empty.
     func text(_ name: String) throws -> String? {
         guard let text = request.uri.queryParameters.get(name), !text.isEmpty else { return nil }
-        guard text.count <= 200 else { throw HTTPProblem.invalid([.init(field: name, message: "is longer than 200 characters")]) }
+        guard text.unicodeScalars.count <= 200 else {
+            throw HTTPProblem.invalid([.init(field: name, message: "is longer than 200 characters")])
+        }
         return text
     }
 

@@ -10,7 +10,8 @@ protocol AdminRequestBody: Decodable, Sendable {
 
 extension AdminRequestBody {
     /// Reads the body: 400 if it is not a JSON object, 422 naming each unknown, missing or
-    /// mistyped field. An empty body gives `empty` when the endpoint has defaults for all.
+    /// mistyped field. An empty body gives `empty` when the endpoint has defaults for all; a
+    /// body of only whitespace is not JSON, so it is refused like any other malformed body.
     static func read(_ request: Request, context: KlaroRequestContext, empty: Self? = nil) async throws -> Self {
         let buffer: ByteBuffer
         do {
@@ -19,7 +20,7 @@ extension AdminRequestBody {
             throw HTTPProblem(.contentTooLarge, code: "too_large", message: "the request body is larger than \(context.maxUploadSize) bytes")
         }
         let data = Data(buffer.readableBytesView)
-        if data.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }) {
+        if data.isEmpty {
             guard let empty else { throw HTTPProblem.badRequest("this endpoint needs a JSON object body") }
             return empty
         }

@@ -21,6 +21,8 @@ import Logging
 /// | `POST /admin/accounts/{id}/sync` | due now |
 /// | `GET /admin/accounts/{id}/runs` | recent sync runs |
 /// | `GET /admin/audit` | `?limit=&action=&target=` |
+///
+/// Other methods on these paths answer 405 with `Allow`, as `/api` paths do.
 struct AdminRoutes: RouteGroup {
     let pool: PostgresPool
     let settings: SyncSettings
@@ -95,7 +97,26 @@ struct AdminRoutes: RouteGroup {
             )
             return JSONResponse(["entries": entries])
         }
+        // Behind the token like every admin route: a wrong method is 405 only for operators.
+        for (path, methods) in Self.allowedMethods {
+            MethodNotAllowed.register(on: admin, path: RouterPath(path), allowed: methods)
+        }
     }
+
+    /// Every admin path (relative to `/admin`) with its methods; the others answer 405.
+    static let allowedMethods: [(String, [HTTPRequest.Method])] = [
+        ("status", [.get]),
+        ("fleet", [.get]),
+        ("hosts/:host", [.get]),
+        ("hosts/:host/:action", [.post]),
+        ("rebalance", [.post]),
+        ("accounts", [.get]),
+        ("accounts/:id", [.get]),
+        ("accounts/:id/pin", [.post, .delete]),
+        ("accounts/:id/sync", [.post]),
+        ("accounts/:id/runs", [.get]),
+        ("audit", [.get]),
+    ]
 
     private func registerAccounts(on admin: RouterGroup<KlaroRequestContext>) {
         admin.get("accounts") { request, context in

@@ -7,8 +7,9 @@ enum MethodNotAllowed {
     /// Methods a client may try; OPTIONS is left to CORS preflights.
     static let candidates: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .trace, .init("QUERY")!]
 
-    /// Registers 405 handlers on `path` for every candidate method not in `allowed`.
-    static func register(on router: Router<KlaroRequestContext>, path: RouterPath, allowed: [HTTPRequest.Method]) {
+    /// Registers 405 handlers on `path` for every candidate method not in `allowed`, on a
+    /// router or a group (whose middleware, such as authentication, then runs first).
+    static func register(on router: some RouterMethods<KlaroRequestContext>, path: RouterPath, allowed: [HTTPRequest.Method]) {
         let allow = allowed.map(\.rawValue).joined(separator: ", ")
         for method in candidates where !allowed.contains(method) {
             router.on(path, method: method) { _, _ -> Response in

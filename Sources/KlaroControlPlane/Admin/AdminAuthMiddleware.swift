@@ -7,7 +7,8 @@ import Logging
 /// Guards `/admin/*` with the admin bearer token (`KLARO_ADMIN_TOKEN`), compared in constant
 /// time. A request without the right token gets 401, changes nothing, and is written to the
 /// audit log as `denied` (action `auth`, target its method and path) with the peer's address,
-/// never the token it sent.
+/// never the token it sent. A client that fails too often (`KLARO_AUTH_FAILURE_LIMIT` a minute)
+/// gets 429 until it cools down, without further audit rows, so guessing cannot flood the log.
 ///
 /// Every operator shares the token, so the audit log's actor is what the caller says it is
 /// in `X-Klaro-Actor` (the CLI sends `user@machine`), prefixed with `admin:`; it names who
@@ -17,13 +18,19 @@ struct AdminAuthMiddleware: RouterMiddleware {
 
     let token: Secret
     let audit: AdminAuditLog
+    let limiter: AuthFailureLimiter
     let logger: Logger
 
     static let actorHeader = HTTPField.Name("X-Klaro-Actor")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
+        let client = AuthFailureLimiter.clientKey(remoteAddress: context.remoteAddress, forwardedFor: request.headers[.xForwardedFor])
+        if let wait = limiter.retryAfter(client) {
+            throw HTTPProblem.tooManyRequests("auth_rate_limited", "too many failed authentications; try again later", retryAfter: wait)
+        }
         guard let presented = Self.bearerToken(request.headers[.authorization]), token.constantTimeEquals(presented) else {
+            limiter.recordFailure(client)
             let reason = request.headers[.authorization] == nil ? "no bearer token" : "wrong token"
             let target = "\(request.method.rawValue) \(request.uri.path)"
             do {

@@ -47,7 +47,10 @@ struct AdminRoutes: RouteGroup {
         hostActions = AdminHostActions(pool: pool, placer: placer, logger: logger)
         accounts = AdminAccounts(pool: pool, placer: placer, settings: settings, logger: logger)
         audit = AdminAuditLog(pool: pool)
-        auth = AdminAuthMiddleware(token: configuration.adminToken, audit: audit, logger: logger)
+        auth = AdminAuthMiddleware(
+            token: configuration.adminToken, audit: audit, limiter: AuthFailureLimiter(perMinute: configuration.authFailureLimit),
+            logger: logger
+        )
     }
 
     func register(on router: Router<KlaroRequestContext>) {

@@ -36,15 +36,8 @@ public final class FleetMonitor: Service, Sendable {
     }
 
     public func run() async throws {
-        while !isStopping {
-            if leadership.isLeader {
-                do {
-                    try await refresh()
-                } catch {
-                    logger.warning("fleet refresh failed", metadata: ["error": "\(error)"])
-                }
-            }
-            await pause(for: interval)
+        await leadership.everyRound(interval, logger: logger, failure: "fleet refresh failed") {
+            try await refresh()
         }
     }
 

@@ -37,15 +37,8 @@ public final class Rescuer: Service, Sendable {
     }
 
     public func run() async throws {
-        while !isStopping {
-            if leadership.isLeader {
-                do {
-                    try await sweep()
-                } catch {
-                    logger.warning("rescue sweep failed", metadata: ["error": "\(error)"])
-                }
-            }
-            await pause(for: interval)
+        await leadership.everyRound(interval, logger: logger, failure: "rescue sweep failed") {
+            try await sweep()
         }
     }
 

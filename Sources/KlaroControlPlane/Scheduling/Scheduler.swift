@@ -39,15 +39,8 @@ public final class Scheduler: Service, Sendable {
     }
 
     public func run() async throws {
-        while !isStopping {
-            if leadership.isLeader {
-                do {
-                    try await tick()
-                } catch {
-                    logger.warning("scheduler tick failed", metadata: ["error": "\(error)"])
-                }
-            }
-            await pause(for: .milliseconds(Int(settings.schedulerTick * 1000)))
+        await leadership.everyRound(.milliseconds(Int(settings.schedulerTick * 1000)), logger: logger, failure: "scheduler tick failed") {
+            try await tick()
         }
     }
 

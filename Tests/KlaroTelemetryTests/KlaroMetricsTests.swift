@@ -43,6 +43,7 @@ import Testing
             "klaro_accounts_stale": "gauge",
             "klaro_account_oldest_success_age_seconds": "gauge",
             "klaro_slots": "gauge",
+            "klaro_hosts": "gauge",
             "klaro_jobs_in_flight": "gauge",
             "klaro_scheduler_leader": "gauge",
             "klaro_fleet_demand_ratio": "gauge",

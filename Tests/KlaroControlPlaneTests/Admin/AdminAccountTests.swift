@@ -180,7 +180,12 @@ struct AdminAccountTests {
             #expect(plan["mode"] as? String == "rebalance")
             let moves = try #require(plan["moves"] as? [[String: Any]])
             #expect(!moves.isEmpty)
-            #expect(moves.allSatisfy { ($0["to"] as? String)?.hasPrefix("h2:") == true && ($0["from"] as? String)?.hasPrefix("h1:") == true })
+            // Every account starts on h1; the ideal spread sends about half to h2 (and, as capacity
+            // shifts, may move a few between h1's own slots).
+            #expect(moves.allSatisfy { ($0["from"] as? String)?.hasPrefix("h1:") == true && $0["from"] as? String != $0["to"] as? String })
+            let toH2 = moves.filter { ($0["to"] as? String)?.hasPrefix("h2:") == true }.count
+            // Each slot holds at most ceil(1.25 · 40 / 4) = 13, so h1 keeps at most 26 of 40.
+            #expect(toH2 >= 14, "h2 takes at least what h1 cannot hold")
             #expect(moves.allSatisfy { $0["reason"] as? String == "rebalance" && $0["in_flight"] as? Bool == true })
             #expect((plan["summary"] as? [String: Any])?["deferred"] as? Int == moves.count)
             #expect(try await fixture.pool.query(snapshot)[0].string(0) == before, "a dry run changes nothing")
@@ -197,7 +202,7 @@ struct AdminAccountTests {
             #expect(appliedMoves.count == moves.count, "the same plan")
             #expect(appliedMoves.filter { $0["in_flight"] as? Bool == true }.map { $0["account_id"] as? String }
                     .allSatisfy { $0 == busy.uuidString.lowercased() })
-            #expect(try await fixture.assigned(to: "h2").count == moves.count)
+            #expect(try await fixture.assigned(to: "h2").count == toH2)
             let audit = try #require(try await fixture.auditEntries(action: "placement.rebalance").first)
             #expect((audit["after"] as? [String: Any])?["moves"] as? Int == moves.count)
             // Placed as planned, the fleet is balanced: a second rebalance moves nothing.

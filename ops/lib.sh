@@ -4,7 +4,7 @@
 # Debian packages klarod needs to build and run, and those the tests need.
 KLARO_BUILD_PACKAGES=(pkg-config libpq-dev libhiredis-dev libsystemd-dev libssl-dev)
 KLARO_SERVER_PACKAGES=(postgresql redis-server)
-KLARO_TOOL_PACKAGES=(curl python3 python3-pip python3-venv prometheus systemd)
+KLARO_TOOL_PACKAGES=(curl openssl postgresql-client redis-tools python3 python3-pip python3-venv prometheus systemd)
 
 klaro_log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 klaro_die() { printf 'error: %s\n' "$*" >&2; exit 1; }

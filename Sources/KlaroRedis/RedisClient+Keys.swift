@@ -18,12 +18,6 @@ extension RedisClient {
         return Int(try await command(["DEL"] + keys).int ?? 0)
     }
 
-    /// `EXPIRE key seconds`.
-    @discardableResult
-    public func expire(_ key: String, seconds: Int) async throws(RedisError) -> Bool {
-        try await command(["EXPIRE", key, String(seconds)]).int == 1
-    }
-
     /// `TTL key` in seconds (-2 missing, -1 no expiry).
     public func ttl(_ key: String) async throws(RedisError) -> Int {
         Int(try await command(["TTL", key]).int ?? -2)

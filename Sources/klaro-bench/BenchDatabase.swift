@@ -30,22 +30,22 @@ struct BenchDatabase {
 
     static func create(adminURL: String, logger: Logger) async throws -> BenchDatabase {
         let name = "klaro_bench_\(UUID().uuidString.prefix(8).lowercased())"
-        let admin = PostgresPool(configuration: .init(url: adminURL, size: 1), logger: logger)
-        try await admin.execute("CREATE DATABASE \(name)")
-        await admin.close()
+        try await PostgresPool.with(.init(url: adminURL, size: 1), logger: logger) { admin in
+            try await admin.execute("CREATE DATABASE \(name)")
+        }
         var components = URLComponents(string: adminURL)!
         components.path = "/" + name
         let url = components.string!
-        let pool = PostgresPool(configuration: .init(url: url, size: 1), logger: logger)
-        try await Migrator(pool: pool, migrations: try Migration.bundled(), logger: logger).migrate()
-        await pool.close()
+        try await PostgresPool.with(.init(url: url, size: 1), logger: logger) { pool in
+            try await Migrator(pool: pool, migrations: try Migration.bundled(), logger: logger).migrate()
+        }
         return BenchDatabase(name: name, url: url, adminURL: adminURL)
     }
 
     func drop(logger: Logger) async {
-        let admin = PostgresPool(configuration: .init(url: adminURL, size: 1), logger: logger)
-        _ = try? await admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-        await admin.close()
+        _ = try? await PostgresPool.with(.init(url: adminURL, size: 1), logger: logger) { admin in
+            try await admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        }
     }
 }
 

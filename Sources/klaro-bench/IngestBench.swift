@@ -41,7 +41,7 @@ struct IngestBench: AsyncParsableCommand {
         let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "bench")))
         print("setting up \(results) accounts with a job in flight each …")
         _ = try await BenchFleet.createHosts(pool, hosts: 25, slotsPerHost: 4)
-        let ids = try await BenchFleet.createAccounts(pool, vault: vault, count: results, hosts: (0..<25).map { String(format: "bench-%04d", $0) }, slotsPerHost: 4)
+        _ = try await BenchFleet.createAccounts(pool, vault: vault, count: results, hosts: (0..<25).map { String(format: "bench-%04d", $0) }, slotsPerHost: 4)
         let jobs = try await pool.query("""
             WITH d AS (
                 UPDATE user_mt5_accounts SET inflight_job_id = klaro_uuid_v7(), inflight_enqueued_at = now(),
@@ -118,7 +118,6 @@ struct IngestBench: AsyncParsableCommand {
         print(String(format: "  per result, summed over consumers: validate %.1f µs, store (PostgreSQL transaction) %.1f µs, dead-letter/ack %.1f µs",
                      per(total.validating), per(total.storing), per(total.acknowledging)))
         print("  stored: \(snapshots) snapshots, \(positions) positions, \(deals) deals, \(trades) trades")
-        _ = ids
         for client in clients { await client.close() }
         await redis.close()
         await pool.close()

@@ -40,16 +40,17 @@ struct Accounts: AsyncParsableCommand {
                 text = contents
             }
             let logger = Logger(label: "klarod.import")
-            let pool = PostgresPool(configuration: .init(url: configuration.databaseURL, size: 1, applicationName: "klarod-import"), logger: logger)
             let summary: AccountImport.Summary
             do {
-                summary = try await AccountImport(pool: pool, vault: CredentialVault(keyRing: keys)).run(text)
+                summary = try await PostgresPool.with(
+                    .init(url: configuration.databaseURL, size: 1, applicationName: "klarod-import"), logger: logger
+                ) { pool in
+                    try await AccountImport(pool: pool, vault: CredentialVault(keyRing: keys)).run(text)
+                }
             } catch {
-                await pool.close()
                 FileHandle.standardError.write(Data("klarod accounts import: \(error)\n".utf8))
                 throw ExitCode(1)
             }
-            await pool.close()
             print("klarod: imported \(summary.created) new and \(summary.updated) updated accounts")
             for problem in summary.rejected {
                 FileHandle.standardError.write(Data("klarod accounts import: \(problem)\n".utf8))

@@ -83,23 +83,24 @@ struct Migrate: AsyncParsableCommand {
         let configuration = try loadConfiguration(options, requiring: .database)
         _ = LoggingBootstrap.bootstrap(destination: configuration.log, identifier: "klarod", level: configuration.logLevel)
         let logger = Logger(label: "klarod.migrate")
-        let pool = PostgresPool(configuration: .init(url: configuration.databaseURL, size: 1, applicationName: "klarod-migrate"), logger: logger)
-        defer { Task { await pool.close() } }
-        let migrator = Migrator(pool: pool, migrations: try Migration.bundled(), logger: logger)
+        let migrations = try Migration.bundled()
         do {
-            if status {
-                let rows = try await migrator.status()
-                print("VERSION  NAME                          STATE     APPLIED AT")
-                for row in rows {
-                    let name = row.name.padding(toLength: 30, withPad: " ", startingAt: 0)
-                    let state = row.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
-                    let applied = row.appliedAt.map { ISO8601DateFormatter().string(from: $0) } ?? "-"
-                    print("\(String(format: "%04d", row.version))     \(name)\(state) \(applied)")
+            try await PostgresPool.with(.init(url: configuration.databaseURL, size: 1, applicationName: "klarod-migrate"), logger: logger) { pool in
+                let migrator = Migrator(pool: pool, migrations: migrations, logger: logger)
+                if status {
+                    let rows = try await migrator.status()
+                    print("VERSION  NAME                          STATE     APPLIED AT")
+                    for row in rows {
+                        let name = row.name.padding(toLength: 30, withPad: " ", startingAt: 0)
+                        let state = row.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+                        let applied = row.appliedAt.map { ISO8601DateFormatter().string(from: $0) } ?? "-"
+                        print("\(String(format: "%04d", row.version))     \(name)\(state) \(applied)")
+                    }
+                    if rows.contains(where: { $0.state == .pending || $0.state == .modified }) { throw ExitCode(1) }
+                } else {
+                    let applied = try await migrator.migrate()
+                    print(applied.isEmpty ? "klarod: schema is up to date" : "klarod: applied \(applied.map { "\($0.version)_\($0.name)" }.joined(separator: ", "))")
                 }
-                if rows.contains(where: { $0.state == .pending || $0.state == .modified }) { throw ExitCode(1) }
-            } else {
-                let applied = try await migrator.migrate()
-                print(applied.isEmpty ? "klarod: schema is up to date" : "klarod: applied \(applied.map { "\($0.version)_\($0.name)" }.joined(separator: ", "))")
             }
         } catch let error as ExitCode {
             throw error
@@ -107,7 +108,6 @@ struct Migrate: AsyncParsableCommand {
             FileHandle.standardError.write(Data("klarod migrate: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        await pool.close()
     }
 }
 

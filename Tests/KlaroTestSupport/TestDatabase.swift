@@ -17,13 +17,13 @@ public struct TestDatabase: Sendable {
         let admin = try TestServices.postgresAdminURL()
         let name = "klaro_test_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
         try await gate.run {
-            let pool = PostgresPool(configuration: .init(url: admin, size: 1), logger: TestServices.logger())
-            defer { Task { await pool.close() } }
-            if migrated {
-                try await ensureTemplate(adminPool: pool, adminURL: admin)
-                try await pool.execute("CREATE DATABASE \(name) TEMPLATE \(templateName)")
-            } else {
-                try await pool.execute("CREATE DATABASE \(name)")
+            try await PostgresPool.with(.init(url: admin, size: 1), logger: TestServices.logger()) { pool in
+                if migrated {
+                    try await ensureTemplate(adminPool: pool, adminURL: admin)
+                    try await pool.execute("CREATE DATABASE \(name) TEMPLATE \(templateName)")
+                } else {
+                    try await pool.execute("CREATE DATABASE \(name)")
+                }
             }
         }
         return TestDatabase(name: name, url: postgresURL(admin, database: name))
@@ -31,9 +31,9 @@ public struct TestDatabase: Sendable {
 
     /// Drops the database, closing any connection still open to it.
     public func drop() async throws {
-        let pool = PostgresPool(configuration: .init(url: try TestServices.postgresAdminURL(), size: 1), logger: TestServices.logger())
-        try await pool.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-        await pool.close()
+        try await PostgresPool.with(.init(url: try TestServices.postgresAdminURL(), size: 1), logger: TestServices.logger()) { pool in
+            try await pool.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        }
     }
 
     /// A pool on this database.
@@ -45,9 +45,9 @@ public struct TestDatabase: Sendable {
         let exists = try await adminPool.query("SELECT 1 FROM pg_database WHERE datname = $1", [templateName])
         guard exists.isEmpty else { return }
         try await adminPool.execute("CREATE DATABASE \(templateName)")
-        let pool = PostgresPool(configuration: .init(url: postgresURL(adminURL, database: templateName), size: 1), logger: TestServices.logger())
-        try await Migrator(pool: pool, migrations: try Migration.bundled(), logger: TestServices.logger()).migrate()
-        await pool.close()
+        try await PostgresPool.with(.init(url: postgresURL(adminURL, database: templateName), size: 1), logger: TestServices.logger()) { pool in
+            try await Migrator(pool: pool, migrations: try Migration.bundled(), logger: TestServices.logger()).migrate()
+        }
     }
 }
 

@@ -25,6 +25,8 @@ struct AppliedSync: Sendable {
     let duration: Double
     let login: Double?
     let decision: SyncDecision
+    /// The interval this sync belonged to (the anchor a retry keeps).
+    let anchor: Date
 }
 
 /// Writes a batch of results in one PostgreSQL transaction (DESIGN §3.4): checks each against
@@ -75,7 +77,7 @@ struct IngestStore: Sendable {
         var writes = IngestWrites()
         for (index, state) in accepted {
             let applied = decide(results[index], state: state, now: now, rng: &rng)
-            writes.add(results[index].message, applied: applied, enqueuedAt: state.enqueuedAt ?? now, now: now)
+            writes.add(results[index].message, applied: applied, enqueuedAt: state.enqueuedAt ?? now)
             verdicts[index] = .applied(applied)
         }
         try writes.execute(connection)
@@ -137,7 +139,7 @@ struct IngestStore: Sendable {
     }
 
     private func rejection(_ result: IncomingResult, _ reason: ResultRejectionReason, _ detail: String) -> Rejection {
-        Rejection(entryID: result.entryID, reason: reason, detail: detail, payload: [])
+        Rejection(entryID: result.entryID, reason: reason, detail: detail)
     }
 
     // MARK: Decision
@@ -160,7 +162,8 @@ struct IngestStore: Sendable {
             queueWait: enqueuedMs.map { max(0, Double(message.startedAt - $0) / 1000) },
             duration: Double(message.finishedAt - message.startedAt) / 1000,
             login: message.loginMs.map { Double($0) / 1000 },
-            decision: decision
+            decision: decision,
+            anchor: anchor
         )
     }
 }

@@ -33,7 +33,7 @@ struct IngestWrites {
 
     var isEmpty: Bool { runJob.isEmpty }
 
-    mutating func add(_ message: ResultMessage, applied: AppliedSync, enqueuedAt: Date, now: Date) {
+    mutating func add(_ message: ResultMessage, applied: AppliedSync, enqueuedAt: Date) {
         let ok = message.outcome == .ok
         let finished = EpochMilliseconds.date(message.finishedAt)
         runJob.append(message.jobID)
@@ -123,12 +123,7 @@ struct IngestWrites {
         accPark.append(applied.decision == .park)
         accNext.append(applied.decision.nextSyncAt)
         accAttempt.append(applied.decision.nextAttempt ?? 1)
-        // A retry stays in the interval it belongs to (nil keeps the stored anchor).
-        if case .retry = applied.decision {
-            accAnchor.append(nil)
-        } else {
-            accAnchor.append(applied.decision.intervalAnchor(currentAnchor: now))
-        }
+        accAnchor.append(applied.decision.intervalAnchor(currentAnchor: applied.anchor))
         accCursor.append(cursor)
     }
 

@@ -128,7 +128,7 @@ public final class Ingestor: Service, Sendable {
             for result in round { verdicts += try await self.store([result]) }
             return verdicts
         } catch let error as PostgresError where error.isDataRejection {
-            return [.rejected(Rejection(entryID: round[0].entryID, reason: .schema, detail: "refused by the database: \(error)", payload: []))]
+            return [.rejected(Rejection(entryID: round[0].entryID, reason: .schema, detail: "refused by the database: \(error)"))]
         }
     }
 
@@ -151,7 +151,7 @@ public final class Ingestor: Service, Sendable {
                 logger.warning("result rejected", metadata: [
                     "entry": "\(rejection.entryID)", "reason": "\(rejection.reason.rawValue)", "detail": "\(rejection.detail)",
                 ])
-                let payload = Array((rejection.payload.isEmpty ? payloads[rejection.entryID] ?? [] : rejection.payload).prefix(65_536))
+                let payload = Array((payloads[rejection.entryID] ?? []).prefix(65_536))
                 var command = RedisClient.xaddArguments(
                     stream: ProtocolKeys.dead, maxLength: ProtocolKeys.deadStreamMaxLength,
                     fields: [("reason", rejection.reason.rawValue), ("detail", rejection.detail), ("source", ProtocolKeys.results),

@@ -9,12 +9,12 @@ struct IncomingResult: Sendable {
     let message: ResultMessage
 }
 
-/// A stream entry klarod will not ingest, and why (docs/protocol.md §9).
+/// A stream entry klarod will not ingest, and why (docs/protocol.md §9). The entry's payload
+/// goes to the dead-letter stream with it, taken from the entry itself.
 struct Rejection: Error, Sendable {
     let entryID: String
     let reason: ResultRejectionReason
     let detail: String
-    let payload: [UInt8]
 }
 
 /// Checks a stream entry against the protocol before any database work: size, JSON, schema,
@@ -25,19 +25,19 @@ struct ResultValidator: Sendable {
 
     func validate(_ entry: StreamEntry, now: Date = Date()) -> Result<IncomingResult, Rejection> {
         guard let payload = entry.fields["result"] else {
-            return .failure(reject(entry, .invalidJSON, "the entry has no 'result' field", []))
+            return .failure(reject(entry, .invalidJSON, "the entry has no 'result' field"))
         }
         guard payload.count <= ProtocolKeys.maxResultBytes else {
-            return .failure(reject(entry, .tooLarge, "\(payload.count) bytes, more than \(ProtocolKeys.maxResultBytes)", payload))
+            return .failure(reject(entry, .tooLarge, "\(payload.count) bytes, more than \(ProtocolKeys.maxResultBytes)"))
         }
         let message: ResultMessage
         switch ResultMessage.decode(payload) {
         case .success(let decoded): message = decoded
-        case .failure(.invalidJSON(let detail)): return .failure(reject(entry, .invalidJSON, detail, payload))
-        case .failure(.schema(let detail)): return .failure(reject(entry, .schema, detail, payload))
+        case .failure(.invalidJSON(let detail)): return .failure(reject(entry, .invalidJSON, detail))
+        case .failure(.schema(let detail)): return .failure(reject(entry, .schema, detail))
         }
         if let problem = problem(in: message, now: now) {
-            return .failure(reject(entry, .schema, problem, payload))
+            return .failure(reject(entry, .schema, problem))
         }
         return .success(IncomingResult(entryID: entry.id, message: message))
     }
@@ -79,7 +79,7 @@ struct ResultValidator: Sendable {
         return nil
     }
 
-    private func reject(_ entry: StreamEntry, _ reason: ResultRejectionReason, _ detail: String, _ payload: [UInt8]) -> Rejection {
-        Rejection(entryID: entry.id, reason: reason, detail: detail, payload: payload)
+    private func reject(_ entry: StreamEntry, _ reason: ResultRejectionReason, _ detail: String) -> Rejection {
+        Rejection(entryID: entry.id, reason: reason, detail: detail)
     }
 }

@@ -77,7 +77,7 @@ public final class Rescuer: Service, Sendable {
                 enqueued.append(try row.date(2))
                 next.append(decision.nextSyncAt ?? now)
                 attempts.append(decision.nextAttempt ?? 1)
-                if case .retry = decision { anchors.append(nil) } else { anchors.append(decision.intervalAnchor(currentAnchor: anchor)) }
+                anchors.append(decision.intervalAnchor(currentAnchor: anchor))
             }
             if !jobs.isEmpty {
                 try connection.execute(Self.markLost, [ids, runs, enqueued, next, attempts, anchors])

@@ -14,13 +14,11 @@ struct JSONScanner {
     }
 
     private let bytes: UnsafeBufferPointer<UInt8>
-    private(set) var index = 0
+    private var index = 0
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
-
-    var isAtEnd: Bool { index >= bytes.count }
 
     // MARK: Structure
 

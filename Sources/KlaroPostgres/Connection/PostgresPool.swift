@@ -234,20 +234,20 @@ public final class PostgresPool: Service, Sendable {
             case hand(Waiter, Lease)
         }
         let discard = connection == nil || broken
-        let action = state.withLock { state -> Action in
+        let (action, close) = state.withLock { state -> (Action, Bool) in
             if discard || state.closed {
                 state.open -= 1
-                guard !state.closed, !state.waiters.isEmpty else { return .none }
+                guard !state.closed, !state.waiters.isEmpty else { return (.none, true) }
                 state.open += 1
-                return .hand(state.waiters.removeFirst(), .create)
+                return (.hand(state.waiters.removeFirst(), .create), true)
             }
             if !state.waiters.isEmpty, let connection {
-                return .hand(state.waiters.removeFirst(), .existing(connection))
+                return (.hand(state.waiters.removeFirst(), .existing(connection)), false)
             }
             if let connection { state.idle.append(connection) }
-            return .none
+            return (.none, false)
         }
-        if discard || state.withLock({ $0.closed }) { connection?.close() }
+        if close { connection?.close() }
         if case .hand(let waiter, let lease) = action {
             waiter.continuation.resume(returning: lease)
         }
@@ -259,5 +259,24 @@ extension PostgresError {
     var isLostConnection: Bool {
         if case .connectionLost = self { return true }
         return false
+    }
+}
+
+extension PostgresPool {
+    /// Runs `body` with a pool of its own and closes it afterwards, whether `body` throws or
+    /// not: for commands and tools that use the database once (migrate, import, tests).
+    @discardableResult
+    public static func with<T: Sendable>(
+        _ configuration: PostgresPoolConfiguration, logger: Logger, _ body: (PostgresPool) async throws -> T
+    ) async throws -> T {
+        let pool = PostgresPool(configuration: configuration, logger: logger)
+        do {
+            let value = try await body(pool)
+            await pool.close()
+            return value
+        } catch {
+            await pool.close()
+            throw error
+        }
     }
 }

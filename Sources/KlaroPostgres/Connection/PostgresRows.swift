@@ -30,14 +30,6 @@ public final class PostgresRows: @unchecked Sendable, RandomAccessCollection {
         PostgresRow(rows: self, index: Int32(position))
     }
 
-    /// The index of a column by name.
-    public func column(named name: String) throws(PostgresError) -> Int {
-        guard let result else { throw .usage("no result columns") }
-        let index = Int(PQfnumber(result, name))
-        guard index >= 0 else { throw .usage("no column named \(name)") }
-        return index
-    }
-
     public func columnName(_ index: Int) -> String {
         guard let result, index < columnCount else { return "#\(index)" }
         return String(cString: PQfname(result, Int32(index)))

@@ -128,23 +128,3 @@ extension Bool: PostgresBareArrayElement {}
 extension Double: PostgresBareArrayElement {}
 extension UUID: PostgresBareArrayElement {}
 extension Optional: PostgresBareArrayElement where Wrapped: PostgresBareArrayElement {}
-
-/// A `bytea` parameter, sent in hex form.
-public struct PostgresBytes: PostgresBindable {
-    public let bytes: [UInt8]
-
-    public init(_ bytes: [UInt8]) {
-        self.bytes = bytes
-    }
-
-    public var postgresValue: PostgresValue {
-        let digits = Array("0123456789abcdef".utf8)
-        var text = [UInt8]("\\x".utf8)
-        text.reserveCapacity(2 + bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return PostgresValue(text: String(decoding: text, as: UTF8.self))
-    }
-}

@@ -57,7 +57,6 @@ struct ProcessTests {
             // The slots work off their queues meanwhile; the results wait in Redis.
             try await Task.sleep(for: .seconds(2))
             let redis = RedisClient(configuration: try RedisConfiguration(url: setup.redisURL), logger: TestServices.logger())
-            let waiting = try await redis.length(stream: ProtocolKeys.results)
             let finishedBefore = try await setup.count("SELECT count(*) FROM sync_runs WHERE state = 'finished'")
             let answered = hosts.reduce(0) { $0 + $1.passwords.withLock { $0.count } }
             #expect(answered > finishedBefore, "results were queued while klarod was down")
@@ -75,7 +74,6 @@ struct ProcessTests {
             // Each ok run stored exactly one snapshot, and the deals once per account.
             #expect(try await setup.count("SELECT count(*) FROM account_snapshots") == setup.count("SELECT count(*) FROM sync_runs WHERE outcome = 'ok'"))
             #expect(try await setup.count("SELECT count(*) FROM deals") == ids.count * 3)
-            #expect(waiting > 0)
             second.kill(SIGTERM)
             await redis.close()
             for host in hosts { await host.kill() }

@@ -131,12 +131,11 @@ def stat(title, description, queries, unit="short", w=4, h=5, threshold_steps=No
     return _panel("stat", title, description, queries, w, h, defaults, options)
 
 
-def bargauge(title, description, queries, unit="short", w=8, h=8, threshold_steps=None,
-             min_value=0, max_value=None):
+def bargauge(title, description, queries, unit="short", w=8, h=8, threshold_steps=None, max_value=None):
     defaults = {
         "color": {"mode": "thresholds"},
         "mappings": [],
-        "min": min_value,
+        "min": 0,
         "thresholds": threshold_steps or GREEN_ONLY,
         "unit": unit,
     }
@@ -325,13 +324,24 @@ def dashboard(uid, title, description, panels):
     }
 
 
-def rate(metric, selector="", by=None, window="$__rate_interval"):
+def rate(metric, selector="", by=None):
     grouping = f" by ({by})" if by else ""
-    return f"sum{grouping} (rate({metric}{{{selector}}}[{window}]))"
+    return f"sum{grouping} (rate({metric}{{{selector}}}[$__rate_interval]))"
 
 
 def quantile(q, metric, selector="", by="le"):
     return f"histogram_quantile({q}, sum by ({by}) (rate({metric}_bucket{{{selector}}}[$__rate_interval])))"
+
+
+def quantile_targets(metric, selector="", by="le", qs=(0.5, 0.95, 0.99)):
+    """Targets p50, p95, p99 (or `qs`) of a histogram; a label kept besides `le` joins the legend."""
+    labels = "".join(f" {{{{{label}}}}}" for label in by.split(", ") if label != "le")
+    return targets(*((quantile(q, metric, selector, by), f"p{round(q * 100)}{labels}") for q in qs))
+
+
+def success_ratio(by=None):
+    """Share of finished syncs on the hosts in $host that ended `ok`, over the rate interval."""
+    return f'{rate("klaro_syncs_total", f"{HOST}, {OK}", by=by)} / {rate("klaro_syncs_total", HOST, by=by)}'
 
 
 PERCENT_95 = thresholds(("red", None), ("orange", 0.9), ("green", 0.95))
@@ -344,7 +354,6 @@ LATENCY_BUDGET = thresholds(("green", None), ("red", 30))
 
 
 def fleet_overview():
-    success_by_host = f'{rate("klaro_syncs_total", f"{HOST}, {OK}")} / {rate("klaro_syncs_total", HOST)}'
     panels = [
         stat("Sync success rate (5m)",
              "Share of finished syncs that ended `ok` over the last 5 minutes, whole fleet "
@@ -385,7 +394,7 @@ def fleet_overview():
                    "interval. The dashed line is the 95 % objective.",
                    targets(("klaro:sync_success:ratio_rate5m", "fleet, 5m"),
                            ("klaro:sync_success:ratio_rate30m", "fleet, 30m"),
-                           (success_by_host, "selected hosts")),
+                           (success_ratio(), "selected hosts")),
                    unit="percentunit", min_zero=False, max_value=1, decimals=1,
                    threshold_steps=thresholds(("red", None), ("transparent", 0.95))),
         timeseries("Syncs by outcome",
@@ -460,8 +469,7 @@ def sync_latency():
                    "Quantiles of sync duration over the selected hosts. The dashed line is the "
                    "30 s p95 budget (KlaroSyncLatencyHigh warns when one host's p95 stays above "
                    "it for 15 min); planning assumes about 5 s.",
-                   targets((quantile(0.5, duration, HOST), "p50"), (quantile(0.95, duration, HOST), "p95"),
-                           (quantile(0.99, duration, HOST), "p99")),
+                   quantile_targets(duration, HOST),
                    unit="s", threshold_steps=LATENCY_BUDGET),
         timeseries("Sync duration p50 by host",
                    "Median sync duration per worker host: the typical sync. A host well above the "
@@ -484,9 +492,7 @@ def sync_latency():
         timeseries("Queue wait p50 / p95 / p99",
                    "Quantiles of queue wait, whole fleet. A job waits behind at most queue_depth − 1 "
                    "other jobs of its slot, so p95 near a whole sync duration means full queues.",
-                   targets((quantile(0.5, "klaro_sync_queue_wait_seconds"), "p50"),
-                           (quantile(0.95, "klaro_sync_queue_wait_seconds"), "p95"),
-                           (quantile(0.99, "klaro_sync_queue_wait_seconds"), "p99")), unit="s"),
+                   quantile_targets("klaro_sync_queue_wait_seconds"), unit="s"),
         heatmap("MT5 login time",
                 "Time the MetaTrader 5 login() took during a sync, as the worker reported it "
                 "(klaro_sync_login_seconds); whole fleet, no host label. MT5 gives up after its "
@@ -496,9 +502,7 @@ def sync_latency():
                    "Quantiles of MT5 login time, whole fleet. Logins dominate sync time: when "
                    "they rise together with sync duration, look at broker servers and the "
                    "terminals' network, not at klarod.",
-                   targets((quantile(0.5, "klaro_sync_login_seconds"), "p50"),
-                           (quantile(0.95, "klaro_sync_login_seconds"), "p95"),
-                           (quantile(0.99, "klaro_sync_login_seconds"), "p99")), unit="s"),
+                   quantile_targets("klaro_sync_login_seconds"), unit="s"),
         timeseries("Mean sync duration by host",
                    "Average sync duration per worker host (sum ÷ count of "
                    "klaro_sync_duration_seconds): the figure that, times syncs per interval, "
@@ -573,8 +577,7 @@ def hosts_and_slots():
         timeseries("Success rate per host",
                    "Share of each host's finished syncs that ended `ok`. Compare hosts: the "
                    "outlier is the one to drain (`klaro drain HOST`).",
-                   targets(((f'{rate("klaro_syncs_total", f"{HOST}, {OK}", by="host")}'
-                             f' / {rate("klaro_syncs_total", HOST, by="host")}'), "{{host}}")),
+                   targets((success_ratio(by="host"), "{{host}}")),
                    unit="percentunit", min_zero=False, max_value=1, decimals=1),
         timeseries("Placement moves by reason",
                    "Accounts moved to another slot per minute, by reason "
@@ -593,7 +596,6 @@ def hosts_and_slots():
 
 
 def control_plane():
-    http_selector = KLAROD
     panels = [
         stat("Scheduler leaders",
              "Replicas reporting klaro_scheduler_leader = 1. Exactly 1 is healthy: 0 means "
@@ -612,8 +614,8 @@ def control_plane():
              "Share of HTTP responses with a 5xx status over the rate interval, all routes "
              "(klaro_http_requests_total).",
              # `or vector(0)`: with no 5xx series yet the share is 0, not "no data".
-             targets(((f'({rate("klaro_http_requests_total", f"{http_selector}, {STATUS_5XX}")} or vector(0))'
-                       f' / {rate("klaro_http_requests_total", http_selector)}'), "5xx")),
+             targets(((f'({rate("klaro_http_requests_total", f"{KLAROD}, {STATUS_5XX}")} or vector(0))'
+                       f' / {rate("klaro_http_requests_total", KLAROD)}'), "5xx")),
              unit="percentunit", decimals=2,
              threshold_steps=thresholds(("green", None), ("orange", 0.001), ("red", 0.01))),
         stat("Ingest p99",
@@ -638,14 +640,12 @@ def control_plane():
                    "Duration of one scheduler tick on the leader (klaro_scheduler_tick_seconds), "
                    "p50 and p99 per replica. Ticks run every second: a p99 near 1 s means the "
                    "scheduler falls behind and dispatch lags.",
-                   targets((quantile(0.5, "klaro_scheduler_tick_seconds", KLAROD, "instance, le"), "p50 {{instance}}"),
-                           (quantile(0.99, "klaro_scheduler_tick_seconds", KLAROD, "instance, le"), "p99 {{instance}}")),
+                   quantile_targets("klaro_scheduler_tick_seconds", KLAROD, "instance, le", qs=(0.5, 0.99)),
                    unit="s", threshold_steps=thresholds(("green", None), ("red", 1))),
         timeseries("Ingest time",
                    "Time to validate and store one worker result (klaro_ingest_seconds), p50 and "
                    "p99 per replica; every replica ingests from the same consumer group.",
-                   targets((quantile(0.5, "klaro_ingest_seconds", KLAROD, "instance, le"), "p50 {{instance}}"),
-                           (quantile(0.99, "klaro_ingest_seconds", KLAROD, "instance, le"), "p99 {{instance}}")),
+                   quantile_targets("klaro_ingest_seconds", KLAROD, "instance, le", qs=(0.5, 0.99)),
                    unit="s"),
         timeseries("Results ingested",
                    "Worker results ingested per second by each replica (count of "
@@ -677,20 +677,18 @@ def control_plane():
                    "HTTP requests per second served by klarod, by route and status code "
                    "(Hummingbird's klaro_http_requests_total). Routes are the router's patterns, so "
                    "account ids never appear here.",
-                   targets((rate("klaro_http_requests_total", http_selector, by="http_route, http_response_status_code"),
+                   targets((rate("klaro_http_requests_total", KLAROD, by="http_route, http_response_status_code"),
                             "{{http_route}} {{http_response_status_code}}")), unit="reqps", w=8),
         timeseries("HTTP latency by route",
                    "p50 and p99 time to answer, per route (klaro_http_request_duration_seconds). /metrics "
                    "and /healthz should stay in milliseconds.",
-                   targets((quantile(0.5, "klaro_http_request_duration_seconds", http_selector, "http_route, le"),
-                            "p50 {{http_route}}"),
-                           (quantile(0.99, "klaro_http_request_duration_seconds", http_selector, "http_route, le"),
-                            "p99 {{http_route}}")), unit="s", w=8),
+                   quantile_targets("klaro_http_request_duration_seconds", KLAROD, "http_route, le", qs=(0.5, 0.99)),
+                   unit="s", w=8),
         timeseries("HTTP errors",
                    "Requests per second that ended in an error thrown by a handler, by route and "
                    "status (klaro_http_request_errors_total): 4xx are callers' mistakes (404 for unknown "
                    "paths is reported as route NotFound), 5xx are klarod's.",
-                   targets((rate("klaro_http_request_errors_total", http_selector, by="http_route, error_type"),
+                   targets((rate("klaro_http_request_errors_total", KLAROD, by="http_route, error_type"),
                             "{{http_route}} {{error_type}}")), unit="reqps"),
         timeseries("Requests in progress",
                    "HTTP requests being served right now, per replica and method "

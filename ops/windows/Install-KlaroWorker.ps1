@@ -38,7 +38,9 @@ $ErrorActionPreference = 'Stop'
 
 function Invoke-Nssm {
     & $Nssm @args | Out-Null
-    if ($LASTEXITCODE -ne 0) { throw "nssm $($args -join ' ') failed with exit code $LASTEXITCODE" }
+    # Name the command, service and setting only: later arguments can be the service account's
+    # password (ObjectName) or the Redis URL with this host's password (AppEnvironmentExtra).
+    if ($LASTEXITCODE -ne 0) { throw "nssm $($args[0..2] -join ' ') failed with exit code $LASTEXITCODE" }
 }
 
 if (-not (Get-Command $Nssm -ErrorAction SilentlyContinue)) {

@@ -65,10 +65,6 @@ class TerminalDriver:
     def alive(self) -> bool:
         return self._process is not None and self._process.is_alive()
 
-    @property
-    def pid(self) -> int | None:
-        return None if self._process is None else self._process.pid
-
     def start(self, deadline: float) -> None:
         """Start the child and wait until its backend is loaded (monotonic ``deadline``)."""
         self.kill()

@@ -47,12 +47,17 @@ class Heartbeat:
 
     def _loop(self) -> None:
         key = p.heartbeat_key(self._host, self._slot)
-        while not self._stop.is_set():
+        while True:
+            # Cleared before the state is read, and stop checked after: a beat_now() or stop() that
+            # comes during the write below wakes the wait at once (clearing after the wait could
+            # swallow one, and the slot's new state would wait a whole interval).
+            self._wake.clear()
+            if self._stop.is_set():
+                break
             payload = p.heartbeat(self._host, self._slot, self._state.state, self._state.job_id,
                                   self._terminal.build, self._terminal.connected, os.getpid(),
                                   self._terminal.restarts)
             self._link.try_once(lambda client, value=payload: client.set(key, value, ex=p.HEARTBEAT_TTL_S),
                                 "heartbeat")
             self._wake.wait(self._interval_s)
-            self._wake.clear()
         log.debug("heartbeat stopped")

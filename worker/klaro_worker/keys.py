@@ -82,8 +82,11 @@ def load(path: Path) -> HostKey:
         mode = path.stat().st_mode
     except OSError as error:
         raise KeyFileError(f"{path}: cannot read the key file: {error.strerror or error}") from error
-    if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
-        log.warning("key file %s is readable by group or others (mode %o); chmod 600 it", path, mode & 0o777)
+    # Group read is the documented install (root:klaro 0640, ops/wine/setup-host.sh): the service's
+    # group must read a file it does not own. Anything wider lets another user take the key.
+    if os.name == "posix" and mode & (stat.S_IWGRP | stat.S_IXGRP | stat.S_IRWXO):
+        log.warning("key file %s is open to others or group-writable (mode %o); chmod 600 it, or 640 "
+                    "with the worker's group", path, mode & 0o777)
     text = data.strip()
     if text.startswith(b"-----BEGIN"):
         try:

@@ -53,7 +53,7 @@ class RedisLink:
         self._on_reconnect = on_reconnect
         self._down_since: float | None = None
 
-    def run(self, operation: Callable[[redis.Redis], T], what: str, give_up_when_stopping: bool = True) -> T:
+    def run(self, operation: Callable[[redis.Redis], T], what: str) -> T:
         """Run ``operation`` until it succeeds; raises RedisUnavailable if stopping while Redis is down."""
         delay = _FIRST_DELAY_S
         while True:
@@ -63,13 +63,9 @@ class RedisLink:
                 raise  # wrong credentials do not heal by retrying
             except (redis.ConnectionError, redis.TimeoutError) as error:
                 self._note_down(what, error)
-                if give_up_when_stopping and self._stop.is_set():
+                if self._stop.is_set():
                     raise RedisUnavailable(f"{what}: Redis unreachable while stopping") from error
-                pause = delay * (0.5 + random.random() / 2)
-                if give_up_when_stopping:
-                    self._stop.wait(pause)
-                else:
-                    time.sleep(pause)
+                self._stop.wait(delay * (0.5 + random.random() / 2))
                 delay = min(_MAX_DELAY_S, delay * 2)
                 continue
             if self._down_since is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 
@@ -34,12 +33,7 @@ class TerminalSession:
         self._init_timeout_ms = init_timeout_ms
         self._driver = TerminalDriver(spec, log_level)
         self._initialized = False
-        self._lock = threading.Lock()
         self.status = TerminalStatus()
-
-    @property
-    def path(self) -> str:
-        return self._path
 
     def ensure_ready(self, deadline: float) -> CallResult | None:
         """Start the driver and ``initialize()`` the terminal if needed, before ``deadline``.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import re
 import stat
 import subprocess
@@ -27,6 +28,17 @@ def test_keygen_writes_a_private_pem_with_mode_0600(tmp_path: Path) -> None:
     assert keys.load(path).public_base64 == key.public_base64
     with pytest.raises(keys.KeyFileError, match="already exists"):
         keys.generate(path)
+
+
+@pytest.mark.parametrize(("mode", "warned"), [(0o600, False), (0o640, False), (0o644, True), (0o660, True)])
+def test_load_warns_about_a_key_file_others_can_read(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                                     mode: int, warned: bool) -> None:
+    path = tmp_path / "host.key"
+    keys.generate(path)
+    path.chmod(mode)
+    with caplog.at_level(logging.WARNING, logger="klaro_worker.keys"):
+        keys.load(path)
+    assert ("chmod 600" in caplog.text) is warned
 
 
 def test_public_key_and_fingerprint_formats(tmp_path: Path) -> None:

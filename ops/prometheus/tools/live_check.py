@@ -4,8 +4,8 @@ running klarod (with a simulated fleet) every second and evaluates Klaro's rules
 
 Checks, in order:
 1. Prometheus scraped klarod a few times (up == 1).
-2. Every dashboard query returns at least one series.
-3. The success-rate recording rule agrees with PostgreSQL's sync_runs over the same window.
+2. The success-rate recording rule agrees with PostgreSQL's sync_runs over the same window.
+3. Every dashboard query returns at least one series (after 2, so that per-host series exist).
 4. With --stop-fleet-cmd: the fleet is healthy (no stale alert), the command stops it, and
    KlaroAccountsStale and KlaroOldestSuccessTooOld go pending (or firing).
 
@@ -120,7 +120,7 @@ def check_scrapes(prometheus, minimum, timeout):
     log(f"ok: Prometheus scraped klarod at least {minimum} times")
 
 
-# MARK: 2. Dashboard queries
+# MARK: 3. Dashboard queries
 
 
 def check_dashboard_queries(prometheus, allow_empty):
@@ -135,7 +135,7 @@ def check_dashboard_queries(prometheus, allow_empty):
     log(f"ok: all {len(queries)} dashboard queries return series")
 
 
-# MARK: 3. Success rate against PostgreSQL
+# MARK: 2. Success rate against PostgreSQL
 
 
 def counter_increase(values):

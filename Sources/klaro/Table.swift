@@ -12,10 +12,6 @@ struct Table {
     /// False for a key–value layout without a header row.
     var showsHeader = true
 
-    init(_ columns: [Column]) {
-        self.columns = columns
-    }
-
     /// Columns by title; titles ending in `>` are right-aligned and those ending in `*`
     /// are coloured by state (the markers are not shown).
     init(_ titles: String...) {
@@ -27,10 +23,6 @@ struct Table {
     }
 
     mutating func add(_ cells: String...) {
-        rows.append(cells)
-    }
-
-    mutating func add(_ cells: [String]) {
         rows.append(cells)
     }
 

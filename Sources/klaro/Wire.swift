@@ -1,8 +1,13 @@
 import Foundation
 
-/// The JSON shapes of klarod's `/admin` answers that the tables show (docs/fleet.md lists
-/// them in full). Optional wherever klarod may omit a field, so that an older or newer
-/// klarod still decodes.
+/// The parts of klarod's `/admin` answers that the CLI reads (docs/fleet.md lists them in
+/// full). Each type holds only the fields a command shows, so a klarod that adds, drops or
+/// renames any other field still decodes, and `--json` prints the answer as klarod sent it.
+/// Optional where klarod omits empty values; states and reasons are plain strings, so a
+/// state this CLI does not know is shown rather than refused. These are deliberately not the
+/// server's types (`AdminStatus`, `FleetOverview.Host`, `AdminAccountView`, …): those carry
+/// every field and typed enums, and the CLI tests run this binary against a real klarod, so
+/// a drift between the two fails there.
 enum Wire {
     struct Status: Decodable, Sendable {
         struct Leader: Decodable, Sendable {
@@ -22,7 +27,6 @@ enum Wire {
 
         struct Accounts: Decodable, Sendable {
             let by_status: [String: Int]
-            let active: Int
             let stale: Int
             let unplaced: Int
             let oldest_success_age_seconds: Double
@@ -55,7 +59,6 @@ enum Wire {
         let approved_key_fingerprint: String?
         let key_approved: Bool
         let version: String
-        let declared_slots: Int
         let last_seen_at: Date?
         let live_slots: Int
         let accounts: Int
@@ -69,15 +72,12 @@ enum Wire {
         let slot: Int
         let state: String
         let placement: String
-        let weight: Double
         let accounts: Int
         let capacity: Int?
         let in_flight: Int
         let current_job_id: String?
-        let last_heartbeat_at: Date?
         let heartbeat_age_seconds: Double?
         let success_rate_1h: Double?
-        let syncs_1h: Int
     }
 
     struct AccountList: Decodable, Sendable {
@@ -97,13 +97,11 @@ enum Wire {
         let last_success_at: Date?
         let last_outcome: String?
         let consecutive_failures: Int
-        let next_sync_at: Date?
     }
 
     struct Rebalance: Decodable, Sendable {
         struct Summary: Decodable, Sendable {
             let moves: Int
-            let relocations: Int
             let deferred: Int
             let unplaced: Int
             let by_reason: [String: Int]
@@ -117,7 +115,6 @@ enum Wire {
             let in_flight: Bool
         }
 
-        let dry_run: Bool
         let applied: Bool
         let mode: String
         let summary: Summary
@@ -126,8 +123,6 @@ enum Wire {
 
     struct SyncRequest: Decodable, Sendable {
         let account_id: String
-        let queued: Bool
-        let in_flight: Bool
         let message: String
     }
 
@@ -155,7 +150,6 @@ enum Wire {
     }
 
     struct AuditEntry: Decodable, Sendable {
-        let id: Int64
         let at: Date
         let actor: String
         let action: String
@@ -173,8 +167,9 @@ enum Wire {
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
-            fields = (try? container.decode([String: JSONText].self))?.mapValues(\.text)
-            if let object = try? container.decode([String: JSONText].self) {
+            let object = try? container.decode([String: JSONText].self)
+            fields = object?.mapValues(\.text)
+            if let object {
                 text = object.keys.sorted().map { "\($0)=\(object[$0]!.text)" }.joined(separator: " ")
             } else if let array = try? container.decode([JSONText].self) {
                 text = "[" + array.map(\.text).joined(separator: ",") + "]"

@@ -24,7 +24,7 @@ rotate=" "
 remove=" "
 hosts=()
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
 die() { echo "generate-acl: $*" >&2; exit 1; }
 
 while [ $# -gt 0 ]; do

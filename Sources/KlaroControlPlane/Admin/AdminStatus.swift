@@ -65,15 +65,6 @@ struct AdminStatus: Encodable, Sendable {
             }
             let total = byOutcome.values.reduce(0, +)
             let ok = byOutcome["ok"] ?? 0
-            var hosts: [String: Int] = [:]
-            for row in try connection.query("""
-                SELECT CASE WHEN h.admin_state IN ('active', 'draining', 'cordoned')
-                             AND NOT EXISTS (SELECT 1 FROM terminal_slots s WHERE s.host_id = h.host_id AND s.state <> 'dead')
-                            THEN 'dead' ELSE h.admin_state END, count(*)
-                FROM worker_hosts h GROUP BY 1
-                """) {
-                hosts[try row.string(0)] = try row.int(1)
-            }
             // The session holding the scheduler's advisory lock (bigint key: classid is the high
             // half, objid the low half).
             let holder = try connection.query("""
@@ -95,7 +86,7 @@ struct AdminStatus: Encodable, Sendable {
                 ),
                 queue: Queue(due: snapshot.due, in_flight: snapshot.inFlight),
                 slots: snapshot.slots,
-                hosts: hosts,
+                hosts: snapshot.hosts,
                 demand_ratio: snapshot.demandRatio(interval: settings.interval)
             )
         }

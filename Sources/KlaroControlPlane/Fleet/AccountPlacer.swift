@@ -46,12 +46,14 @@ final class AccountPlacer: Sendable {
     /// Runs an automatic placement if something changed; returns the moves applied.
     @discardableResult
     func placeIfNeeded() async throws -> [Move] {
-        let slots = try await pool.withConnection { try Self.loadSlots($0) }
+        let (slots, waiting) = try await pool.withConnection { connection in
+            let waiting = try connection.query("""
+                SELECT EXISTS (SELECT 1 FROM user_mt5_accounts
+                               WHERE status = 'active' AND is_active AND assigned_host IS NULL)
+                """)[0].bool(0)
+            return (try Self.loadSlots(connection), waiting)
+        }
         let signature = slots.map { "\($0.id)=\($0.state.rawValue)/\($0.weight)" }.joined(separator: ",")
-        let waiting = try await pool.query("""
-            SELECT EXISTS (SELECT 1 FROM user_mt5_accounts
-                           WHERE status = 'active' AND is_active AND assigned_host IS NULL)
-            """)[0].bool(0)
         let due = last.withLock { last in
             guard let last else { return true }
             return last.signature != signature || ContinuousClock.now - last.at > .seconds(60)

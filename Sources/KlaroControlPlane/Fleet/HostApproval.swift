@@ -29,8 +29,6 @@ public enum HostApproval {
     public struct Decision: Sendable, Equatable {
         public let state: HostAdminState
         public let approvedKey: String
-        /// False when the key was already approved and the state admitted (nothing to do).
-        public let changed: Bool
     }
 
     /// The fingerprint (`SHA256:…`) of a base64 public key, or nil if it is not one.
@@ -52,10 +50,8 @@ public enum HostApproval {
         guard presented == fingerprint.trimmingCharacters(in: .whitespaces) else {
             return .failure(.keyChanged(presented: presented))
         }
-        if approvedKey == publicKey && state.isAdmitted {
-            return .success(Decision(state: state, approvedKey: publicKey, changed: false))
-        }
-        // A refused or pending host becomes active; an admitted one keeps its state.
-        return .success(Decision(state: state.isAdmitted ? state : .active, approvedKey: publicKey, changed: true))
+        // A refused or pending host becomes active; an admitted one keeps its state (approving
+        // the approved key again changes nothing).
+        return .success(Decision(state: state.isAdmitted ? state : .active, approvedKey: publicKey))
     }
 }

@@ -1,7 +1,10 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
 import KlaroControlPlane
 import KlaroPostgres
 import KlaroTestSupport
+import NIOCore
 import Testing
 @testable import KlaroControlPlane
 
@@ -70,5 +73,18 @@ struct AdminAuthTests {
         #expect(AdminAuthMiddleware.bearerToken("Bearer ") == nil)
         #expect(AdminAuthMiddleware.bearerToken("Token abc") == nil)
         #expect(AdminAuthMiddleware.bearerToken(nil) == nil)
+
+        func actor(_ claimed: String?) -> String {
+            var fields = HTTPFields()
+            if let claimed { fields[AdminAuthMiddleware.actorHeader] = claimed }
+            let head = HTTPRequest(method: .post, scheme: "http", authority: "klarod", path: "/admin/rebalance", headerFields: fields)
+            return AdminAuthMiddleware.actor(Request(head: head, body: RequestBody(buffer: ByteBuffer())))
+        }
+        #expect(actor("alice@laptop") == "admin:alice@laptop")
+        #expect(actor("ci-bot_2.eu") == "admin:ci-bot_2.eu")
+        #expect(actor(String(repeating: "a", count: 64)) == "admin:" + String(repeating: "a", count: 64))
+        for unsafe in [nil, "", "alice laptop", "alice;drop", "ålice", "a/b", String(repeating: "a", count: 65)] {
+            #expect(actor(unsafe) == "admin", "\(unsafe ?? "no header")")
+        }
     }
 }

@@ -39,7 +39,7 @@ struct HostStateTests {
         #expect(fingerprint.hasPrefix("SHA256:"))
 
         let pending = HostApproval.decide(fingerprint: fingerprint, publicKey: key, approvedKey: nil, state: .pending)
-        #expect(pending == .success(.init(state: .active, approvedKey: key, changed: true)))
+        #expect(pending == .success(.init(state: .active, approvedKey: key)))
 
         // The host registered another key after the operator looked: refused, naming the new one.
         let changed = HostApproval.decide(fingerprint: fingerprint, publicKey: other, approvedKey: nil, state: .pending)
@@ -48,11 +48,11 @@ struct HostStateTests {
         // A refused host (new key) approved by the new key's fingerprint becomes active.
         let refused = HostApproval.decide(
             fingerprint: HostApproval.fingerprint(ofBase64: other)!, publicKey: other, approvedKey: key, state: .refused)
-        #expect(refused == .success(.init(state: .active, approvedKey: other, changed: true)))
+        #expect(refused == .success(.init(state: .active, approvedKey: other)))
 
         // Approving again changes nothing; a draining host keeps draining.
         let again = HostApproval.decide(fingerprint: fingerprint, publicKey: key, approvedKey: key, state: .draining)
-        #expect(again == .success(.init(state: .draining, approvedKey: key, changed: false)))
+        #expect(again == .success(.init(state: .draining, approvedKey: key)))
 
         #expect(HostApproval.decide(fingerprint: fingerprint, publicKey: "not base64!", approvedKey: nil, state: .pending)
                 == .failure(.invalidKey))

@@ -21,14 +21,16 @@ public struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConver
     public var customMirror: Mirror { Mirror(self, children: []) }
 
     /// Compares with a candidate in time that depends only on the lengths, so that a
-    /// timing attack cannot find the secret byte by byte.
+    /// timing attack cannot find the secret byte by byte. An empty secret matches nothing.
     public func constantTimeEquals(_ candidate: String) -> Bool {
         let expected = Array(value.utf8)
+        // Nothing to compare against (and nothing to index): only the emptiness is revealed.
+        guard !expected.isEmpty else { return false }
         let given = Array(candidate.utf8)
         var difference = UInt8(expected.count == given.count ? 0 : 1)
         for index in 0..<given.count {
-            difference |= given[index] ^ expected[index % max(1, expected.count)]
+            difference |= given[index] ^ expected[index % expected.count]
         }
-        return difference == 0 && !expected.isEmpty
+        return difference == 0
     }
 }

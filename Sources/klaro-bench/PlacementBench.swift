@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import KlaroCore
 
-/// `klaro-bench placement`: full placement of a synthetic fleet, and the incremental
-/// re-placement after one slot dies.
+/// `klaro-bench placement`: full placement of a synthetic fleet, and the re-placement after
+/// one slot dies, both incremental (`reassign`) and full (what klarod runs).
 struct PlacementBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "placement",
@@ -66,17 +66,24 @@ struct PlacementBench: AsyncParsableCommand {
             account.current = full.assignments[account.id]
             return account
         }
+        let deaths = (0..<runs).map { _ in Int(rng.next() % UInt64(fleet.count)) }
         var moved: [Int] = []
         var last: PlacementResult?
-        let incrementalTimes = try (0..<runs).map { _ in
-            let dead = fleet[Int(rng.next() % UInt64(fleet.count))].id
+        let incrementalTimes = try deaths.map { dead in
             let time = try Self.time {
-                last = try Placement.reassign(orphansOf: dead, slots: fleet, accounts: placed, options: options)
+                last = try Placement.reassign(orphansOf: fleet[dead].id, slots: fleet, accounts: placed, options: options)
             }
             moved.append(last?.moves.count ?? 0)
             return time
         }
-        print("one slot dies       \(Self.summary(incrementalTimes))")
+        // What klarod runs today when a slot dies: the full placement with that slot dead.
+        let fullAfterDeathTimes = try deaths.map { dead in
+            var withDead = fleet
+            withDead[dead].state = .dead
+            return try Self.time { _ = try Placement.place(slots: withDead, accounts: placed, options: options) }
+        }
+        print("one slot dies       \(Self.summary(incrementalTimes))  (reassign)")
+        print("                    \(Self.summary(fullAfterDeathTimes))  (full placement, as klarod runs it)")
         let fraction = Double(moved.reduce(0, +)) / Double(max(1, moved.count * accounts))
         print("  moved per death: \(moved.map(String.init).joined(separator: ", ")) "
               + "(fraction moved \(String(format: "%.4f", fraction)), ideal 1/S = \(String(format: "%.4f", 1 / Double(slots))))")

@@ -20,9 +20,6 @@ struct CivilDate: Sendable, Equatable {
         year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
     }
 
-    /// A month number that orders and groups months: `year · 12 + month − 1`.
-    var monthIndex: Int64 { year * 12 + month - 1 }
-
     /// `YYYY-MM-DD`.
     var dayString: String { "\(monthString)-\(Self.padded(day, 2))" }
 

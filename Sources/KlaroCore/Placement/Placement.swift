@@ -56,7 +56,9 @@ public enum Placement {
     }
 
     /// Re-places only the accounts of one slot that died, leaving every other account where it
-    /// is: the fast path for the rescuer (tens of milliseconds for 100,000 accounts).
+    /// is: a fast path for a slot's death (tens of milliseconds for 100,000 accounts). klarod
+    /// does not call it yet: its fleet monitor runs ``place(slots:accounts:options:mode:)``
+    /// for every change, a slot's death included.
     ///
     /// When the current assignment came from ``place(slots:accounts:options:mode:)`` (so every
     /// other account sits on an active or cordoned slot within capacity), the result equals a

@@ -19,17 +19,7 @@ public enum HostSeal {
     public static func seal(
         _ plaintext: String, toHostPublicKey hostPublicKey: [UInt8], jobID: String
     ) throws(HostSealError) -> String {
-        let ephemeral: X25519KeyPair
-        let nonce: [UInt8]
-        do {
-            nonce = try SecureRandom.bytes(count: AESGCM.nonceByteCount)
-            ephemeral = try X25519KeyPair(secret: SecretBytes.random(count: ephemeralKeyByteCount))
-        } catch let error as HostSealError {
-            throw error
-        } catch {
-            throw .cryptoFailure(reason: String(describing: error))
-        }
-        return try seal(plaintext, toHostPublicKey: hostPublicKey, jobID: jobID, ephemeral: ephemeral, nonce: nonce)
+        try HostSealer(hostPublicKey: hostPublicKey).seal(plaintext, jobID: jobID)
     }
 
     /// Opens `sealed` with the host's raw X25519 private key, for `jobID`.
@@ -69,7 +59,8 @@ public enum HostSeal {
         return text
     }
 
-    /// Deterministic core of `seal`; the published test vector is produced through it.
+    /// `seal` with a chosen ephemeral key and nonce; the published test vector is produced
+    /// through it.
     static func seal(
         _ plaintext: String,
         toHostPublicKey hostPublicKey: [UInt8],
@@ -77,17 +68,7 @@ public enum HostSeal {
         ephemeral: X25519KeyPair,
         nonce: [UInt8]
     ) throws(HostSealError) -> String {
-        guard hostPublicKey.count == X25519.keyByteCount else { throw .invalidPublicKeyLength(hostPublicKey.count) }
-        var message = Array(plaintext.utf8)
-        defer { wipe(&message) }
-        do {
-            let shared = try X25519.sharedSecret(privateKey: ephemeral.secret, peerPublicKey: hostPublicKey)
-            let key = try messageKey(shared: shared, ephemeralPublic: ephemeral.publicKey, hostPublic: hostPublicKey)
-            let (ciphertext, tag) = try AESGCM.seal(message, key: key, nonce: nonce, additionalData: Array(jobID.utf8))
-            return Base64.encode(ephemeral.publicKey + nonce + ciphertext + tag)
-        } catch {
-            throw HostSealError(error)
-        }
+        try HostSealer(hostPublicKey: hostPublicKey, ephemeral: ephemeral).seal(plaintext, jobID: jobID, nonce: nonce)
     }
 
     /// HKDF-SHA256(shared, salt: ephemeral_public ‖ host_public, info: "klaro-seal-v1", 32).

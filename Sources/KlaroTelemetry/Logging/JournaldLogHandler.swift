@@ -57,14 +57,7 @@ public struct JournaldLogHandler: LogHandler {
             metadata: merged
         )
         if Self.send(JournalFieldEncoder.encode(entry)) < 0 {
-            let line = LogfmtFormatter.format(
-                epochMilliseconds: LogfmtFormatter.nowEpochMilliseconds(),
-                level: event.level,
-                label: label,
-                message: entry.message,
-                metadata: merged
-            )
-            LogfmtLogHandler.writeAll(line, to: STDERR_FILENO)
+            LogfmtLogHandler.writeLine(level: event.level, label: label, message: entry.message, metadata: merged, to: STDERR_FILENO)
         }
     }
 

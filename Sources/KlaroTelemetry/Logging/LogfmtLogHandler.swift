@@ -41,19 +41,27 @@ public struct LogfmtLogHandler: LogHandler {
             call: event.metadata,
             error: event.error
         )
+        Self.writeLine(level: event.level, label: label, message: event.message.description, metadata: merged, to: fileDescriptor)
+    }
+
+    /// Formats an entry of merged metadata as one logfmt line, stamped now, and writes it; also
+    /// the journald handler's fallback when libsystemd refuses an entry.
+    static func writeLine(
+        level: Logger.Level, label: String, message: String, metadata: Logger.Metadata, to fileDescriptor: Int32
+    ) {
         let line = LogfmtFormatter.format(
             epochMilliseconds: LogfmtFormatter.nowEpochMilliseconds(),
-            level: event.level,
+            level: level,
             label: label,
-            message: event.message.description,
-            metadata: merged
+            message: message,
+            metadata: metadata
         )
-        Self.writeAll(line, to: fileDescriptor)
+        writeAll(line, to: fileDescriptor)
     }
 
     /// Writes the bytes in one call; only a short write (rare, and then not atomic anyway) or
     /// EINTR makes it continue with the rest.
-    static func writeAll(_ bytes: [UInt8], to fileDescriptor: Int32) {
+    private static func writeAll(_ bytes: [UInt8], to fileDescriptor: Int32) {
         bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {

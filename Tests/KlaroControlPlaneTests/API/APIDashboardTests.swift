@@ -87,6 +87,11 @@ struct APIDashboardTests {
             let curves = try #require(curve["accounts"] as? [[String: Any]])
             let aPoints = try #require(curves.first { $0["account_id"] as? String == a.uuidString.lowercased() }?["points"] as? [[String: Any]])
             #expect(aPoints.map { $0["balance"] as? Double } == [1000, 1100])
+            // Bucket starts as ISO 8601 UTC seconds, like every other date in the answer.
+            let firstHour = ((now.timeIntervalSince1970 - 7200) / 3600).rounded(.down) * 3600
+            let firstT = try #require(aPoints.first?["t"] as? String)
+            #expect(firstT.hasSuffix(":00:00Z"))
+            #expect(ISO8601DateFormatter().date(from: firstT) == Date(timeIntervalSince1970: firstHour))
             let usdCurve = try #require((curve["totals"] as? [[String: Any]])?.first { $0["currency"] as? String == "USD" })
             #expect(((usdCurve["points"] as? [[String: Any]])?.last?["balance"] as? Double) == 1600)
 

@@ -125,12 +125,3 @@ struct APIUnitTests {
         #expect(AuthFailureLimiter.clientKey(remoteAddress: "9.9.9.9", forwardedFor: "1.2.3.4") == "9.9.9.9")
     }
 }
-
-@Suite("ISO timestamps")
-struct ISOTimestampTests {
-    @Test("matches ISO8601DateFormatter", arguments: [0.0, 951_782_400, 1_709_510_399.9, 1_800_000_000, -86_401, 4_102_444_800])
-    func sameAsFoundation(seconds: Double) {
-        let date = Date(timeIntervalSince1970: seconds)
-        #expect(ISOTimestamp.format(date) == ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: seconds.rounded(.down))))
-    }
-}

@@ -52,19 +52,16 @@ struct AccountRepository: Sendable {
                         "accounts", message: "the \(plan.rawValue) plan allows \(limit) MT5 account\(limit == 1 ? "" : "s"); upgrade to pro for unlimited accounts")
                 }
             }
-            let rows: PostgresRows
-            do {
-                rows = try connection.query(
-                    """
-                    INSERT INTO user_mt5_accounts
-                        (id, user_id, mt5_login, mt5_password_encrypted, mt5_server, account_name, account_category, next_sync_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, now())
-                    ON CONFLICT (user_id, mt5_server, mt5_login) DO NOTHING
-                    RETURNING \(Self.columns)
-                    """,
-                    [id, userID, account.login, sealed, account.server, account.name, account.category.rawValue]
-                )
-            }
+            let rows = try connection.query(
+                """
+                INSERT INTO user_mt5_accounts
+                    (id, user_id, mt5_login, mt5_password_encrypted, mt5_server, account_name, account_category, next_sync_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+                ON CONFLICT (user_id, mt5_server, mt5_login) DO NOTHING
+                RETURNING \(Self.columns)
+                """,
+                [id, userID, account.login, sealed, account.server, account.name, account.category.rawValue]
+            )
             guard let row = rows.first else {
                 throw HTTPProblem.conflict("account_exists", "you already added MT5 account \(account.login) on \(account.server)")
             }

@@ -4,7 +4,7 @@ import KlaroPostgres
 
 /// Loads what `AccountAnalytics` needs from PostgreSQL: set-based queries over all the
 /// accounts in scope (closed trades by close time, non-trading deals, snapshots), then
-/// builds one input per account and, across accounts, a combined input.
+/// builds one input per account; the endpoints that need it combine them across accounts.
 struct AnalyticsLoader: Sendable {
     /// Equity comes from every snapshot while accounts × days stays within this budget (one
     /// account for a month, ten for three days); beyond, from the daily rollup, which keeps
@@ -18,15 +18,25 @@ struct AnalyticsLoader: Sendable {
 
     struct Loaded: Sendable {
         let scope: AnalyticsScope
+        /// One input per account in scope, in the scope's order.
         let inputs: [AnalyticsInput]
-        let combined: AnalyticsInput
+        let range: AnalyticsRange
+
+        /// The trades of every account in scope.
+        var trades: [Trade] { inputs.flatMap(\.trades) }
+
+        /// One input for all accounts in scope (``AnalyticsLoader/combine(_:range:)``); costs a
+        /// report per account when there are several, so only the endpoints that need
+        /// balances and equity ask for it.
+        func combined() -> AnalyticsInput { AnalyticsLoader.combine(inputs, range: range) }
     }
 
     let pool: PostgresPool
 
     /// Resolves the scope (`account_id`, `currency`, `range`/`from`/`to`) for the user and
     /// loads it. Another user's account is 404; several currencies without `currency` is 422.
-    func load(userID: UUID, query: [String: String], now: Date = Date()) async throws -> Loaded {
+    /// With `tradesOnly`, cash flows and snapshots are not read (the inputs hold trades alone).
+    func load(userID: UUID, query: [String: String], tradesOnly: Bool = false, now: Date = Date()) async throws -> Loaded {
         try await pool.withConnection { connection in
             let plan = try Plan.current(for: userID, connection: connection)
             let window = try TimeWindow.parse(query, defaultRange: "30d", plan: plan, now: now)
@@ -35,23 +45,24 @@ struct AnalyticsLoader: Sendable {
             let from = window.from ?? Date(timeIntervalSince1970: 0)
             let days = window.to.timeIntervalSince(from) / 86_400
             let daily = days * Double(max(1, ids.count)) > Self.snapshotAccountDays
-            var trades = try Self.trades(connection, ids: ids, from: from, to: window.to)
-            var flows = try Self.cashFlows(connection, ids: ids, from: from, to: window.to)
-            var snapshots = daily
-                ? try Self.dailySnapshots(connection, ids: ids, from: from, to: window.to)
-                : try Self.snapshots(connection, ids: ids, from: from, to: window.to)
+            let trades = try Self.trades(connection, ids: ids, from: from, to: window.to)
+            var flows: [UUID: [CashFlow]] = [:]
+            var snapshots: [UUID: [EquitySnapshot]] = [:]
+            if !tradesOnly {
+                flows = try Self.cashFlows(connection, ids: ids, from: from, to: window.to)
+                snapshots = daily
+                    ? try Self.dailySnapshots(connection, ids: ids, from: from, to: window.to)
+                    : try Self.snapshots(connection, ids: ids, from: from, to: window.to)
+            }
             let range = AnalyticsRange(from: Int64(from.timeIntervalSince1970.rounded(.down)), to: Int64(window.to.timeIntervalSince1970.rounded(.up)))
             let inputs = ids.map { id in
                 AnalyticsInput(trades: trades[id] ?? [], cashFlows: flows[id] ?? [], snapshots: snapshots[id] ?? [], range: range)
             }
-            trades = [:]
-            flows = [:]
-            snapshots = [:]
             let scope = AnalyticsScope(
                 account_ids: ids.map(\.lowercasedString), currency: accounts.first?.currency ?? "",
                 from: window.from, to: window.to, clamped: window.clamped, plan: plan.rawValue,
                 equity_resolution: daily ? "daily" : "snapshot")
-            return Loaded(scope: scope, inputs: inputs, combined: Self.combine(inputs, range: range))
+            return Loaded(scope: scope, inputs: inputs, range: range)
         }
     }
 

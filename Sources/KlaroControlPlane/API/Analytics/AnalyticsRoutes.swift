@@ -13,30 +13,30 @@ struct AnalyticsRoutes: Sendable {
         /// Every measure in one answer.
         api.get("analytics/report") { request, context in
             let loaded = try await loader.load(userID: try context.requireUser(), query: request.queryDictionary)
-            return JSONResponse(AnalyticsResponse(scope: loaded.scope, result: AccountAnalytics.report(loaded.combined)))
+            return JSONResponse(AnalyticsResponse(scope: loaded.scope, result: AccountAnalytics.report(loaded.combined())))
         }
         /// Closed-trade measures: win rates, profit factor, expectancy, averages, best/worst, lots, length.
         api.get("analytics/trades") { request, context in
-            let loaded = try await loader.load(userID: try context.requireUser(), query: request.queryDictionary)
-            let stats = AccountAnalytics.tradeStatistics(of: loaded.combined.trades, range: loaded.combined.range)
+            let loaded = try await loader.load(userID: try context.requireUser(), query: request.queryDictionary, tradesOnly: true)
+            let stats = AccountAnalytics.tradeStatistics(of: loaded.trades, range: loaded.range)
             return JSONResponse(AnalyticsResponse(scope: loaded.scope, result: stats))
         }
         /// The same measures by symbol, magic number (EA), hour of day and day of week.
         api.get("analytics/breakdown") { request, context in
-            let loaded = try await loader.load(userID: try context.requireUser(), query: request.queryDictionary)
-            let breakdown = AccountAnalytics.breakdown(of: loaded.combined.trades, range: loaded.combined.range)
+            let loaded = try await loader.load(userID: try context.requireUser(), query: request.queryDictionary, tradesOnly: true)
+            let breakdown = AccountAnalytics.breakdown(of: loaded.trades, range: loaded.range)
             return JSONResponse(AnalyticsResponse(scope: loaded.scope, result: breakdown))
         }
         /// Daily and monthly gain, profit and balance: the growth series.
         api.get("analytics/daily") { request, context in
             let loaded = try await loader.load(userID: try context.requireUser(), query: request.queryDictionary)
-            let report = AccountAnalytics.report(loaded.combined)
+            let report = AccountAnalytics.report(loaded.combined())
             return JSONResponse(AnalyticsResponse(scope: loaded.scope, result: DailySeries(daily: report.daily, monthly: report.monthly)))
         }
         /// Maximum drawdowns of balance and equity, in money and percent.
         api.get("analytics/drawdown") { request, context in
             let loaded = try await loader.load(userID: try context.requireUser(), query: request.queryDictionary)
-            let report = AccountAnalytics.report(loaded.combined)
+            let report = AccountAnalytics.report(loaded.combined())
             return JSONResponse(AnalyticsResponse(
                 scope: loaded.scope, result: DrawdownResult(balance: report.balanceDrawdown, equity: report.equityDrawdown)))
         }

@@ -7,8 +7,6 @@ struct JWTClaims: Sendable, Equatable {
     /// `sub`: the Supabase user id.
     let userID: UUID
     let email: String?
-    /// `exp`, seconds since 1970.
-    let expiresAt: Double
 }
 
 /// Verifies Supabase Auth access tokens: compact JWS, HS256 with the project's JWT secret
@@ -17,7 +15,7 @@ struct JWTClaims: Sendable, Equatable {
 struct JWTVerifier: Sendable {
     let secret: Secret
     let audience: String
-    /// Clock skew allowed for `nbf` and `iat`, never for `exp`.
+    /// Clock skew allowed for `nbf`, never for `exp` (`iat` is not checked).
     let leeway: Double
 
     init(secret: Secret, audience: String = "authenticated", leeway: Double = 30) {
@@ -60,7 +58,7 @@ struct JWTVerifier: Sendable {
         default: throw .wrongAudience
         }
         guard let sub = payload["sub"]?.string, let userID = UUID(uuidString: sub) else { throw .badSubject }
-        return JWTClaims(userID: userID, email: payload["email"]?.string.flatMap { $0.isEmpty ? nil : $0 }, expiresAt: exp)
+        return JWTClaims(userID: userID, email: payload["email"]?.string.flatMap { $0.isEmpty ? nil : $0 })
     }
 
     private static func number(_ value: JSONValue?) -> Double? {

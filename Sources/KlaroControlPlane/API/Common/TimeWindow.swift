@@ -56,11 +56,6 @@ struct TimeWindow: Sendable, Equatable {
         day.timeZone = TimeZone(identifier: "UTC")
         return day.date(from: text)
     }
-
-    /// Length in seconds, with an unbounded start counted from `earliest`.
-    func length(earliest: Date) -> Double {
-        to.timeIntervalSince(from ?? earliest)
-    }
 }
 
 extension Request {

@@ -42,7 +42,7 @@ struct DashboardQuery: Sendable {
                     open_positions: try row.int(19), closed_profit_today: try row.double(20), closed_profit_month: try row.double(21)
                 ))
             }
-            let curve = try Self.curve(connection: connection, userID: userID, window: window, now: now)
+            let curve = try Self.curve(connection: connection, userID: userID, window: window)
             return DashboardSummary(
                 generated_at: now, plan: plan.rawValue, history_days: plan.historyDays,
                 day_start: dayStart, month_start: monthStart, totals: Self.totals(accounts), accounts: accounts, curve: curve)
@@ -90,7 +90,7 @@ struct DashboardQuery: Sendable {
 
     // MARK: Curve
 
-    static func curve(connection: PostgresConnection, userID: UUID, window: TimeWindow, now: Date) throws -> DashboardSummary.Curve {
+    static func curve(connection: PostgresConnection, userID: UUID, window: TimeWindow) throws -> DashboardSummary.Curve {
         let hourly = window.from.map { window.to.timeIntervalSince($0) <= hourlyLimit } ?? false
         let rows: PostgresRows
         if hourly {

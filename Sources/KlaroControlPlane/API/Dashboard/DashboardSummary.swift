@@ -49,15 +49,6 @@ struct DashboardSummary: Encodable, Sendable {
         let t: Date
         let balance: Double
         let equity: Double
-
-        private enum CodingKeys: String, CodingKey { case t, balance, equity }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(ISOTimestamp.format(t), forKey: .t)
-            try container.encode(balance, forKey: .balance)
-            try container.encode(equity, forKey: .equity)
-        }
     }
 
     struct AccountCurve: Encodable, Sendable {

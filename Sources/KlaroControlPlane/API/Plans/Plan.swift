@@ -24,21 +24,10 @@ public enum Plan: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// The user's plan now.
-    public static func current(for userID: UUID, pool: PostgresPool) async throws -> Plan {
-        try await pool.withConnection { try current(for: userID, connection: $0) }
-    }
-
     /// The user's plan now, on a connection the caller holds (inside its transaction).
     public static func current(for userID: UUID, connection: PostgresConnection) throws -> Plan {
         let rows = try connection.query("SELECT klaro_user_plan($1)", [userID])
         return Plan(rawValue: try rows[0].string(0)) ?? .free
-    }
-
-    /// Days of history the user's plan allows (nil: unlimited), for the sync pipeline's first
-    /// history window. Set-based SQL can call `klaro_history_days(user_id)` instead.
-    public static func historyDays(for userID: UUID, pool: PostgresPool) async throws -> Int? {
-        try await current(for: userID, pool: pool).historyDays
     }
 
     /// The earliest time the plan lets the user see, or nil when unlimited.

@@ -95,7 +95,7 @@ struct AdminAccounts: Sendable {
                 "SELECT 1 FROM terminal_slots WHERE host_id = $1 AND slot = $2", [slot.host, slot.index]).isEmpty {
                 throw HTTPProblem.invalid([.init(field: "slot", message: "host \(slot.host) has no slot \(slot.index)")])
             }
-            let before: AdminJSON = [
+            let before: JSONValue = [
                 "pinned": .optional(try Self.slotText(row.stringOrNil(0), row.intOrNil(1))),
                 "assigned": .optional(try Self.slotText(row.stringOrNil(2), row.intOrNil(3))),
             ]

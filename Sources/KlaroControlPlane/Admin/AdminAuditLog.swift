@@ -22,8 +22,8 @@ struct AdminAuditLog: Sendable {
         let target: String
         let result: Outcome
         let remote_addr: String?
-        let before: AdminJSON?
-        let after: AdminJSON?
+        let before: JSONValue?
+        let after: JSONValue?
     }
 
     let pool: PostgresPool
@@ -32,7 +32,7 @@ struct AdminAuditLog: Sendable {
     /// its record commit together).
     static func insert(
         _ connection: PostgresConnection, actor: String, action: String, target: String, result: Outcome = .ok,
-        remoteAddress: String? = nil, before: AdminJSON? = nil, after: AdminJSON? = nil
+        remoteAddress: String? = nil, before: JSONValue? = nil, after: JSONValue? = nil
     ) throws {
         try connection.execute("""
             INSERT INTO admin_audit (actor, action, target, result, remote_addr, before, after)
@@ -43,7 +43,7 @@ struct AdminAuditLog: Sendable {
     /// Writes an entry on its own.
     func record(
         actor: String, action: String, target: String, result: Outcome = .ok, remoteAddress: String? = nil,
-        before: AdminJSON? = nil, after: AdminJSON? = nil
+        before: JSONValue? = nil, after: JSONValue? = nil
     ) async throws {
         try await pool.withConnection { connection in
             try Self.insert(connection, actor: actor, action: action, target: target, result: result,
@@ -62,8 +62,8 @@ struct AdminAuditLog: Sendable {
                 Entry(
                     id: try row.int64(0), at: try row.date(1), actor: try row.string(2), action: try row.string(3),
                     target: try row.string(4), result: Outcome(rawValue: try row.string(5)) ?? .failed,
-                    remote_addr: row.stringOrNil(6), before: row.stringOrNil(7).flatMap(AdminJSON.parse),
-                    after: row.stringOrNil(8).flatMap(AdminJSON.parse)
+                    remote_addr: row.stringOrNil(6), before: row.stringOrNil(7).flatMap(JSONValue.parse),
+                    after: row.stringOrNil(8).flatMap(JSONValue.parse)
                 )
             }
     }

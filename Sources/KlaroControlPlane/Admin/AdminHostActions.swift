@@ -42,7 +42,7 @@ struct AdminHostActions: Sendable {
             let publicKey = try row.string(1)
             let approvedKey = row.stringOrNil(2)
             // The approved key's fingerprint is recorded for approvals, where it changes.
-            let before: AdminJSON = action == .approve
+            let before: JSONValue = action == .approve
                 ? ["admin_state": .string(state.rawValue),
                    "key_fingerprint": .optional(approvedKey.flatMap(HostApproval.fingerprint(ofBase64:)))]
                 : ["admin_state": .string(state.rawValue)]

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import NIOCore
 
 /// A JSON body an admin endpoint takes: its fields, so that a misspelt one (`dryrun`) is
 /// refused instead of silently ignored.
@@ -13,13 +12,7 @@ extension AdminRequestBody {
     /// mistyped field. An empty body gives `empty` when the endpoint has defaults for all; a
     /// body of only whitespace is not JSON, so it is refused like any other malformed body.
     static func read(_ request: Request, context: KlaroRequestContext, empty: Self? = nil) async throws -> Self {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        } catch is NIOTooManyBytesError {
-            throw HTTPProblem(.contentTooLarge, code: "too_large", message: "the request body is larger than \(context.maxUploadSize) bytes")
-        }
-        let data = Data(buffer.readableBytesView)
+        let data = try await RequestBody.bytes(request, limit: context.maxUploadSize)
         if data.isEmpty {
             guard let empty else { throw HTTPProblem.badRequest("this endpoint needs a JSON object body") }
             return empty

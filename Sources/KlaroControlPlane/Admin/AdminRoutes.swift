@@ -84,9 +84,9 @@ struct AdminRoutes: RouteGroup {
                 try await audit.record(
                     actor: AdminParameters(request: request, context: context).actor, action: "placement.rebalance",
                     target: run.mode.rawValue, remoteAddress: context.remoteAddress,
-                    after: ["moves": .number(Double(response.summary.moves)), "deferred": .number(Double(response.summary.deferred)),
-                            "unplaced": .number(Double(response.summary.unplaced)),
-                            "by_reason": .object(response.summary.by_reason.mapValues { .number(Double($0)) })]
+                    after: ["moves": .integer(Int64(response.summary.moves)), "deferred": .integer(Int64(response.summary.deferred)),
+                            "unplaced": .integer(Int64(response.summary.unplaced)),
+                            "by_reason": .object(response.summary.by_reason.mapValues { .integer(Int64($0)) })]
                 )
             }
             return JSONResponse(response)

@@ -41,8 +41,7 @@ public struct HTTPProblem: HTTPResponseError, Sendable {
             errors: fields.isEmpty ? nil : fields,
             request_id: (context as? KlaroRequestContext)?.requestID
         )
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        let encoder = JSONEncoding.encoder()
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))

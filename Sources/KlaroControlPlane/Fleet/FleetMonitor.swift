@@ -6,6 +6,7 @@ import KlaroTelemetry
 import Logging
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 
 /// Keeps `worker_hosts` and `terminal_slots` in step with what workers write to Redis
 /// (registrations and heartbeats, docs/protocol.md §4–§5), marks slots dead when their
@@ -20,6 +21,8 @@ public final class FleetMonitor: Service, Sendable {
     private let logger: Logger
     private let interval: Duration
     let placer: AccountPlacer
+    /// Keys already reported as unreadable.
+    private let unreadable = Mutex<Set<String>>([])
 
     public init(
         pool: PostgresPool, redis: RedisClient, leadership: LeaderElection, settings: SyncSettings, metrics: KlaroMetrics,
@@ -76,9 +79,20 @@ public final class FleetMonitor: Service, Sendable {
         guard !keys.isEmpty else { return [] }
         var values: [T] = []
         for chunk in stride(from: 0, to: keys.count, by: 500).map({ Array(keys[$0..<min($0 + 500, keys.count)]) }) {
-            for text in try await redis.mget(chunk) {
-                guard let data = text?.data(using: .utf8) else { continue }
-                if let value = try? JSONDecoder().decode(T.self, from: data) { values.append(value) }
+            for (key, text) in zip(chunk, try await redis.mget(chunk)) {
+                guard let text else { continue }
+                do {
+                    values.append(try JSONDecoder().decode(T.self, from: Data(text.utf8)))
+                    unreadable.withLock { _ = $0.remove(key) }
+                } catch {
+                    // Said once per key until it is readable again: a worker that writes a
+                    // broken registration or heartbeat would otherwise just look absent.
+                    if unreadable.withLock({ $0.insert(key).inserted }) {
+                        logger.warning("a worker key does not follow protocol v1; ignored", metadata: [
+                            "key": "\(key)", "error": "\(ResultDecodingError.describe(error))",
+                        ])
+                    }
+                }
             }
         }
         return values

@@ -103,7 +103,8 @@ struct FleetOverview: Sendable {
         let totalWeight = placementSlots.filter { $0.state == .active }.reduce(0) { $0 + $1.weight }
         func capacity(_ id: SlotID, weight: Double) -> Int? {
             guard placementState[id] == .active, totalWeight > 0 else { return nil }
-            return Int(((1 + settings.placementEpsilon) * Double(activeAccounts - onCordoned) * weight / totalWeight).rounded(.up))
+            return Placement.capacity(
+                accounts: activeAccounts - onCordoned, weight: weight, totalWeight: totalWeight, epsilon: settings.placementEpsilon)
         }
 
         var slotsByHost: [String: [Slot]] = [:]

@@ -6,10 +6,14 @@ import KlaroPostgres
 /// positions (earlier syncs' included), with KlaroCore's ``TradeBuilder`` (DESIGN §8).
 enum TradeRebuild {
     static func run(accounts: [UUID], positions: [Int64], connection: PostgresConnection) throws {
+        struct Key: Hashable {
+            let account: UUID
+            let position: Int64
+        }
         var pairsAccount: [UUID] = [], pairsPosition: [Int64] = []
-        var seen = Set<String>()
+        var seen = Set<Key>()
         for (account, position) in zip(accounts, positions) where position != 0 {
-            if seen.insert("\(account)/\(position)").inserted {
+            if seen.insert(Key(account: account, position: position)).inserted {
                 pairsAccount.append(account)
                 pairsPosition.append(position)
             }

@@ -20,6 +20,13 @@ import Foundation
 /// slots get no new ones. With no active slot at all, accounts that need a slot are returned
 /// as `unplaced`.
 public enum Placement {
+    /// A slot's bounded-load capacity, `ceil((1+ε)·N·w/W)`: `accounts` to place (N), the
+    /// slot's weight (w) and the total weight of active slots (W).
+    public static func capacity(accounts: Int, weight: Double, totalWeight: Double, epsilon: Double) -> Int {
+        guard totalWeight > 0 else { return 0 }
+        return Int(((1 + epsilon) * Double(accounts) * weight / totalWeight).rounded(.up))
+    }
+
     /// Places every account: the full computation, for new accounts, fleet changes and
     /// explicit rebalances (about 0.2 s for 100,000 accounts on 1,000 slots, release build).
     /// - Parameters:

@@ -32,8 +32,8 @@ struct RendezvousScanner {
     mutating func setCapacities(accountCount: Int, epsilon: Double) {
         let total = table.activeWeight
         for slot in 0..<table.count where table.states[slot] == .active && total > 0 {
-            let share = (1 + epsilon) * Double(accountCount) * table.weights[slot] / total
-            capacity[slot] = Int(share.rounded(.up))
+            capacity[slot] = Placement.capacity(
+                accounts: accountCount, weight: table.weights[slot], totalWeight: total, epsilon: epsilon)
             openInverseWeight[slot] = load[slot] < capacity[slot] ? 1 / table.weights[slot] : .infinity
         }
     }

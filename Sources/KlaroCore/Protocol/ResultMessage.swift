@@ -153,4 +153,10 @@ public enum ResultDecodingError: Error, Sendable, Equatable, CustomStringConvert
         case .schema(let message): message
         }
     }
+
+    /// A decoding error of any protocol message in one line (no message content).
+    public static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "not JSON" }
+        return ResultDecodingError(error).description
+    }
 }

@@ -229,7 +229,8 @@ struct IngestWrites {
         """
 
     /// Moves each account on: clears its job, records the outcome, and sets the next sync
-    /// the retry policy chose. Only if the job is still the account's own (an operator may
+    /// the retry policy chose. `consecutive_failures` counts failed attempts since the last
+    /// success, retries included (the rescuer counts a lost job the same way). Only if the job is still the account's own (an operator may
     /// have reset it meanwhile); a parked account keeps a status its owner changed.
     static let updateAccounts = """
         UPDATE user_mt5_accounts a

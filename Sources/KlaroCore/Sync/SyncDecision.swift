@@ -45,12 +45,4 @@ public enum SyncDecision: Sendable, Equatable {
         case .park: nil
         }
     }
-
-    /// True when the account's consecutive-failure count should go up (DESIGN §3.5).
-    public var countsAsFailure: Bool {
-        switch self {
-        case .success, .retry: false
-        case .waitForNextInterval, .park: true
-        }
-    }
 }

@@ -7,16 +7,19 @@ final class PythonWorker: Sendable {
     let pid: pid_t
     let logPath: String
 
-    /// A Python that imports `klaro_worker` and its dependencies, or nil: `KLARO_WORKER_PYTHON`,
-    /// the virtual environment ops/checks/worker.sh makes, the python3 on PATH, or the system's.
+    /// A Python that imports `klaro_worker` and its dependencies, or nil. ops/test sets
+    /// `KLARO_WORKER_PYTHON` (after installing the worker), and then the test always runs and
+    /// fails if that Python is broken; otherwise the virtual environment ops/checks/worker.sh
+    /// makes, the python3 on PATH, or the system's, if one of them imports the worker.
     static let python: String? = {
         let environment = ProcessInfo.processInfo.environment
+        if let given = environment["KLARO_WORKER_PYTHON"], !given.isEmpty { return given }
         let home = environment["HOME"] ?? "/root"
         // The interpreter behind `python3` on PATH (a pyenv shim needs the caller's environment).
         let onPath = (try? ServerProcess.capture("/usr/bin/env", ["python3", "-c", "import sys; print(sys.executable)"]))
             .flatMap { $0.status == 0 ? $0.output.trimmingCharacters(in: .whitespacesAndNewlines) : nil }
         let candidates = [
-            environment["KLARO_WORKER_PYTHON"], environment["KLARO_WORKER_VENV"].map { $0 + "/bin/python" },
+            environment["KLARO_WORKER_VENV"].map { $0 + "/bin/python" },
             "\(home)/.cache/klaro/worker-venv/bin/python", onPath, "/usr/bin/python3",
         ].compactMap { $0 }
         return candidates.first { candidate in
@@ -35,7 +38,8 @@ final class PythonWorker: Sendable {
     /// Makes a key and starts slot 1 of `host`.
     init(python: String, host: String, redisURL: String, directory: String) throws {
         let keyFile = "\(directory)/\(host).key"
-        try ServerProcess.run(python, ["-m", "klaro_worker", "keygen", "--out", keyFile])
+        let keygen = try ServerProcess.capture(python, ["-m", "klaro_worker", "keygen", "--out", keyFile], environment: Self.environment())
+        guard keygen.status == 0 else { throw TestServerError.commandFailed("klaro-worker keygen: \(keygen.output)") }
         let scenario = "\(directory)/scenario.json"
         try Data(#"{"seed": 1, "latency": {"initialize": 10, "login": 20, "call": 1}}"#.utf8).write(to: URL(fileURLWithPath: scenario))
         logPath = "\(directory)/\(host)-slot-1.log"

@@ -27,18 +27,21 @@ def _parser() -> argparse.ArgumentParser:
     pubkey = commands.add_parser("pubkey", help="print the public key and fingerprint of a key file")
     pubkey.add_argument("--key-file", required=True, type=Path)
 
-    slot = commands.add_parser("slot", help="run one slot (one MT5 terminal)",
-                               argument_default=argparse.SUPPRESS)
+    slot = commands.add_parser("slot", help="run one slot (one MT5 terminal)", argument_default=argparse.SUPPRESS)
     slot.add_argument("--slot", dest="slot", help="slot number, 1..N")
     slot.add_argument("--terminal", dest="terminal", help="path of this slot's terminal64.exe")
     slot.add_argument("--slots-total", dest="slots_total", help="slots on this host (registration; default 4)")
     _shared(slot)
 
-    host = commands.add_parser("host", help="supervise one slot process per terminal",
-                               argument_default=argparse.SUPPRESS)
+    host = commands.add_parser(
+        "host", help="supervise one slot process per terminal", argument_default=argparse.SUPPRESS
+    )
     host.add_argument("--slots", dest="slots", help="number of slots (default 4)")
-    host.add_argument("--terminal-pattern", dest="terminal_pattern",
-                      help="terminal path under --terminals-dir, with {slot} (default slot-{slot}/terminal64.exe)")
+    host.add_argument(
+        "--terminal-pattern",
+        dest="terminal_pattern",
+        help="terminal path under --terminals-dir, with {slot} (default slot-{slot}/terminal64.exe)",
+    )
     host.add_argument("--stop-timeout", dest="stop_timeout_s", help="seconds to wait for slots to stop (90)")
     _shared(host)
     return parser
@@ -87,8 +90,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             log.error("configuration: %s", problem)
         return 2
-    tag = f"klaro-worker[{config.host_id}:{config.slot}]" if arguments.command == "slot" else \
-        f"klaro-worker-host[{config.host_id}]"
+    tag = (
+        f"klaro-worker[{config.host_id}:{config.slot}]"
+        if arguments.command == "slot"
+        else f"klaro-worker-host[{config.host_id}]"
+    )
     logsetup.setup(config.log_level, tag)
     try:
         key = keys.load(config.key_file)

@@ -39,26 +39,29 @@ class Option:
 
 
 #: option name → (type, default). Names are the file keys; env is KLARO_WORKER_<NAME>.
-OPTIONS: dict[str, Option] = {option.name: option for option in (
-    Option("host_id", str),
-    Option("slot", int),
-    Option("slots", int, 4),
-    Option("slots_total", int, 4),
-    Option("terminal", str),
-    Option("terminals_dir", str),
-    Option("terminal_pattern", str, DEFAULT_TERMINAL_PATTERN),
-    Option("redis_url", str),
-    Option("key_file", str),
-    Option("backend", str, "metatrader5"),
-    Option("sim_scenario", str),
-    Option("mt5linux_host", str, "127.0.0.1"),
-    Option("mt5linux_port", int),
-    Option("mt5linux_port_base", int, 18812),
-    Option("init_timeout_ms", int, 60_000),
-    Option("log_level", str, "INFO"),
-    Option("stop_timeout_s", int, 90),
-    Option("restart_backoff_max_s", int, 60),
-)}
+OPTIONS: dict[str, Option] = {
+    option.name: option
+    for option in (
+        Option("host_id", str),
+        Option("slot", int),
+        Option("slots", int, 4),
+        Option("slots_total", int, 4),
+        Option("terminal", str),
+        Option("terminals_dir", str),
+        Option("terminal_pattern", str, DEFAULT_TERMINAL_PATTERN),
+        Option("redis_url", str),
+        Option("key_file", str),
+        Option("backend", str, "metatrader5"),
+        Option("sim_scenario", str),
+        Option("mt5linux_host", str, "127.0.0.1"),
+        Option("mt5linux_port", int),
+        Option("mt5linux_port_base", int, 18812),
+        Option("init_timeout_ms", int, 60_000),
+        Option("log_level", str, "INFO"),
+        Option("stop_timeout_s", int, 90),
+        Option("restart_backoff_max_s", int, 60),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -135,8 +138,9 @@ def read_file(path: str) -> dict[str, Any]:
     return values
 
 
-def layered(flags: Mapping[str, Any], env: Mapping[str, str],
-            config_file: str | None) -> tuple[dict[str, Any], list[str]]:
+def layered(
+    flags: Mapping[str, Any], env: Mapping[str, str], config_file: str | None
+) -> tuple[dict[str, Any], list[str]]:
     """Merge defaults < file < environment < flags, converting types; returns values and problems."""
     problems: list[str] = []
     file_values: dict[str, Any] = {}
@@ -203,10 +207,18 @@ def slot_config(flags: Mapping[str, Any], env: Mapping[str, str] | None = None) 
         raise ConfigError(problems)
     port = values["mt5linux_port"] or values["mt5linux_port_base"] + slot - 1
     return SlotConfig(
-        host_id=values["host_id"], slot=slot, terminal=terminal, redis_url=values["redis_url"],
-        key_file=Path(values["key_file"]), slots_total=values["slots_total"], backend=values["backend"],
-        sim_scenario=values["sim_scenario"], mt5linux_host=values["mt5linux_host"], mt5linux_port=port,
-        init_timeout_ms=values["init_timeout_ms"], log_level=values["log_level"].upper(),
+        host_id=values["host_id"],
+        slot=slot,
+        terminal=terminal,
+        redis_url=values["redis_url"],
+        key_file=Path(values["key_file"]),
+        slots_total=values["slots_total"],
+        backend=values["backend"],
+        sim_scenario=values["sim_scenario"],
+        mt5linux_host=values["mt5linux_host"],
+        mt5linux_port=port,
+        init_timeout_ms=values["init_timeout_ms"],
+        log_level=values["log_level"].upper(),
     )
 
 
@@ -222,10 +234,18 @@ def host_config(flags: Mapping[str, Any], env: Mapping[str, str] | None = None) 
     if problems:
         raise ConfigError(problems)
     return HostConfig(
-        host_id=values["host_id"], slots=values["slots"], terminals_dir=values["terminals_dir"],
-        terminal_pattern=values["terminal_pattern"], redis_url=values["redis_url"],
-        key_file=Path(values["key_file"]), backend=values["backend"], sim_scenario=values["sim_scenario"],
-        mt5linux_host=values["mt5linux_host"], mt5linux_port_base=values["mt5linux_port_base"],
-        init_timeout_ms=values["init_timeout_ms"], log_level=values["log_level"].upper(),
-        stop_timeout_s=values["stop_timeout_s"], restart_backoff_max_s=values["restart_backoff_max_s"],
+        host_id=values["host_id"],
+        slots=values["slots"],
+        terminals_dir=values["terminals_dir"],
+        terminal_pattern=values["terminal_pattern"],
+        redis_url=values["redis_url"],
+        key_file=Path(values["key_file"]),
+        backend=values["backend"],
+        sim_scenario=values["sim_scenario"],
+        mt5linux_host=values["mt5linux_host"],
+        mt5linux_port_base=values["mt5linux_port_base"],
+        init_timeout_ms=values["init_timeout_ms"],
+        log_level=values["log_level"].upper(),
+        stop_timeout_s=values["stop_timeout_s"],
+        restart_backoff_max_s=values["restart_backoff_max_s"],
     )

@@ -28,8 +28,9 @@ from .backends import BackendError, BackendSpec, open_backend
 
 log = logging.getLogger(__name__)
 
-_OPS = frozenset({"initialize", "login", "account_info", "positions_get", "history_deals_get", "terminal_info",
-                  "shutdown"})
+_OPS = frozenset(
+    {"initialize", "login", "account_info", "positions_get", "history_deals_get", "terminal_info", "shutdown"}
+)
 
 
 class DriverTimeout(Exception):
@@ -69,8 +70,9 @@ class TerminalDriver:
         """Start the child and wait until its backend is loaded (monotonic ``deadline``)."""
         self.kill()
         parent_conn, child_conn = self._context.Pipe(duplex=True)
-        process = self._context.Process(target=child_main, args=(child_conn, self._spec, self._log_level),
-                                        name="klaro-mt5-driver", daemon=True)
+        process = self._context.Process(
+            target=child_main, args=(child_conn, self._spec, self._log_level), name="klaro-mt5-driver", daemon=True
+        )
         process.start()
         child_conn.close()
         self._process, self._conn = process, parent_conn
@@ -135,8 +137,11 @@ def child_main(conn: multiprocessing.connection.Connection, spec: BackendSpec, l
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the slot decides when this process ends
     if hasattr(signal, "SIGTERM") and sys.platform != "win32":
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    logging.basicConfig(level=log_level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s klaro-mt5-driver[%(process)d] %(name)s: %(message)s")
+    logging.basicConfig(
+        level=log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s klaro-mt5-driver[%(process)d] %(name)s: %(message)s",
+    )
     _exit_with_parent()
     try:
         backend = open_backend(spec)

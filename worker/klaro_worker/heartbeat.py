@@ -23,8 +23,15 @@ class SlotState:
 
 
 class Heartbeat:
-    def __init__(self, url: str, host: str, slot: int, state: SlotState, terminal: TerminalStatus,
-                 interval_s: float = p.HEARTBEAT_INTERVAL_S) -> None:
+    def __init__(
+        self,
+        url: str,
+        host: str,
+        slot: int,
+        state: SlotState,
+        terminal: TerminalStatus,
+        interval_s: float = p.HEARTBEAT_INTERVAL_S,
+    ) -> None:
         self._stop = threading.Event()
         self._link = RedisLink(url, self._stop, f"heartbeat {host}:{slot}")
         self._host, self._slot = host, slot
@@ -54,10 +61,16 @@ class Heartbeat:
             self._wake.clear()
             if self._stop.is_set():
                 break
-            payload = p.heartbeat(self._host, self._slot, self._state.state, self._state.job_id,
-                                  self._terminal.build, self._terminal.connected, os.getpid(),
-                                  self._terminal.restarts)
-            self._link.try_once(lambda client, value=payload: client.set(key, value, ex=p.HEARTBEAT_TTL_S),
-                                "heartbeat")
+            payload = p.heartbeat(
+                self._host,
+                self._slot,
+                self._state.state,
+                self._state.job_id,
+                self._terminal.build,
+                self._terminal.connected,
+                os.getpid(),
+                self._terminal.restarts,
+            )
+            self._link.try_once(lambda client, value=payload: client.set(key, value, ex=p.HEARTBEAT_TTL_S), "heartbeat")
             self._wake.wait(self._interval_s)
         log.debug("heartbeat stopped")

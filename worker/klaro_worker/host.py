@@ -43,8 +43,9 @@ class Supervisor:
 
     def run(self) -> int:
         self._install_signals()
-        log.info("host %s: supervising %d slot(s), backend %s", self.config.host_id, self.config.slots,
-                 self.config.backend)
+        log.info(
+            "host %s: supervising %d slot(s), backend %s", self.config.host_id, self.config.slots, self.config.backend
+        )
         while not self.stop.is_set():
             now = time.monotonic()
             for entry in self.slots.values():
@@ -61,15 +62,29 @@ class Supervisor:
             ran = now - entry.started
             entry.failures = 0 if ran >= _STABLE_AFTER_S else entry.failures + 1
             delay = min(float(self.config.restart_backoff_max_s), 2.0 ** max(0, entry.failures - 1))
-            log.warning("slot %d (pid %d) exited with %s after %.0f s; restarting in %.0f s", entry.slot,
-                        entry.process.pid, _describe(code), ran, delay)
+            log.warning(
+                "slot %d (pid %d) exited with %s after %.0f s; restarting in %.0f s",
+                entry.slot,
+                entry.process.pid,
+                _describe(code),
+                ran,
+                delay,
+            )
             entry.process, entry.restart_at = None, now + delay
         if now >= entry.restart_at:
             self._start(entry, now)
 
     def _start(self, entry: SlotProcess, now: float) -> None:
-        command = [sys.executable, "-m", "klaro_worker", "slot", "--slot", str(entry.slot),
-                   "--terminal", self.config.terminal_for(entry.slot)]
+        command = [
+            sys.executable,
+            "-m",
+            "klaro_worker",
+            "slot",
+            "--slot",
+            str(entry.slot),
+            "--terminal",
+            self.config.terminal_for(entry.slot),
+        ]
         flags: dict[str, Any] = {}
         if sys.platform == "win32":
             flags["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
@@ -77,7 +92,7 @@ class Supervisor:
             entry.process = subprocess.Popen(command, env=self._child_env(entry.slot), **flags)
         except OSError as error:
             entry.failures += 1
-            entry.restart_at = now + min(float(self.config.restart_backoff_max_s), 2.0 ** entry.failures)
+            entry.restart_at = now + min(float(self.config.restart_backoff_max_s), 2.0**entry.failures)
             log.error("cannot start slot %d: %s", entry.slot, error)
             return
         entry.started = now
@@ -86,13 +101,21 @@ class Supervisor:
     def _child_env(self, slot: int) -> dict[str, str]:
         """Settings go to the slots through the environment, so no secret shows in ``ps``."""
         config = self.config
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith(ENV_PREFIX) or key == ENV_PREFIX + "CONFIG"}
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(ENV_PREFIX) or key == ENV_PREFIX + "CONFIG"
+        }
         values = {
-            "HOST_ID": config.host_id, "REDIS_URL": config.redis_url, "KEY_FILE": str(config.key_file),
-            "SLOTS_TOTAL": str(config.slots), "BACKEND": config.backend,
-            "MT5LINUX_HOST": config.mt5linux_host, "MT5LINUX_PORT": str(config.mt5linux_port_base + slot - 1),
-            "INIT_TIMEOUT_MS": str(config.init_timeout_ms), "LOG_LEVEL": config.log_level,
+            "HOST_ID": config.host_id,
+            "REDIS_URL": config.redis_url,
+            "KEY_FILE": str(config.key_file),
+            "SLOTS_TOTAL": str(config.slots),
+            "BACKEND": config.backend,
+            "MT5LINUX_HOST": config.mt5linux_host,
+            "MT5LINUX_PORT": str(config.mt5linux_port_base + slot - 1),
+            "INIT_TIMEOUT_MS": str(config.init_timeout_ms),
+            "LOG_LEVEL": config.log_level,
         }
         if config.sim_scenario:
             values["SIM_SCENARIO"] = config.sim_scenario

@@ -60,8 +60,9 @@ def generate(out: Path, force: bool = False) -> HostKey:
     if out.exists() and not force:
         raise KeyFileError(f"{out}: already exists; refusing to overwrite a host key (use --force)")
     private = X25519PrivateKey.generate()
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".tmp")
     try:
@@ -85,8 +86,11 @@ def load(path: Path) -> HostKey:
     # Group read is the documented install (root:klaro 0640, ops/wine/setup-host.sh): the service's
     # group must read a file it does not own. Anything wider lets another user take the key.
     if os.name == "posix" and mode & (stat.S_IWGRP | stat.S_IXGRP | stat.S_IRWXO):
-        log.warning("key file %s is open to others or group-writable (mode %o); chmod 600 it, or 640 "
-                    "with the worker's group", path, mode & 0o777)
+        log.warning(
+            "key file %s is open to others or group-writable (mode %o); chmod 600 it, or 640 with the worker's group",
+            path,
+            mode & 0o777,
+        )
     text = data.strip()
     if text.startswith(b"-----BEGIN"):
         try:

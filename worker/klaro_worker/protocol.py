@@ -95,12 +95,20 @@ def parse_job(text: str | bytes) -> Job:
     server = data.get("server")
     sealed = data.get("password_sealed")
     return Job(
-        v=integer("v", -1), job_id=job_id, account_id=account_id, attempt=integer("attempt", 1), fence=fence,
-        login=integer("login"), server=server if isinstance(server, str) else "",
+        v=integer("v", -1),
+        job_id=job_id,
+        account_id=account_id,
+        attempt=integer("attempt", 1),
+        fence=fence,
+        login=integer("login"),
+        server=server if isinstance(server, str) else "",
         password_sealed=sealed if isinstance(sealed, str) else "",
-        history_from=integer("history_from"), history_to=integer("history_to"),
-        dispatched_at=integer("dispatched_at"), deadline=integer("deadline"),
-        max_deals=max(1, integer("max_deals", 20_000)), raw=data,
+        history_from=integer("history_from"),
+        history_to=integer("history_to"),
+        dispatched_at=integer("dispatched_at"),
+        deadline=integer("deadline"),
+        max_deals=max(1, integer("max_deals", 20_000)),
+        raw=data,
     )
 
 
@@ -177,8 +185,9 @@ class Result:
             "started_at": self.started_at,
             "finished_at": max(finished, self.started_at),
             "outcome": self.outcome,
-            "mt5_error": None if self.mt5_error is None else
-            {"code": int(self.mt5_error[0]), "message": str(self.mt5_error[1])[:1024]},
+            "mt5_error": None
+            if self.mt5_error is None
+            else {"code": int(self.mt5_error[0]), "message": str(self.mt5_error[1])[:1024]},
             "login_ms": self.login_ms,
             "fetch_ms": self.fetch_ms,
             "account": self.account if ok else None,
@@ -208,17 +217,49 @@ def terminal_summary(info: dict[str, Any] | None) -> dict[str, Any] | None:
     """The result's ``terminal`` object from ``terminal_info()._asdict()``."""
     if info is None:
         return None
-    return {"build": int(info.get("build", 0)), "connected": bool(info.get("connected", False)),
-            "ping_last": int(info.get("ping_last", 0))}
+    return {
+        "build": int(info.get("build", 0)),
+        "connected": bool(info.get("connected", False)),
+        "ping_last": int(info.get("ping_last", 0)),
+    }
 
 
 def host_registration(host: str, slots: int, public_key: str, version: str, started_at: int) -> str:
-    return json.dumps({"v": PROTOCOL_VERSION, "host": host, "slots": slots, "public_key": public_key,
-                       "version": version, "started_at": started_at}, separators=(",", ":"))
+    return json.dumps(
+        {
+            "v": PROTOCOL_VERSION,
+            "host": host,
+            "slots": slots,
+            "public_key": public_key,
+            "version": version,
+            "started_at": started_at,
+        },
+        separators=(",", ":"),
+    )
 
 
-def heartbeat(host: str, slot: int, state: str, job_id: str | None, terminal_build: int | None,
-              terminal_connected: bool | None, pid: int, restarts: int) -> str:
-    return json.dumps({"v": PROTOCOL_VERSION, "host": host, "slot": slot, "state": state, "job_id": job_id,
-                       "terminal_build": terminal_build, "terminal_connected": terminal_connected,
-                       "ts": now_ms(), "pid": pid, "restarts": restarts}, separators=(",", ":"))
+def heartbeat(
+    host: str,
+    slot: int,
+    state: str,
+    job_id: str | None,
+    terminal_build: int | None,
+    terminal_connected: bool | None,
+    pid: int,
+    restarts: int,
+) -> str:
+    return json.dumps(
+        {
+            "v": PROTOCOL_VERSION,
+            "host": host,
+            "slot": slot,
+            "state": state,
+            "job_id": job_id,
+            "terminal_build": terminal_build,
+            "terminal_connected": terminal_connected,
+            "ts": now_ms(),
+            "pid": pid,
+            "restarts": restarts,
+        },
+        separators=(",", ":"),
+    )

@@ -37,15 +37,22 @@ def mask_url(url: str) -> str:
 
 def make_client(url: str, read_timeout_s: float = 15.0) -> redis.Redis:
     """A client whose socket timeout outlasts a blocking read (``BLOCK 5000``)."""
-    return redis.Redis.from_url(url, decode_responses=True, socket_timeout=read_timeout_s,
-                                socket_connect_timeout=5.0, health_check_interval=30, retry_on_timeout=False)
+    return redis.Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_timeout=read_timeout_s,
+        socket_connect_timeout=5.0,
+        health_check_interval=30,
+        retry_on_timeout=False,
+    )
 
 
 class RedisLink:
     """One client plus the retry loop; ``on_reconnect`` runs after an outage ends (re-register)."""
 
-    def __init__(self, url: str, stop: threading.Event, name: str,
-                 on_reconnect: Callable[[redis.Redis], None] | None = None) -> None:
+    def __init__(
+        self, url: str, stop: threading.Event, name: str, on_reconnect: Callable[[redis.Redis], None] | None = None
+    ) -> None:
         self.url = url
         self.client = make_client(url)
         self._stop = stop
@@ -92,8 +99,13 @@ class RedisLink:
     def _note_down(self, what: str, error: Exception) -> None:
         if self._down_since is None:
             self._down_since = time.monotonic()
-            log.warning("%s: Redis at %s unreachable during %s (%s); retrying with backoff",
-                        self._name, mask_url(self.url), what, type(error).__name__)
+            log.warning(
+                "%s: Redis at %s unreachable during %s (%s); retrying with backoff",
+                self._name,
+                mask_url(self.url),
+                what,
+                type(error).__name__,
+            )
         else:
             log.debug("%s: Redis still unreachable during %s: %s", self._name, what, error)
 

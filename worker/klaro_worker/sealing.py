@@ -34,8 +34,14 @@ def _key(shared: bytes, ephemeral_public: bytes, host_public: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=ephemeral_public + host_public, info=INFO).derive(shared)
 
 
-def seal(host_public: X25519PublicKey, job_id: str, plaintext: bytes, *,
-         ephemeral: X25519PrivateKey | None = None, nonce: bytes | None = None) -> str:
+def seal(
+    host_public: X25519PublicKey,
+    job_id: str,
+    plaintext: bytes,
+    *,
+    ephemeral: X25519PrivateKey | None = None,
+    nonce: bytes | None = None,
+) -> str:
     """Seal ``plaintext`` to ``host_public`` for ``job_id`` (what klarod does; used by tests and tools).
 
     ``ephemeral`` and ``nonce`` are for test vectors only; real seals must use fresh random ones.
@@ -56,7 +62,7 @@ def open_sealed(host_private: X25519PrivateKey, job_id: str, sealed_b64: str) ->
         raise SealError("sealed password is not valid base64") from error
     if len(blob) < _PUBLIC + _NONCE + _TAG:
         raise SealError("sealed password is too short")
-    ephemeral_public, nonce, sealed = blob[:_PUBLIC], blob[_PUBLIC:_PUBLIC + _NONCE], blob[_PUBLIC + _NONCE:]
+    ephemeral_public, nonce, sealed = blob[:_PUBLIC], blob[_PUBLIC : _PUBLIC + _NONCE], blob[_PUBLIC + _NONCE :]
     try:
         shared = host_private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
     except ValueError as error:

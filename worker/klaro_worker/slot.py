@@ -45,10 +45,15 @@ class SlotWorker:
         self.started_at = p.now_ms()
         self.stop = threading.Event()
         self.state = SlotState()
-        spec = BackendSpec(name=config.backend, sim_scenario=config.sim_scenario,
-                           mt5linux_host=config.mt5linux_host, mt5linux_port=config.mt5linux_port)
-        self.session = TerminalSession(spec, config.terminal, config.init_timeout_ms,
-                                       logging.getLevelName(config.log_level))
+        spec = BackendSpec(
+            name=config.backend,
+            sim_scenario=config.sim_scenario,
+            mt5linux_host=config.mt5linux_host,
+            mt5linux_port=config.mt5linux_port,
+        )
+        self.session = TerminalSession(
+            spec, config.terminal, config.init_timeout_ms, logging.getLevelName(config.log_level)
+        )
         self.runner = SyncRunner(self.host, self.slot, key, self.session)
         self.redis = RedisLink(config.redis_url, self.stop, f"slot {self.consumer}", self._register)
         self.heartbeat = Heartbeat(config.redis_url, self.host, self.slot, self.state, self.session.status)
@@ -60,8 +65,14 @@ class SlotWorker:
 
     def run(self) -> int:
         self._install_signals()
-        log.info("%s slot %s starting: terminal %s, backend %s, key %s", VERSION_STRING, self.consumer,
-                 self.config.terminal, self.config.backend, self.key.fingerprint)
+        log.info(
+            "%s slot %s starting: terminal %s, backend %s, key %s",
+            VERSION_STRING,
+            self.consumer,
+            self.config.terminal,
+            self.config.backend,
+            self.key.fingerprint,
+        )
         try:
             self.redis.run(self._register, "registration")
             self.heartbeat.start()
@@ -80,8 +91,12 @@ class SlotWorker:
         except (redis.AuthenticationError, redis.ResponseError) as error:
             # Bad credentials or an ACL that forbids a command: an operator must act; a job in hand
             # stays pending in Redis for the next start.
-            log.error("Redis refused this slot (%s): %s; check the URL's user and password and the host's ACL "
-                      "(docs/protocol.md §2)", type(error).__name__, error)
+            log.error(
+                "Redis refused this slot (%s): %s; check the URL's user and password and the host's ACL "
+                "(docs/protocol.md §2)",
+                type(error).__name__,
+                error,
+            )
             return 1
         finally:
             self._shutdown()
@@ -126,8 +141,9 @@ class SlotWorker:
     # MARK: Redis
 
     def _register(self, client: redis.Redis) -> None:
-        payload = p.host_registration(self.host, self.config.slots_total, self.key.public_base64, VERSION_STRING,
-                                      self.started_at)
+        payload = p.host_registration(
+            self.host, self.config.slots_total, self.key.public_base64, VERSION_STRING, self.started_at
+        )
         client.set(p.host_key(self.host), payload)
         self._ensure_group(client)
 
@@ -181,25 +197,43 @@ class SlotWorker:
         try:
             job = p.parse_job(text if text is not None else "")
         except p.JobError as error:
-            log.error("stream entry %s of %s is not a usable job (%s); acknowledging and dropping it",
-                      entry_id, self.queue, error)
+            log.error(
+                "stream entry %s of %s is not a usable job (%s); acknowledging and dropping it",
+                entry_id,
+                self.queue,
+                error,
+            )
             self._ack(entry_id)
             return
         if from_pending and job.deadline and job.deadline <= p.now_ms():
-            log.info("pending job %s (account %s) is past its deadline; acknowledging and dropping it",
-                     job.job_id, job.account_id)
+            log.info(
+                "pending job %s (account %s) is past its deadline; acknowledging and dropping it",
+                job.job_id,
+                job.account_id,
+            )
             self._ack(entry_id)
             return
         self._busy = True
         self.state.state, self.state.job_id = "busy", job.job_id
         self.heartbeat.beat_now()
-        log.info("job %s: account %s login %d on %s, attempt %d%s", job.job_id, job.account_id, job.login,
-                 job.server, job.attempt, " (pending before restart)" if from_pending else "")
+        log.info(
+            "job %s: account %s login %d on %s, attempt %d%s",
+            job.job_id,
+            job.account_id,
+            job.login,
+            job.server,
+            job.attempt,
+            " (pending before restart)" if from_pending else "",
+        )
         outcome = self.runner.run(job)
         result = outcome.result
         payload = result.to_json()
-        self.redis.run(lambda client: client.xadd(p.RESULTS_STREAM, {"result": payload}, maxlen=p.RESULTS_MAXLEN,
-                                                  approximate=True), "XADD result")
+        self.redis.run(
+            lambda client: client.xadd(
+                p.RESULTS_STREAM, {"result": payload}, maxlen=p.RESULTS_MAXLEN, approximate=True
+            ),
+            "XADD result",
+        )
         self._ack(entry_id)
         self._busy = False
         self.state.state, self.state.job_id = "idle", None
@@ -216,8 +250,11 @@ class SlotWorker:
             except redis.ResponseError as error:
                 if "NOGROUP" not in str(error):
                     raise
-                log.warning("the group of %s vanished (Redis lost its data?); entry %s cannot be acknowledged",
-                            self.queue, entry_id)
+                log.warning(
+                    "the group of %s vanished (Redis lost its data?); entry %s cannot be acknowledged",
+                    self.queue,
+                    entry_id,
+                )
                 self._register(client)
 
         self.redis.run(ack, "XACK")
@@ -228,8 +265,10 @@ def _summary(result: p.Result) -> str:
     took = (result.finished_at or result.started_at) - result.started_at
     if result.outcome == p.OK:
         cut = ", truncated" if result.deals_truncated else ""
-        return (f"ok in {took} ms (login {result.login_ms} ms, fetch {result.fetch_ms} ms, "
-                f"{len(result.positions or [])} positions, {len(result.deals or [])} deals{cut})")
+        return (
+            f"ok in {took} ms (login {result.login_ms} ms, fetch {result.fetch_ms} ms, "
+            f"{len(result.positions or [])} positions, {len(result.deals or [])} deals{cut})"
+        )
     if result.mt5_error is None:
         return f"{result.outcome}: its deadline had passed before it started"
     code, message = result.mt5_error

@@ -68,8 +68,9 @@ class SyncRunner:
             return SyncOutcome(result.fail(p.IPC_ERROR, error), "the driver process died")
         except BackendError as error:
             log.error("job %s: %s", job.job_id, error)
-            return SyncOutcome(result.fail(p.IPC_ERROR, (-10003, f"IPC initialize failed, {error}")),
-                               "the backend could not be loaded")
+            return SyncOutcome(
+                result.fail(p.IPC_ERROR, (-10003, f"IPC initialize failed, {error}")), "the backend could not be loaded"
+            )
         finally:
             wipe(password)
 
@@ -89,7 +90,8 @@ class SyncRunner:
         fetched: dict[str, Any] = {}
         fetch_ms = 0
         calls: list[tuple[str, tuple[object, ...]]] = [
-            ("account_info", ()), ("positions_get", ()),
+            ("account_info", ()),
+            ("positions_get", ()),
             ("history_deals_get", (job.history_from // 1000, (job.history_to + 999) // 1000)),
             ("terminal_info", ()),
         ]

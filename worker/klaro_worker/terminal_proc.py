@@ -76,10 +76,16 @@ def _kill_windows(path: str) -> list[int]:  # pragma: no cover - exercised on Wi
 
     class ProcessEntry(ctypes.Structure):
         _fields_ = [
-            ("dwSize", wintypes.DWORD), ("cntUsage", wintypes.DWORD), ("th32ProcessID", wintypes.DWORD),
-            ("th32DefaultHeapID", ctypes.c_size_t), ("th32ModuleID", wintypes.DWORD),
-            ("cntThreads", wintypes.DWORD), ("th32ParentProcessID", wintypes.DWORD),
-            ("pcPriClassBase", ctypes.c_long), ("dwFlags", wintypes.DWORD), ("szExeFile", ctypes.c_wchar * 260),
+            ("dwSize", wintypes.DWORD),
+            ("cntUsage", wintypes.DWORD),
+            ("th32ProcessID", wintypes.DWORD),
+            ("th32DefaultHeapID", ctypes.c_size_t),
+            ("th32ModuleID", wintypes.DWORD),
+            ("cntThreads", wintypes.DWORD),
+            ("th32ParentProcessID", wintypes.DWORD),
+            ("pcPriClassBase", ctypes.c_long),
+            ("dwFlags", wintypes.DWORD),
+            ("szExeFile", ctypes.c_wchar * 260),
         ]
 
     kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
@@ -89,8 +95,12 @@ def _kill_windows(path: str) -> list[int]:  # pragma: no cover - exercised on Wi
     kernel32.Process32NextW.argtypes = [wintypes.HANDLE, ctypes.POINTER(ProcessEntry)]
     kernel32.OpenProcess.restype = wintypes.HANDLE
     kernel32.OpenProcess.argtypes = [wintypes.DWORD, wintypes.BOOL, wintypes.DWORD]
-    kernel32.QueryFullProcessImageNameW.argtypes = [wintypes.HANDLE, wintypes.DWORD, wintypes.LPWSTR,
-                                                    ctypes.POINTER(wintypes.DWORD)]
+    kernel32.QueryFullProcessImageNameW.argtypes = [
+        wintypes.HANDLE,
+        wintypes.DWORD,
+        wintypes.LPWSTR,
+        ctypes.POINTER(wintypes.DWORD),
+    ]
     kernel32.TerminateProcess.argtypes = [wintypes.HANDLE, wintypes.UINT]
     kernel32.CloseHandle.argtypes = [wintypes.HANDLE]
     snapshot_processes, query_limited, terminate = 0x2, 0x1000, 0x0001
@@ -111,8 +121,11 @@ def _kill_windows(path: str) -> list[int]:  # pragma: no cover - exercised on Wi
                     try:
                         buffer = ctypes.create_unicode_buffer(1024)
                         size = wintypes.DWORD(1024)
-                        if (kernel32.QueryFullProcessImageNameW(handle, 0, buffer, ctypes.byref(size))
-                                and _normal(buffer.value) == target and kernel32.TerminateProcess(handle, 1)):
+                        if (
+                            kernel32.QueryFullProcessImageNameW(handle, 0, buffer, ctypes.byref(size))
+                            and _normal(buffer.value) == target
+                            and kernel32.TerminateProcess(handle, 1)
+                        ):
                             killed.append(int(entry.th32ProcessID))
                     finally:
                         kernel32.CloseHandle(handle)

@@ -40,15 +40,30 @@ def uuid7() -> str:
     return str(uuid.UUID(int=value))
 
 
-def make_job(public: X25519PublicKey, login: int = 5012345, server: str = "Broker-Demo", password: str = PASSWORD,
-             deadline_in_ms: int = 20_000, **overrides: Any) -> dict[str, Any]:
+def make_job(
+    public: X25519PublicKey,
+    login: int = 5012345,
+    server: str = "Broker-Demo",
+    password: str = PASSWORD,
+    deadline_in_ms: int = 20_000,
+    **overrides: Any,
+) -> dict[str, Any]:
     now = int(time.time() * 1000)
     job_id = overrides.pop("job_id", uuid7())
     job = {
-        "v": 1, "job_id": job_id, "account_id": str(uuid.uuid4()), "attempt": 1, "fence": 7,
-        "login": login, "server": server, "password_sealed": sealing.seal(public, job_id, password.encode()),
-        "history_from": now - 30 * 86_400_000, "history_to": now + 2 * 86_400_000,
-        "dispatched_at": now, "deadline": now + deadline_in_ms, "max_deals": 20_000,
+        "v": 1,
+        "job_id": job_id,
+        "account_id": str(uuid.uuid4()),
+        "attempt": 1,
+        "fence": 7,
+        "login": login,
+        "server": server,
+        "password_sealed": sealing.seal(public, job_id, password.encode()),
+        "history_from": now - 30 * 86_400_000,
+        "history_to": now + 2 * 86_400_000,
+        "dispatched_at": now,
+        "deadline": now + deadline_in_ms,
+        "max_deals": 20_000,
     }
     job.update(overrides)
     return job
@@ -105,13 +120,39 @@ def heartbeat(client: redis.Redis, host: str, slot: int) -> dict[str, Any] | Non
 class SlotRunner:
     """A ``klaro-worker slot`` subprocess with its stderr in a file."""
 
-    def __init__(self, tmp: Path, redis_url: str, host: str, key_file: Path, scenario: Path | None,
-                 slot: int = 1, log_level: str = "DEBUG") -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        redis_url: str,
+        host: str,
+        key_file: Path,
+        scenario: Path | None,
+        slot: int = 1,
+        log_level: str = "DEBUG",
+    ) -> None:
         self.log_path = tmp / f"slot-{slot}-{uuid.uuid4().hex[:6]}.log"
-        command = [sys.executable, "-m", "klaro_worker", "slot", "--host-id", host, "--slot", str(slot),
-                   "--terminal", f"C:\\klaro\\slot-{slot}\\terminal64.exe", "--redis", redis_url,
-                   "--key-file", str(key_file), "--backend", "sim", "--log-level", log_level,
-                   "--init-timeout-ms", "5000"]
+        command = [
+            sys.executable,
+            "-m",
+            "klaro_worker",
+            "slot",
+            "--host-id",
+            host,
+            "--slot",
+            str(slot),
+            "--terminal",
+            f"C:\\klaro\\slot-{slot}\\terminal64.exe",
+            "--redis",
+            redis_url,
+            "--key-file",
+            str(key_file),
+            "--backend",
+            "sim",
+            "--log-level",
+            log_level,
+            "--init-timeout-ms",
+            "5000",
+        ]
         if scenario is not None:
             command += ["--sim-scenario", str(scenario)]
         env = {k: v for k, v in os.environ.items() if not k.startswith("KLARO_WORKER_")}
@@ -123,8 +164,15 @@ class SlotRunner:
         return self.log_path.read_text(errors="replace")
 
     def wait_ready(self, client: redis.Redis, host: str, slot: int = 1, timeout: float = 15) -> dict[str, Any]:
-        beat = wait_for(lambda: (b := heartbeat(client, host, slot)) and b["pid"] == self.process.pid
-                        and b["terminal_build"] is not None and b, timeout)
+        beat = wait_for(
+            lambda: (
+                (b := heartbeat(client, host, slot))
+                and b["pid"] == self.process.pid
+                and b["terminal_build"] is not None
+                and b
+            ),
+            timeout,
+        )
         assert beat, f"slot did not report a ready terminal; log:\n{self.log}"
         return beat
 

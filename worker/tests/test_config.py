@@ -15,8 +15,10 @@ BASE = {"host_id": "win-fra-01", "slot": 2, "redis_url": "redis://127.0.0.1:6379
 
 def test_precedence_flags_over_env_over_file(tmp_path: Path) -> None:
     file = tmp_path / "worker.toml"
-    file.write_text('[worker]\nhost_id = "from-file"\nredis_url = "redis://file:1/0"\nkey_file = "/file.key"\n'
-                    'backend = "sim"\nterminals_dir = "C:\\\\klaro"\nslots_total = 8\n')
+    file.write_text(
+        '[worker]\nhost_id = "from-file"\nredis_url = "redis://file:1/0"\nkey_file = "/file.key"\n'
+        'backend = "sim"\nterminals_dir = "C:\\\\klaro"\nslots_total = 8\n'
+    )
     env = {"KLARO_WORKER_REDIS_URL": "redis://env:2/0", "KLARO_WORKER_HOST_ID": "from-env"}
     config = slot_config({"config": str(file), "slot": "3", "host_id": "from-flag"}, env)
     assert config.host_id == "from-flag"
@@ -30,8 +32,10 @@ def test_precedence_flags_over_env_over_file(tmp_path: Path) -> None:
 
 def test_ini_file(tmp_path: Path) -> None:
     file = tmp_path / "worker.ini"
-    file.write_text("[worker]\nhost-id = lnx-01\nredis_url = redis://r:6379/2\nkey_file = /etc/klaro/host.key\n"
-                    "terminals_dir = /srv/klaro/terminals\nbackend = mt5linux\nslots = 6\n")
+    file.write_text(
+        "[worker]\nhost-id = lnx-01\nredis_url = redis://r:6379/2\nkey_file = /etc/klaro/host.key\n"
+        "terminals_dir = /srv/klaro/terminals\nbackend = mt5linux\nslots = 6\n"
+    )
     config = host_config({"config": str(file)}, {})
     assert (config.host_id, config.slots, config.backend) == ("lnx-01", 6, "mt5linux")
     assert config.terminal_for(4) == "/srv/klaro/terminals/slot-4/terminal64.exe"
@@ -41,8 +45,14 @@ def test_all_problems_are_listed(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         slot_config({"host_id": "Bad_Host", "backend": "nope", "slot": "0"}, {})
     text = "\n".join(caught.value.problems)
-    for fragment in ("host id 'Bad_Host'", "Redis URL missing", "key file missing", "backend 'nope'",
-                     "slot missing or out of range", "terminal missing"):
+    for fragment in (
+        "host id 'Bad_Host'",
+        "Redis URL missing",
+        "key file missing",
+        "backend 'nope'",
+        "slot missing or out of range",
+        "terminal missing",
+    ):
         assert fragment in text
     with pytest.raises(ConfigError, match="not a valid int"):
         slot_config({**BASE, "slot": "two", "terminal": "t"}, {})
@@ -53,14 +63,21 @@ def test_all_problems_are_listed(tmp_path: Path) -> None:
 
 
 def test_terminal_path_keeps_the_platform_style() -> None:
-    assert terminal_path("C:\\klaro\\terminals", "slot-{slot}/terminal64.exe", 3) == \
-        "C:\\klaro\\terminals\\slot-3\\terminal64.exe"
+    assert (
+        terminal_path("C:\\klaro\\terminals", "slot-{slot}/terminal64.exe", 3)
+        == "C:\\klaro\\terminals\\slot-3\\terminal64.exe"
+    )
     assert terminal_path("/srv/t", "slot-{slot}/terminal64.exe", 1) == "/srv/t/slot-1/terminal64.exe"
 
 
 def test_slot_command_reports_configuration_problems_and_exits_2() -> None:
-    done = subprocess.run([sys.executable, "-m", "klaro_worker", "slot", "--slot", "1"], capture_output=True,
-                          text=True, env={"PATH": "/usr/bin:/bin"}, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "klaro_worker", "slot", "--slot", "1"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+        check=False,
+    )
     assert done.returncode == 2
     assert "host id missing" in done.stderr and "Redis URL missing" in done.stderr
 

@@ -17,8 +17,10 @@ EPHEMERAL_PRIVATE = bytes.fromhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc09
 NONCE = bytes.fromhex("000102030405060708090a0b")
 JOB_ID = "5f0c6a8e-3b1d-4c2a-9e7f-0a1b2c3d4e5f"
 PLAINTEXT = "Klaro-Passw0rd! äöü €"
-SEALED = ("hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmoAAQIDBAUGBwgJCgsJv6VI1geJMKny3lI/8PXaq64q6u5++Kl9UYuE9b4u"
-          "qbUNC7v/9piBWho=")
+SEALED = (
+    "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmoAAQIDBAUGBwgJCgsJv6VI1geJMKny3lI/8PXaq64q6u5++Kl9UYuE9b4u"
+    "qbUNC7v/9piBWho="
+)
 
 
 def host() -> X25519PrivateKey:
@@ -37,8 +39,13 @@ def test_worker_opens_klarods_sealed_password() -> None:
 
 
 def test_worker_seals_byte_for_byte_like_klarod() -> None:
-    again = sealing.seal(host().public_key(), JOB_ID, PLAINTEXT.encode(),
-                         ephemeral=X25519PrivateKey.from_private_bytes(EPHEMERAL_PRIVATE), nonce=NONCE)
+    again = sealing.seal(
+        host().public_key(),
+        JOB_ID,
+        PLAINTEXT.encode(),
+        ephemeral=X25519PrivateKey.from_private_bytes(EPHEMERAL_PRIVATE),
+        nonce=NONCE,
+    )
     assert again == SEALED
 
 

@@ -31,8 +31,9 @@ def test_keygen_writes_a_private_pem_with_mode_0600(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("mode", "warned"), [(0o600, False), (0o640, False), (0o644, True), (0o660, True)])
-def test_load_warns_about_a_key_file_others_can_read(tmp_path: Path, caplog: pytest.LogCaptureFixture,
-                                                     mode: int, warned: bool) -> None:
+def test_load_warns_about_a_key_file_others_can_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, mode: int, warned: bool
+) -> None:
     path = tmp_path / "host.key"
     keys.generate(path)
     path.chmod(mode)
@@ -51,8 +52,9 @@ def test_public_key_and_fingerprint_formats(tmp_path: Path) -> None:
 
 def test_load_accepts_base64_raw_and_rejects_garbage(tmp_path: Path) -> None:
     private = X25519PrivateKey.generate()
-    raw = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                serialization.NoEncryption())
+    raw = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
     path = tmp_path / "raw.key"
     path.write_text(base64.b64encode(raw).decode() + "\n")
     path.chmod(0o600)
@@ -66,15 +68,21 @@ def test_load_accepts_base64_raw_and_rejects_garbage(tmp_path: Path) -> None:
 
 def test_keygen_command_prints_public_key_and_fingerprint(tmp_path: Path) -> None:
     out = tmp_path / "host.key"
-    done = subprocess.run([sys.executable, "-m", "klaro_worker", "keygen", "--out", str(out)],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "klaro_worker", "keygen", "--out", str(out)], capture_output=True, text=True, check=True
+    )
     key = keys.load(out)
     assert done.stdout.splitlines() == [f"public_key {key.public_base64}", f"fingerprint {key.fingerprint}"]
-    again = subprocess.run([sys.executable, "-m", "klaro_worker", "pubkey", "--key-file", str(out)],
-                           capture_output=True, text=True, check=True)
+    again = subprocess.run(
+        [sys.executable, "-m", "klaro_worker", "pubkey", "--key-file", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert again.stdout == done.stdout
-    refused = subprocess.run([sys.executable, "-m", "klaro_worker", "keygen", "--out", str(out)],
-                             capture_output=True, text=True, check=False)
+    refused = subprocess.run(
+        [sys.executable, "-m", "klaro_worker", "keygen", "--out", str(out)], capture_output=True, text=True, check=False
+    )
     assert refused.returncode == 1 and "already exists" in refused.stderr
 
 

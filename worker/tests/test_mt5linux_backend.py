@@ -66,8 +66,9 @@ def test_backend_returns_plain_records(bridge: int) -> None:
 
 def test_a_sync_through_the_bridge(bridge: int, tmp_path: Path) -> None:
     key = keys.generate(tmp_path / "host.key")
-    session = TerminalSession(BackendSpec("mt5linux", mt5linux_port=bridge), "C:\\klaro\\slot-1\\terminal64.exe",
-                              5000, logging.INFO)
+    session = TerminalSession(
+        BackendSpec("mt5linux", mt5linux_port=bridge), "C:\\klaro\\slot-1\\terminal64.exe", 5000, logging.INFO
+    )
     session.start()
     try:
         job = make_job(key.private.public_key(), login=6062)
@@ -80,8 +81,9 @@ def test_a_sync_through_the_bridge(bridge: int, tmp_path: Path) -> None:
 
 def test_unreachable_bridge_is_an_ipc_error(tmp_path: Path) -> None:
     key = keys.generate(tmp_path / "host.key")
-    session = TerminalSession(BackendSpec("mt5linux", mt5linux_port=free_port()), "C:\\k\\slot-1\\terminal64.exe",
-                              2000, logging.INFO)
+    session = TerminalSession(
+        BackendSpec("mt5linux", mt5linux_port=free_port()), "C:\\k\\slot-1\\terminal64.exe", 2000, logging.INFO
+    )
     try:
         job = make_job(key.private.public_key())
         outcome = SyncRunner("h", 1, key, session).run(protocol.parse_job(json.dumps(job)))

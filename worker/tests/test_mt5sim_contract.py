@@ -13,24 +13,99 @@ from klaro_worker.mt5sim.scenario import load_scenario
 from klaro_worker.mt5sim.terminal import SimTerminal
 
 ACCOUNT_FIELDS = [
-    "login", "trade_mode", "leverage", "limit_orders", "margin_so_mode", "trade_allowed", "trade_expert",
-    "margin_mode", "currency_digits", "fifo_close", "balance", "credit", "profit", "equity", "margin",
-    "margin_free", "margin_level", "margin_so_call", "margin_so_so", "margin_initial", "margin_maintenance",
-    "assets", "liabilities", "commission_blocked", "name", "server", "currency", "company",
+    "login",
+    "trade_mode",
+    "leverage",
+    "limit_orders",
+    "margin_so_mode",
+    "trade_allowed",
+    "trade_expert",
+    "margin_mode",
+    "currency_digits",
+    "fifo_close",
+    "balance",
+    "credit",
+    "profit",
+    "equity",
+    "margin",
+    "margin_free",
+    "margin_level",
+    "margin_so_call",
+    "margin_so_so",
+    "margin_initial",
+    "margin_maintenance",
+    "assets",
+    "liabilities",
+    "commission_blocked",
+    "name",
+    "server",
+    "currency",
+    "company",
 ]
 TERMINAL_FIELDS = [
-    "community_account", "community_connection", "connected", "dlls_allowed", "trade_allowed",
-    "tradeapi_disabled", "email_enabled", "ftp_enabled", "notifications_enabled", "mqid", "build", "maxbars",
-    "codepage", "ping_last", "community_balance", "retransmission", "company", "name", "language", "path",
-    "data_path", "commondata_path",
+    "community_account",
+    "community_connection",
+    "connected",
+    "dlls_allowed",
+    "trade_allowed",
+    "tradeapi_disabled",
+    "email_enabled",
+    "ftp_enabled",
+    "notifications_enabled",
+    "mqid",
+    "build",
+    "maxbars",
+    "codepage",
+    "ping_last",
+    "community_balance",
+    "retransmission",
+    "company",
+    "name",
+    "language",
+    "path",
+    "data_path",
+    "commondata_path",
 ]
 POSITION_FIELDS = [
-    "ticket", "time", "time_msc", "time_update", "time_update_msc", "type", "magic", "identifier", "reason",
-    "volume", "price_open", "sl", "tp", "price_current", "swap", "profit", "symbol", "comment", "external_id",
+    "ticket",
+    "time",
+    "time_msc",
+    "time_update",
+    "time_update_msc",
+    "type",
+    "magic",
+    "identifier",
+    "reason",
+    "volume",
+    "price_open",
+    "sl",
+    "tp",
+    "price_current",
+    "swap",
+    "profit",
+    "symbol",
+    "comment",
+    "external_id",
 ]
 DEAL_FIELDS = [
-    "ticket", "order", "time", "time_msc", "type", "entry", "magic", "position_id", "reason", "volume", "price",
-    "commission", "swap", "profit", "fee", "symbol", "comment", "external_id",
+    "ticket",
+    "order",
+    "time",
+    "time_msc",
+    "type",
+    "entry",
+    "magic",
+    "position_id",
+    "reason",
+    "volume",
+    "price",
+    "commission",
+    "swap",
+    "profit",
+    "fee",
+    "symbol",
+    "comment",
+    "external_id",
 ]
 TERMINAL = "C:\\klaro\\slot-1\\terminal64.exe"
 QUICK = {"epoch": int(time.time()) - 10 * 86_400, "latency": {"initialize": 0, "login": 0, "call": 0}}
@@ -56,8 +131,12 @@ def test_record_field_lists_and_order_match_the_real_module() -> None:
 
 def test_asdict_gives_every_field_in_order_with_the_values() -> None:
     sim = logged_in(trades_per_day=48)
-    records = [sim.account_info(), sim.terminal_info(), *sim.positions_get(None, None, None)[:1],
-               *sim.history_deals_get(0, 4_000_000_000, None, None, None)[:3]]
+    records = [
+        sim.account_info(),
+        sim.terminal_info(),
+        *sim.positions_get(None, None, None)[:1],
+        *sim.history_deals_get(0, 4_000_000_000, None, None, None)[:3],
+    ]
     assert len(records) >= 4
     for record in records:
         as_dict = record._asdict()
@@ -105,19 +184,38 @@ def test_data_calls_without_an_account_fail() -> None:
     assert sim.last_error() == (-1, "Terminal: Call failed")
 
 
-@pytest.mark.parametrize(("changes", "login", "password", "server", "error"), [
-    ({"wrong_passwords": ["bad"]}, 1, "bad", "Broker-Demo", (-6, "Terminal: Authorization failed")),
-    ({"accounts": [{"login": 2, "password": "right"}]}, 2, "wrong", "Broker-Demo",
-     (-6, "Terminal: Authorization failed")),
-    ({"unknown_servers": ["Nowhere-Live"]}, 3, "pw", "Nowhere-Live", (-6, "Terminal: Authorization failed")),
-    ({"accounts": [{"login": 4, "otp": True}]}, 4, "pw", "Broker-Demo",
-     (-7, "Unsupported authorization mode, OTP or certificate password needed")),
-    ({"accounts": [{"login": 5, "ipc_timeout": "login"}], "faults": {"ipc_timeout_ms": 5}}, 5, "pw", "Broker-Demo",
-     (-10005, "IPC timeout")),
-    ({}, -1, "pw", "Broker-Demo", (-2, "Terminal: Invalid params")),
-])
-def test_login_failures(changes: dict[str, object], login: int, password: str, server: str,
-                        error: tuple[int, str]) -> None:
+@pytest.mark.parametrize(
+    ("changes", "login", "password", "server", "error"),
+    [
+        ({"wrong_passwords": ["bad"]}, 1, "bad", "Broker-Demo", (-6, "Terminal: Authorization failed")),
+        (
+            {"accounts": [{"login": 2, "password": "right"}]},
+            2,
+            "wrong",
+            "Broker-Demo",
+            (-6, "Terminal: Authorization failed"),
+        ),
+        ({"unknown_servers": ["Nowhere-Live"]}, 3, "pw", "Nowhere-Live", (-6, "Terminal: Authorization failed")),
+        (
+            {"accounts": [{"login": 4, "otp": True}]},
+            4,
+            "pw",
+            "Broker-Demo",
+            (-7, "Unsupported authorization mode, OTP or certificate password needed"),
+        ),
+        (
+            {"accounts": [{"login": 5, "ipc_timeout": "login"}], "faults": {"ipc_timeout_ms": 5}},
+            5,
+            "pw",
+            "Broker-Demo",
+            (-10005, "IPC timeout"),
+        ),
+        ({}, -1, "pw", "Broker-Demo", (-2, "Terminal: Invalid params")),
+    ],
+)
+def test_login_failures(
+    changes: dict[str, object], login: int, password: str, server: str, error: tuple[int, str]
+) -> None:
     sim = terminal(**changes)
     sim.initialize(TERMINAL, None, None, None, 60_000, True)
     assert sim.login(login, password, server, 60_000) is False
@@ -189,10 +287,16 @@ def test_history_deals_get_arguments() -> None:
     everything = sim.history_deals_get(0, 4_000_000_000, None, None, None)
     assert everything and list(everything) == sorted(everything, key=lambda d: (d.time_msc, d.ticket))
     low, high = everything[len(everything) // 3].time, everything[2 * len(everything) // 3].time
-    as_datetimes = sim.history_deals_get(datetime.fromtimestamp(low, UTC), datetime.fromtimestamp(high, UTC),
-                                         None, None, None)
-    naive = sim.history_deals_get(datetime.fromtimestamp(low, UTC).replace(tzinfo=None),
-                                  datetime.fromtimestamp(high, UTC).replace(tzinfo=None), None, None, None)
+    as_datetimes = sim.history_deals_get(
+        datetime.fromtimestamp(low, UTC), datetime.fromtimestamp(high, UTC), None, None, None
+    )
+    naive = sim.history_deals_get(
+        datetime.fromtimestamp(low, UTC).replace(tzinfo=None),
+        datetime.fromtimestamp(high, UTC).replace(tzinfo=None),
+        None,
+        None,
+        None,
+    )
     expected = tuple(d for d in everything if low <= d.time <= high)
     assert as_datetimes == expected == naive
     assert sim.history_deals_total(low, high) == len(expected)

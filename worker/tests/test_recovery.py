@@ -18,8 +18,9 @@ from klaro_worker import keys
 from helpers import SlotRunner, enqueue, heartbeat, make_job, pending, result_for, scenario_file, wait_for, wait_result
 
 
-def test_a_slot_killed_mid_job_runs_it_again_after_restart(tmp_path: Path, r: redis.Redis, redis_url: str,
-                                                          host_id: str, host_key: tuple[Path, keys.HostKey]) -> None:
+def test_a_slot_killed_mid_job_runs_it_again_after_restart(
+    tmp_path: Path, r: redis.Redis, redis_url: str, host_id: str, host_key: tuple[Path, keys.HostKey]
+) -> None:
     key_file, key = host_key
     scenario = scenario_file(tmp_path, latency={"initialize": 10, "login": 3000, "call": 1})
     job = make_job(key.private.public_key(), login=2024, deadline_in_ms=30_000)
@@ -44,9 +45,9 @@ def test_a_slot_killed_mid_job_runs_it_again_after_restart(tmp_path: Path, r: re
         assert "pending before restart" in second.log
 
 
-def test_pending_jobs_past_their_deadline_are_dropped_on_restart(tmp_path: Path, r: redis.Redis, redis_url: str,
-                                                                 host_id: str,
-                                                                 host_key: tuple[Path, keys.HostKey]) -> None:
+def test_pending_jobs_past_their_deadline_are_dropped_on_restart(
+    tmp_path: Path, r: redis.Redis, redis_url: str, host_id: str, host_key: tuple[Path, keys.HostKey]
+) -> None:
     key_file, key = host_key
     queue = f"klaro:q:{host_id}:1"
     r.xgroup_create(queue, "slot", id="0", mkstream=True)
@@ -82,21 +83,49 @@ def _running(pid: int) -> bool:
     return bool(state) and not state.startswith("Z")
 
 
-def test_host_supervisor_restarts_a_killed_slot_and_stops_all(tmp_path: Path, r: redis.Redis, redis_url: str,
-                                                              host_id: str,
-                                                              host_key: tuple[Path, keys.HostKey]) -> None:
+def test_host_supervisor_restarts_a_killed_slot_and_stops_all(
+    tmp_path: Path, r: redis.Redis, redis_url: str, host_id: str, host_key: tuple[Path, keys.HostKey]
+) -> None:
     key_file, key = host_key
     log_path = tmp_path / "host.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("KLARO_WORKER_")}
     with open(log_path, "wb") as log:
         host = subprocess.Popen(
-            [sys.executable, "-m", "klaro_worker", "host", "--host-id", host_id, "--slots", "2",
-             "--terminals-dir", str(tmp_path / "terminals"), "--redis", redis_url, "--key-file", str(key_file),
-             "--backend", "sim", "--sim-scenario", str(scenario_file(tmp_path)), "--stop-timeout", "10"],
-            stdout=log, stderr=subprocess.STDOUT, env=env)
+            [
+                sys.executable,
+                "-m",
+                "klaro_worker",
+                "host",
+                "--host-id",
+                host_id,
+                "--slots",
+                "2",
+                "--terminals-dir",
+                str(tmp_path / "terminals"),
+                "--redis",
+                redis_url,
+                "--key-file",
+                str(key_file),
+                "--backend",
+                "sim",
+                "--sim-scenario",
+                str(scenario_file(tmp_path)),
+                "--stop-timeout",
+                "10",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
         try:
-            beats = wait_for(lambda: [heartbeat(r, host_id, n) for n in (1, 2)]
-                             if all(heartbeat(r, host_id, n) for n in (1, 2)) else None, 20)
+            beats = wait_for(
+                lambda: (
+                    [heartbeat(r, host_id, n) for n in (1, 2)]
+                    if all(heartbeat(r, host_id, n) for n in (1, 2))
+                    else None
+                ),
+                20,
+            )
             assert beats, log_path.read_text()
             victim = beats[0]["pid"]
             os.kill(victim, signal.SIGKILL)
@@ -130,8 +159,18 @@ def test_supervisor_backoff_grows_for_a_slot_that_keeps_dying(tmp_path: Path, re
     from klaro_worker.config import host_config
     from klaro_worker.host import Supervisor
 
-    config = host_config({"host_id": host_id, "slots": 1, "terminals_dir": str(tmp_path), "redis_url": redis_url,
-                          "key_file": str(missing_key), "backend": "sim", "restart_backoff_max_s": 2}, env={})
+    config = host_config(
+        {
+            "host_id": host_id,
+            "slots": 1,
+            "terminals_dir": str(tmp_path),
+            "redis_url": redis_url,
+            "key_file": str(missing_key),
+            "backend": "sim",
+            "restart_backoff_max_s": 2,
+        },
+        env={},
+    )
     supervisor = Supervisor(config)
     started: list[float] = []
     original = supervisor._start

@@ -38,8 +38,9 @@ def calls(path: Path) -> list[str]:
     return [json.loads(line)["call"] for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def test_job_in_result_out_and_acknowledged(tmp_path: Path, r: redis.Redis, redis_url: str, host_id: str,
-                                            host_key: tuple[Path, keys.HostKey]) -> None:
+def test_job_in_result_out_and_acknowledged(
+    tmp_path: Path, r: redis.Redis, redis_url: str, host_id: str, host_key: tuple[Path, keys.HostKey]
+) -> None:
     key_file, key = host_key
     with SlotRunner(tmp_path, redis_url, host_id, key_file, scenario_file(tmp_path), slot=3) as slot:
         beat = slot.wait_ready(r, host_id, 3)
@@ -67,8 +68,9 @@ def test_job_in_result_out_and_acknowledged(tmp_path: Path, r: redis.Redis, redi
     assert PASSWORD not in stored and base64.b64encode(PASSWORD.encode()).decode() not in stored
 
 
-def test_outcomes_through_redis(tmp_path: Path, r: redis.Redis, redis_url: str, host_id: str,
-                                host_key: tuple[Path, keys.HostKey]) -> None:
+def test_outcomes_through_redis(
+    tmp_path: Path, r: redis.Redis, redis_url: str, host_id: str, host_key: tuple[Path, keys.HostKey]
+) -> None:
     key_file, key = host_key
     record = tmp_path / "calls.jsonl"
     scenario = scenario_file(tmp_path, accounts=SPECIAL, record_calls=str(record), faults={"ipc_timeout_ms": 50})
@@ -120,8 +122,9 @@ def test_outcomes_through_redis(tmp_path: Path, r: redis.Redis, redis_url: str, 
         validator.validate(json.loads(fields["result"]))
 
 
-def test_unusable_entries_are_dropped_not_stuck(tmp_path: Path, r: redis.Redis, redis_url: str, host_id: str,
-                                                host_key: tuple[Path, keys.HostKey]) -> None:
+def test_unusable_entries_are_dropped_not_stuck(
+    tmp_path: Path, r: redis.Redis, redis_url: str, host_id: str, host_key: tuple[Path, keys.HostKey]
+) -> None:
     key_file, key = host_key
     with SlotRunner(tmp_path, redis_url, host_id, key_file, scenario_file(tmp_path)) as slot:
         slot.wait_ready(r, host_id)
@@ -136,8 +139,9 @@ def test_unusable_entries_are_dropped_not_stuck(tmp_path: Path, r: redis.Redis, 
         assert "not a usable job" in slot.log
 
 
-def test_stop_while_busy_finishes_the_job(tmp_path: Path, r: redis.Redis, redis_url: str, host_id: str,
-                                          host_key: tuple[Path, keys.HostKey]) -> None:
+def test_stop_while_busy_finishes_the_job(
+    tmp_path: Path, r: redis.Redis, redis_url: str, host_id: str, host_key: tuple[Path, keys.HostKey]
+) -> None:
     key_file, key = host_key
     scenario = scenario_file(tmp_path, accounts=[{"login": 4321}], latency={"initialize": 10, "login": 1500, "call": 1})
     with SlotRunner(tmp_path, redis_url, host_id, key_file, scenario) as slot:
@@ -154,8 +158,9 @@ def test_stop_while_busy_finishes_the_job(tmp_path: Path, r: redis.Redis, redis_
     assert pending(r, host_id, 1) == 0
 
 
-def test_wrong_redis_password_is_reported_and_the_slot_exits(tmp_path: Path, redis_server: Any, host_id: str,
-                                                             host_key: tuple[Path, keys.HostKey]) -> None:
+def test_wrong_redis_password_is_reported_and_the_slot_exits(
+    tmp_path: Path, redis_server: Any, host_id: str, host_key: tuple[Path, keys.HostKey]
+) -> None:
     key_file, _ = host_key
     url = f"redis://nobody:wrong-secret@{redis_server.host}:{redis_server.port}/0"
     slot = SlotRunner(tmp_path, url, host_id, key_file, scenario_file(tmp_path), log_level="INFO")

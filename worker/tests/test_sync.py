@@ -36,11 +36,21 @@ SPECIAL = [
 def world(tmp_path: Path) -> Iterator[tuple[SyncRunner, TerminalSession, keys.HostKey, Path]]:
     calls = tmp_path / "calls.jsonl"
     scenario = tmp_path / "scenario.json"
-    scenario.write_text(json.dumps({**FAST, "trades_per_day": 24, "accounts": SPECIAL, "record_calls": str(calls),
-                                    "faults": {"ipc_timeout_ms": 50}}))
+    scenario.write_text(
+        json.dumps(
+            {
+                **FAST,
+                "trades_per_day": 24,
+                "accounts": SPECIAL,
+                "record_calls": str(calls),
+                "faults": {"ipc_timeout_ms": 50},
+            }
+        )
+    )
     key = keys.generate(tmp_path / "host.key")
-    session = TerminalSession(BackendSpec("sim", sim_scenario=str(scenario)), "C:\\k\\slot-2\\terminal64.exe",
-                              5000, logging.DEBUG)
+    session = TerminalSession(
+        BackendSpec("sim", sim_scenario=str(scenario)), "C:\\k\\slot-2\\terminal64.exe", 5000, logging.DEBUG
+    )
     session.start()
     yield SyncRunner("h-1", 2, key, session), session, key, calls
     session.stop()
@@ -72,13 +82,29 @@ def test_ok_sync_carries_mt5_records(world: Any) -> None:
     deals = result["deals"]
     assert deals and deals == sorted(deals, key=lambda d: (d["time_msc"], d["ticket"]))
     assert all(job["history_from"] // 1000 <= d["time"] <= job["history_to"] // 1000 for d in deals)
-    assert list(deals[0]) == ["ticket", "order", "time", "time_msc", "type", "entry", "magic", "position_id",
-                              "reason", "volume", "price", "commission", "swap", "profit", "fee", "symbol",
-                              "comment", "external_id"]
+    assert list(deals[0]) == [
+        "ticket",
+        "order",
+        "time",
+        "time_msc",
+        "type",
+        "entry",
+        "magic",
+        "position_id",
+        "reason",
+        "volume",
+        "price",
+        "commission",
+        "swap",
+        "profit",
+        "fee",
+        "symbol",
+        "comment",
+        "external_id",
+    ]
     assert result["deals_truncated"] is False
     assert result["started_at"] <= result["finished_at"]
-    assert call_names(calls)[-5:] == ["login", "account_info", "positions_get", "history_deals_get",
-                                      "terminal_info"]
+    assert call_names(calls)[-5:] == ["login", "account_info", "positions_get", "history_deals_get", "terminal_info"]
 
 
 def test_max_deals_keeps_the_oldest_and_marks_truncation(world: Any) -> None:
@@ -90,10 +116,13 @@ def test_max_deals_keeps_the_oldest_and_marks_truncation(world: Any) -> None:
     assert [d["ticket"] for d in cut["deals"]] == [d["ticket"] for d in full["deals"][:5]]
 
 
-@pytest.mark.parametrize(("login", "password", "outcome", "code"), [
-    (66, "wrong", "auth_failed", -6),
-    (77, "pw", "otp_required", -7),
-])
+@pytest.mark.parametrize(
+    ("login", "password", "outcome", "code"),
+    [
+        (66, "wrong", "auth_failed", -6),
+        (77, "pw", "otp_required", -7),
+    ],
+)
 def test_login_refusals(world: Any, login: int, password: str, outcome: str, code: int) -> None:
     runner, _, key, _ = world
     done, result = run(runner, make_job(key.private.public_key(), login=login, password=password))

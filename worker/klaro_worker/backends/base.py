@@ -85,7 +85,8 @@ def open_backend(spec: BackendSpec) -> Backend:
             raise BackendError(
                 "backend metatrader5: the MetaTrader5 module is not installed in this Python "
                 "(it exists for Windows Python only: run the worker with Windows or Wine Python, "
-                "or use --backend mt5linux)") from error
+                "or use --backend mt5linux)"
+            ) from error
         return ModuleBackend(MetaTrader5)
     if spec.name == "mt5linux":
         from .mt5linux import Mt5LinuxBackend

@@ -13,7 +13,7 @@ from typing import Any
 
 from .base import BackendError
 
-_HELPERS = '''
+_HELPERS = """
 import MetaTrader5 as _klaro_mt5
 
 def _klaro_dicts(records):
@@ -21,7 +21,7 @@ def _klaro_dicts(records):
 
 def _klaro_dict(record):
     return None if record is None else dict(record._asdict())
-'''
+"""
 
 
 class Mt5LinuxBackend:
@@ -30,14 +30,16 @@ class Mt5LinuxBackend:
             import rpyc  # type: ignore[import-not-found]
             from rpyc.utils.classic import obtain  # type: ignore[import-not-found]
         except ImportError as error:
-            raise BackendError("backend mt5linux: install the mt5linux package (pip install 'klaro-worker[mt5linux]')"
-                               ) from error
+            raise BackendError(
+                "backend mt5linux: install the mt5linux package (pip install 'klaro-worker[mt5linux]')"
+            ) from error
         try:
             self._conn = rpyc.classic.connect(host, port)
         except OSError as error:
-            raise BackendError(f"backend mt5linux: cannot reach the mt5linux server at {host}:{port}: "
-                               f"{error.strerror or error} (is `wine python.exe -m mt5linux` running for this slot?)"
-                               ) from error
+            raise BackendError(
+                f"backend mt5linux: cannot reach the mt5linux server at {host}:{port}: "
+                f"{error.strerror or error} (is `wine python.exe -m mt5linux` running for this slot?)"
+            ) from error
         self._obtain = obtain
         self._conn.execute(_HELPERS)
         self._ns = self._conn.namespace

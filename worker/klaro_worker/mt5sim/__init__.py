@@ -82,8 +82,15 @@ def _current() -> SimTerminal:
         return _terminal
 
 
-def initialize(path: str | None = None, *, login: int | None = None, password: str | None = None,
-               server: str | None = None, timeout: int = 60000, portable: bool = False) -> bool:
+def initialize(
+    path: str | None = None,
+    *,
+    login: int | None = None,
+    password: str | None = None,
+    server: str | None = None,
+    timeout: int = 60000,
+    portable: bool = False,
+) -> bool:
     """Start (or attach to) the terminal; with ``login`` also log in. False on failure."""
     return _current().initialize(path, login, password, server, timeout, portable)
 
@@ -120,8 +127,9 @@ def positions_total() -> int | None:
     return _current().positions_total()
 
 
-def positions_get(symbol: str | None = None, group: str | None = None,
-                  ticket: int | None = None) -> tuple[TradePosition, ...] | None:
+def positions_get(
+    symbol: str | None = None, group: str | None = None, ticket: int | None = None
+) -> tuple[TradePosition, ...] | None:
     return _current().positions_get(symbol, group, ticket)
 
 
@@ -129,18 +137,50 @@ def history_deals_total(date_from: Any, date_to: Any) -> int | None:
     return _current().history_deals_total(date_from, date_to)
 
 
-def history_deals_get(date_from: Any = None, date_to: Any = None, group: str | None = None,
-                      ticket: int | None = None, position: int | None = None) -> tuple[TradeDeal, ...] | None:
+def history_deals_get(
+    date_from: Any = None,
+    date_to: Any = None,
+    group: str | None = None,
+    ticket: int | None = None,
+    position: int | None = None,
+) -> tuple[TradeDeal, ...] | None:
     """Deals with broker time in ``[date_from, date_to]`` (datetime, naive = UTC, or epoch seconds)."""
     return _current().history_deals_get(date_from, date_to, group, ticket, position)
 
 
 __all__ = [
-    "RES_E_AUTH_FAILED", "RES_E_AUTO_TRADING_DISABLED", "RES_E_FAIL", "RES_E_INTERNAL_FAIL",
-    "RES_E_INTERNAL_FAIL_CONNECT", "RES_E_INTERNAL_FAIL_INIT", "RES_E_INTERNAL_FAIL_RECEIVE",
-    "RES_E_INTERNAL_FAIL_SEND", "RES_E_INTERNAL_FAIL_TIMEOUT", "RES_E_INVALID_PARAMS", "RES_E_INVALID_VERSION",
-    "RES_E_NOT_FOUND", "RES_E_NO_MEMORY", "RES_E_UNSUPPORTED", "RES_S_OK",
-    "AccountInfo", "Scenario", "ScenarioError", "TerminalInfo", "TradeDeal", "TradePosition",
-    "account_info", "codes", "configure", "history_deals_get", "history_deals_total", "initialize",
-    "last_error", "login", "positions_get", "positions_total", "shutdown", "terminal_info", "version",
+    "RES_E_AUTH_FAILED",
+    "RES_E_AUTO_TRADING_DISABLED",
+    "RES_E_FAIL",
+    "RES_E_INTERNAL_FAIL",
+    "RES_E_INTERNAL_FAIL_CONNECT",
+    "RES_E_INTERNAL_FAIL_INIT",
+    "RES_E_INTERNAL_FAIL_RECEIVE",
+    "RES_E_INTERNAL_FAIL_SEND",
+    "RES_E_INTERNAL_FAIL_TIMEOUT",
+    "RES_E_INVALID_PARAMS",
+    "RES_E_INVALID_VERSION",
+    "RES_E_NOT_FOUND",
+    "RES_E_NO_MEMORY",
+    "RES_E_UNSUPPORTED",
+    "RES_S_OK",
+    "AccountInfo",
+    "Scenario",
+    "ScenarioError",
+    "TerminalInfo",
+    "TradeDeal",
+    "TradePosition",
+    "account_info",
+    "codes",
+    "configure",
+    "history_deals_get",
+    "history_deals_total",
+    "initialize",
+    "last_error",
+    "login",
+    "positions_get",
+    "positions_total",
+    "shutdown",
+    "terminal_info",
+    "version",
 ]

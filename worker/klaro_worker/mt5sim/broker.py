@@ -126,8 +126,11 @@ class SyntheticBroker:
         rng = random.Random(f"{key}/profile")
         rule = scenario.account_rule(login, server)
         server_rule = scenario.server_rule(server)
-        deposit = rule.deposit if rule and rule.deposit is not None else rng.choice(
-            (1_000, 2_500, 5_000, 10_000, 25_000, 50_000))
+        deposit = (
+            rule.deposit
+            if rule and rule.deposit is not None
+            else rng.choice((1_000, 2_500, 5_000, 10_000, 25_000, 50_000))
+        )
         currency = rule.currency if rule and rule.currency else ("EUR" if rng.random() < 0.2 else "USD")
         if currency not in CURRENCY_USD:
             currency = "USD"
@@ -160,18 +163,39 @@ class SyntheticBroker:
         positions = self.positions(profile, now_ms)
         floating = _money(sum(p.profit + p.swap for p in positions))
         rate = CURRENCY_USD[profile.currency]
-        margin = round(sum(
-            _spec(p.symbol).notional_usd(p.volume, p.price_open) for p in positions) / profile.leverage / rate, 2)
+        margin = round(
+            sum(_spec(p.symbol).notional_usd(p.volume, p.price_open) for p in positions) / profile.leverage / rate, 2
+        )
         equity = round(balance + floating, 2)
         return AccountInfo(
-            login=profile.login, trade_mode=profile.trade_mode, leverage=profile.leverage, limit_orders=200,
-            margin_so_mode=0, trade_allowed=True, trade_expert=True, margin_mode=profile.margin_mode,
-            currency_digits=2, fifo_close=False, balance=balance, credit=0.0, profit=floating, equity=equity,
-            margin=margin, margin_free=round(equity - margin, 2),
+            login=profile.login,
+            trade_mode=profile.trade_mode,
+            leverage=profile.leverage,
+            limit_orders=200,
+            margin_so_mode=0,
+            trade_allowed=True,
+            trade_expert=True,
+            margin_mode=profile.margin_mode,
+            currency_digits=2,
+            fifo_close=False,
+            balance=balance,
+            credit=0.0,
+            profit=floating,
+            equity=equity,
+            margin=margin,
+            margin_free=round(equity - margin, 2),
             margin_level=round(equity / margin * 100, 2) if margin > 0 else 0.0,
-            margin_so_call=50.0, margin_so_so=30.0, margin_initial=0.0, margin_maintenance=0.0, assets=0.0,
-            liabilities=0.0, commission_blocked=0.0, name=profile.name, server=profile.server,
-            currency=profile.currency, company=profile.company,
+            margin_so_call=50.0,
+            margin_so_so=30.0,
+            margin_initial=0.0,
+            margin_maintenance=0.0,
+            assets=0.0,
+            liabilities=0.0,
+            commission_blocked=0.0,
+            name=profile.name,
+            server=profile.server,
+            currency=profile.currency,
+            company=profile.company,
         )
 
     # MARK: history and positions
@@ -236,8 +260,9 @@ class SyntheticBroker:
         earliest = profile.created_ms + 1000
         deals: list[tuple[int, TradeDeal, int]] = []
         if k == 0:
-            deals.append(self._cash(profile, profile.created_ms, DEAL_TYPE_BALANCE, profile.deposit_cents,
-                                    "Initial deposit", 13))
+            deals.append(
+                self._cash(profile, profile.created_ms, DEAL_TYPE_BALANCE, profile.deposit_cents, "Initial deposit", 13)
+            )
         per_bucket = self._scenario.trades_per_day / 24.0
         count = int(per_bucket) + (1 if rng.random() < per_bucket - int(per_bucket) else 0)
         lifecycles: list[Lifecycle] = []
@@ -250,8 +275,9 @@ class SyntheticBroker:
         self._draw_cash_ops(profile, rng, start, earliest, deals)
         return Bucket(tuple(lifecycles), tuple(deals))
 
-    def _draw_cash_ops(self, profile: Profile, rng: random.Random, start: int, earliest: int,
-                       deals: list[tuple[int, TradeDeal, int]]) -> None:
+    def _draw_cash_ops(
+        self, profile: Profile, rng: random.Random, start: int, earliest: int, deals: list[tuple[int, TradeDeal, int]]
+    ) -> None:
         balance_draw, charge_draw = rng.random(), rng.random()
         at_balance = start + int(rng.random() * self._bucket_ms)
         at_charge = start + int(rng.random() * self._bucket_ms)
@@ -282,14 +308,16 @@ class SyntheticBroker:
         remaining = volume
         half = round(volume / 2, 2)
         if partial_draw < 0.2 and 0.01 <= half < volume:
-            events.append(Event(open_ms + int(span * (0.2 + 0.4 * partial_at)), "partial", half, 0.0, manual,
-                                index * 4 + 1))
+            events.append(
+                Event(open_ms + int(span * (0.2 + 0.4 * partial_at)), "partial", half, 0.0, manual, index * 4 + 1)
+            )
             remaining = round(volume - half, 2)
         if profile.margin_mode == 0 and reverse_draw < 0.1:
             new_volume = round(profile.lot_unit * (1 + int(new_draw * 3)), 2)
             reverse_ms = open_ms + int(span * (0.7 + 0.2 * reverse_at))
-            events.append(Event(reverse_ms, "reverse", round(remaining + new_volume, 2), new_volume, manual,
-                                index * 4 + 2))
+            events.append(
+                Event(reverse_ms, "reverse", round(remaining + new_volume, 2), new_volume, manual, index * 4 + 2)
+            )
             remaining = new_volume
         close_reason = REASON_SL if close_draw < 0.15 else REASON_TP if close_draw < 0.3 else manual
         events.append(Event(close_ms, "close", remaining, 0.0, close_reason, index * 4 + 3))
@@ -323,10 +351,22 @@ class SyntheticBroker:
             deal = TradeDeal(
                 ticket=self._deal_ticket(event.utc_ms, event.sub),
                 order=self._order_ticket(event.utc_ms, event.sub),
-                time=broker_ms // 1000, time_msc=broker_ms, type=deal_type, entry=entry, magic=lifecycle.magic,
-                position_id=position_id, reason=event.reason, volume=event.volume, price=price,
-                commission=commission / 100, swap=swap / 100, profit=profit / 100, fee=fee / 100,
-                symbol=spec.name, comment=comment if event.kind == "close" else "", external_id="",
+                time=broker_ms // 1000,
+                time_msc=broker_ms,
+                type=deal_type,
+                entry=entry,
+                magic=lifecycle.magic,
+                position_id=position_id,
+                reason=event.reason,
+                volume=event.volume,
+                price=price,
+                commission=commission / 100,
+                swap=swap / 100,
+                profit=profit / 100,
+                fee=fee / 100,
+                symbol=spec.name,
+                comment=comment if event.kind == "close" else "",
+                external_id="",
             )
             out.append((event.utc_ms, deal, profit + commission + swap + fee))
         return out
@@ -356,27 +396,49 @@ class SyntheticBroker:
             time_msc=lifecycle.open_ms + profile.offset_ms,
             time_update=(updated + profile.offset_ms) // 1000,
             time_update_msc=updated + profile.offset_ms,
-            type=direction, magic=lifecycle.magic, identifier=ticket, reason=lifecycle.events[0].reason,
-            volume=volume, price_open=price_open,
+            type=direction,
+            magic=lifecycle.magic,
+            identifier=ticket,
+            reason=lifecycle.events[0].reason,
+            volume=volume,
+            price_open=price_open,
             sl=round(price_open * (1 - sign * lifecycle.sl_pct), spec.digits) if lifecycle.sl_pct else 0.0,
             tp=round(price_open * (1 + sign * lifecycle.tp_pct), spec.digits) if lifecycle.tp_pct else 0.0,
             price_current=current,
             swap=_money(self._swap_usd(spec, direction, volume, swap_since, now_ms) / rate),
             profit=_money(spec.profit_usd(direction, volume, price_open, current) / rate),
-            symbol=spec.name, comment="", external_id="",
+            symbol=spec.name,
+            comment="",
+            external_id="",
         )
 
     def _swap_usd(self, spec: SymbolSpec, direction: int, volume: float, since_ms: int, until_ms: int) -> float:
         nights = int((until_ms - since_ms) * self._scenario.time_scale // _DAY_MS)
         return nights * volume * (spec.swap_long if direction == 0 else spec.swap_short)
 
-    def _cash(self, profile: Profile, utc_ms: int, deal_type: int, cents: int, comment: str,
-              sub: int) -> tuple[int, TradeDeal, int]:
+    def _cash(
+        self, profile: Profile, utc_ms: int, deal_type: int, cents: int, comment: str, sub: int
+    ) -> tuple[int, TradeDeal, int]:
         broker_ms = utc_ms + profile.offset_ms
         deal = TradeDeal(
-            ticket=self._deal_ticket(utc_ms, sub), order=0, time=broker_ms // 1000, time_msc=broker_ms,
-            type=deal_type, entry=ENTRY_IN, magic=0, position_id=0, reason=REASON_CLIENT, volume=0.0, price=0.0,
-            commission=0.0, swap=0.0, profit=cents / 100, fee=0.0, symbol="", comment=comment, external_id="",
+            ticket=self._deal_ticket(utc_ms, sub),
+            order=0,
+            time=broker_ms // 1000,
+            time_msc=broker_ms,
+            type=deal_type,
+            entry=ENTRY_IN,
+            magic=0,
+            position_id=0,
+            reason=REASON_CLIENT,
+            volume=0.0,
+            price=0.0,
+            commission=0.0,
+            swap=0.0,
+            profit=cents / 100,
+            fee=0.0,
+            symbol="",
+            comment=comment,
+            external_id="",
         )
         return (utc_ms, deal, cents)
 

@@ -127,9 +127,20 @@ def load_scenario(source: str | Path | Mapping[str, Any] | None) -> Scenario:
 
 def _from_mapping(data: Mapping[str, Any]) -> Scenario:
     known = {
-        "seed", "time_scale", "epoch", "trades_per_day", "balance_ops_per_day", "terminal_build",
-        "terminal_must_exist", "record_calls", "latency", "faults", "accounts", "servers",
-        "unknown_servers", "wrong_passwords",
+        "seed",
+        "time_scale",
+        "epoch",
+        "trades_per_day",
+        "balance_ops_per_day",
+        "terminal_build",
+        "terminal_must_exist",
+        "record_calls",
+        "latency",
+        "faults",
+        "accounts",
+        "servers",
+        "unknown_servers",
+        "wrong_passwords",
     }
     unknown = sorted(set(data) - known)
     if unknown:

@@ -36,8 +36,9 @@ class _Failed(Exception):
 class SimTerminal:
     """One terminal driven by one process, as the real module drives one ``terminal64.exe``."""
 
-    def __init__(self, scenario: Scenario, clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, scenario: Scenario, clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.scenario = scenario
         self.broker = SyntheticBroker(scenario, clock)
         self._clock = clock
@@ -53,8 +54,15 @@ class SimTerminal:
 
     # MARK: connection
 
-    def initialize(self, path: str | None, login: int | None, password: str | None, server: str | None,
-                   timeout: int, portable: bool) -> bool:
+    def initialize(
+        self,
+        path: str | None,
+        login: int | None,
+        password: str | None,
+        server: str | None,
+        timeout: int,
+        portable: bool,
+    ) -> bool:
         with self._lock:
             self._record("initialize")
             try:
@@ -93,9 +101,13 @@ class SimTerminal:
                     raise _Failed(codes.IPC_TIMEOUT)
                 self._wait(delay)
                 secret = password if password is not None else self._saved_passwords.get((login, server_name))
-                if (secret is None or not server_name or server_name in self.scenario.unknown_servers
-                        or secret in self.scenario.wrong_passwords
-                        or (rule is not None and rule.password is not None and secret != rule.password)):
+                if (
+                    secret is None
+                    or not server_name
+                    or server_name in self.scenario.unknown_servers
+                    or secret in self.scenario.wrong_passwords
+                    or (rule is not None and rule.password is not None and secret != rule.password)
+                ):
                     raise _Failed(codes.AUTH_FAILED)
                 if rule is not None and rule.otp:
                     raise _Failed(codes.OTP_REQUIRED)
@@ -126,40 +138,63 @@ class SimTerminal:
             folder = self._path.rsplit("\\", 1)[0] if "\\" in self._path else os.path.dirname(self._path)
             account = self._account
             return TerminalInfo(
-                community_account=False, community_connection=False, connected=account is not None,
-                dlls_allowed=False, trade_allowed=False, tradeapi_disabled=False, email_enabled=False,
-                ftp_enabled=False, notifications_enabled=False, mqid=False, build=self.scenario.terminal_build,
-                maxbars=100_000, codepage=0, ping_last=20_000 + self._rng.randrange(60_000) if account else 0,
-                community_balance=0.0, retransmission=0.0,
-                company=account.company if account else "MetaQuotes Ltd.", name="MetaTrader 5",
-                language="English", path=folder, data_path=folder,
+                community_account=False,
+                community_connection=False,
+                connected=account is not None,
+                dlls_allowed=False,
+                trade_allowed=False,
+                tradeapi_disabled=False,
+                email_enabled=False,
+                ftp_enabled=False,
+                notifications_enabled=False,
+                mqid=False,
+                build=self.scenario.terminal_build,
+                maxbars=100_000,
+                codepage=0,
+                ping_last=20_000 + self._rng.randrange(60_000) if account else 0,
+                community_balance=0.0,
+                retransmission=0.0,
+                company=account.company if account else "MetaQuotes Ltd.",
+                name="MetaTrader 5",
+                language="English",
+                path=folder,
+                data_path=folder,
                 commondata_path="C:\\users\\klaro\\AppData\\Roaming\\MetaQuotes\\Terminal\\Common",
             )
+
         return self._data("terminal_info", make, needs_account=False)
 
     def account_info(self) -> AccountInfo | None:
         return self._data("account_info", lambda: self.broker.account_info(self._profile(), self.broker.now_ms()))
 
     def positions_total(self) -> int | None:
-        return self._data("positions_total",
-                          lambda: len(self.broker.positions(self._profile(), self.broker.now_ms())))
+        return self._data("positions_total", lambda: len(self.broker.positions(self._profile(), self.broker.now_ms())))
 
-    def positions_get(self, symbol: str | None, group: str | None,
-                      ticket: int | None) -> tuple[TradePosition, ...] | None:
+    def positions_get(
+        self, symbol: str | None, group: str | None, ticket: int | None
+    ) -> tuple[TradePosition, ...] | None:
         def make() -> tuple[TradePosition, ...]:
             found = self.broker.positions(self._profile(), self.broker.now_ms())
-            return tuple(p for p in found if (symbol is None or p.symbol == symbol)
-                         and (ticket is None or p.ticket == ticket) and (group is None or group_match(group, p.symbol)))
+            return tuple(
+                p
+                for p in found
+                if (symbol is None or p.symbol == symbol)
+                and (ticket is None or p.ticket == ticket)
+                and (group is None or group_match(group, p.symbol))
+            )
+
         return self._data("positions_get", make)
 
     def history_deals_total(self, date_from: Any, date_to: Any) -> int | None:
         def make() -> int:
             low, high = _seconds(date_from), _seconds(date_to)
             return len(self.broker.deals(self._profile(), low, high, self.broker.now_ms()))
+
         return self._data("history_deals_total", make)
 
-    def history_deals_get(self, date_from: Any, date_to: Any, group: str | None, ticket: int | None,
-                          position: int | None) -> tuple[TradeDeal, ...] | None:
+    def history_deals_get(
+        self, date_from: Any, date_to: Any, group: str | None, ticket: int | None, position: int | None
+    ) -> tuple[TradeDeal, ...] | None:
         def make() -> tuple[TradeDeal, ...]:
             if date_from is None or date_to is None:
                 if ticket is None and position is None:
@@ -168,9 +203,14 @@ class SimTerminal:
             else:
                 low, high = _seconds(date_from), _seconds(date_to)
             found = self.broker.deals(self._profile(), low, high, self.broker.now_ms())
-            return tuple(d for d in found if (ticket is None or d.order == ticket)
-                         and (position is None or d.position_id == position)
-                         and (group is None or group_match(group, d.symbol)))
+            return tuple(
+                d
+                for d in found
+                if (ticket is None or d.order == ticket)
+                and (position is None or d.position_id == position)
+                and (group is None or group_match(group, d.symbol))
+            )
+
         return self._data("history_deals_get", make)
 
     # MARK: plumbing

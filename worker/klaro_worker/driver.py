@@ -13,6 +13,7 @@ The child is started with the ``spawn`` method on every platform (the slot has t
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -61,6 +62,7 @@ class TerminalDriver:
         self._context = multiprocessing.get_context("spawn")
         self._process: Any = None
         self._conn: multiprocessing.connection.Connection | None = None
+        self._starts = 0
 
     @property
     def alive(self) -> bool:
@@ -70,8 +72,10 @@ class TerminalDriver:
         """Start the child and wait until its backend is loaded (monotonic ``deadline``)."""
         self.kill()
         parent_conn, child_conn = self._context.Pipe(duplex=True)
+        spec = dataclasses.replace(self._spec, start=self._starts)
+        self._starts += 1
         process = self._context.Process(
-            target=child_main, args=(child_conn, self._spec, self._log_level), name="klaro-mt5-driver", daemon=True
+            target=child_main, args=(child_conn, spec, self._log_level), name="klaro-mt5-driver", daemon=True
         )
         process.start()
         child_conn.close()

@@ -70,6 +70,9 @@ class Heartbeat:
                 self._terminal.connected,
                 os.getpid(),
                 self._terminal.restarts,
+                self._terminal.problem,
+                self._terminal.init_failures,
+                self._terminal.wrong_accounts,
             )
             self._link.try_once(lambda client, value=payload: client.set(key, value, ex=p.HEARTBEAT_TTL_S), "heartbeat")
             self._wake.wait(self._interval_s)

@@ -24,6 +24,15 @@ HOST_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 OK, AUTH_FAILED, OTP_REQUIRED = "ok", "auth_failed", "otp_required"
 TIMEOUT, IPC_ERROR, TERMINAL_ERROR = "timeout", "ipc_error", "terminal_error"
 
+# Conditions the worker tells apart inside an outcome (``mt5_error.reason``, protocol §8.1). They
+# travel as ``terminal_error``: klarod stores only the outcomes of §8.1, and retries them.
+REASON_WRONG_ACCOUNT = "wrong_account"
+REASON_HISTORY_INCOMPLETE = "history_incomplete"
+REASON_TERMINAL_INCOMPATIBLE = "terminal_incompatible"
+#: Worker codes outside MT5's own (MT5 uses 1, -1 … -8 and -10000 … -10005).
+WRONG_ACCOUNT = (-20001, "login() returned True but the terminal stayed on another account; no data sent")
+HISTORY_INCOMPLETE = (-20002, "the terminal was still loading the deal history; no data sent")
+
 
 def host_key(host: str) -> str:
     return f"klaro:host:{host}"
@@ -142,6 +151,11 @@ def outcome_for(code: int) -> str:
     return TERMINAL_ERROR
 
 
+def reason_for(code: int) -> str | None:
+    """The ``mt5_error.reason`` of an MT5 code that needs an operator rather than a retry."""
+    return REASON_TERMINAL_INCOMPATIBLE if code == -5 else None
+
+
 def restarts_terminal(code: int) -> bool:
     """Whether a failure with this code restarts the terminal: IPC errors and IPC timeouts."""
     return -10005 <= code <= -10000
@@ -157,6 +171,7 @@ class Result:
     started_at: int
     outcome: str = TERMINAL_ERROR
     mt5_error: tuple[int, str] | None = None
+    reason: str | None = None
     login_ms: int | None = None
     fetch_ms: int | None = None
     account: dict[str, Any] | None = None
@@ -167,8 +182,8 @@ class Result:
     terminal: dict[str, Any] | None = None
     finished_at: int | None = None
 
-    def fail(self, outcome: str, error: tuple[int, str] | None) -> Result:
-        self.outcome, self.mt5_error = outcome, error
+    def fail(self, outcome: str, error: tuple[int, str] | None, reason: str | None = None) -> Result:
+        self.outcome, self.mt5_error, self.reason = outcome, error, reason
         self.account = self.positions = self.deals = None
         return self
 
@@ -185,9 +200,7 @@ class Result:
             "started_at": self.started_at,
             "finished_at": max(finished, self.started_at),
             "outcome": self.outcome,
-            "mt5_error": None
-            if self.mt5_error is None
-            else {"code": int(self.mt5_error[0]), "message": str(self.mt5_error[1])[:1024]},
+            "mt5_error": self._error_dict(),
             "login_ms": self.login_ms,
             "fetch_ms": self.fetch_ms,
             "account": self.account if ok else None,
@@ -197,6 +210,14 @@ class Result:
             "positions_truncated": self.positions_truncated if ok else False,
             "terminal": self.terminal,
         }
+
+    def _error_dict(self) -> dict[str, Any] | None:
+        if self.mt5_error is None:
+            return None
+        error: dict[str, Any] = {"code": int(self.mt5_error[0]), "message": str(self.mt5_error[1])[:1024]}
+        if self.reason is not None:
+            error["reason"] = self.reason
+        return error
 
     def to_json(self) -> str:
         return json.dumps(_finite(self.to_dict()), separators=(",", ":"), allow_nan=False)
@@ -247,6 +268,9 @@ def heartbeat(
     terminal_connected: bool | None,
     pid: int,
     restarts: int,
+    problem: str | None = None,
+    init_failures: int = 0,
+    wrong_accounts: int = 0,
 ) -> str:
     return json.dumps(
         {
@@ -260,6 +284,9 @@ def heartbeat(
             "ts": now_ms(),
             "pid": pid,
             "restarts": restarts,
+            "terminal_problem": problem,
+            "init_failures": init_failures,
+            "wrong_accounts": wrong_accounts,
         },
         separators=(",", ":"),
     )

@@ -50,6 +50,7 @@ class SlotWorker:
             sim_scenario=config.sim_scenario,
             mt5linux_host=config.mt5linux_host,
             mt5linux_port=config.mt5linux_port,
+            slot=config.slot,
         )
         self.session = TerminalSession(
             spec, config.terminal, config.init_timeout_ms, logging.getLevelName(config.log_level)

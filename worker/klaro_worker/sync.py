@@ -8,13 +8,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import protocol as p
+from .account_check import wrong_account
 from .backends import BackendError
+from .budget import StepBudget
 from .driver import CallResult, DriverGone, DriverTimeout
+from .history import read_settled
 from .keys import HostKey
 from .sealing import SealError, open_sealed, wipe
 from .session import TerminalSession
 
 log = logging.getLogger(__name__)
+
+#: Kept back from the history's re-reads for the last call, ``terminal_info()``.
+TERMINAL_INFO_RESERVE_S = 0.5
 
 
 @dataclass
@@ -34,7 +40,10 @@ class SyncRunner:
 
     def run(self, job: p.Job) -> SyncOutcome:
         result = p.Result(job=job, host=self._host, slot=self._slot, started_at=p.now_ms())
-        outcome = self._run(job, result)
+        try:
+            outcome = self._run(job, result)
+        finally:
+            self._session.forget_saved_accounts()
         outcome.result.finished_at = p.now_ms()
         return outcome
 
@@ -75,52 +84,87 @@ class SyncRunner:
             wipe(password)
 
     def _sync(self, job: p.Job, result: p.Result, password: bytearray, deadline: float) -> SyncOutcome:
-        failure = self._session.ensure_ready(deadline)
+        budget = StepBudget.for_job(deadline)
+        failure = self._session.ensure_ready(deadline, budget.initialize_timeout_ms)
         if failure is not None:
             return self._failed(result, failure, "initialize")
-        login_timeout = max(1, min(p.LOGIN_TIMEOUT_CAP_MS, int((deadline - time.monotonic()) * 1000)))
         secret = password.decode("utf-8")
         try:
+            login_timeout = budget.login_timeout_ms(p.LOGIN_TIMEOUT_CAP_MS)
             call = self._session.call("login", job.login, secret, job.server, login_timeout, deadline=deadline)
         finally:
             del secret  # drop our reference as soon as login returns
         result.login_ms = call.elapsed_ms
         if not call.value:
             return self._failed(result, call, "login")
-        fetched: dict[str, Any] = {}
+        return self._fetch(job, result, deadline)
+
+    def _fetch(self, job: p.Job, result: p.Result, deadline: float) -> SyncOutcome:
+        """The data calls, after a login that must have reached the job's account."""
         fetch_ms = 0
-        calls: list[tuple[str, tuple[object, ...]]] = [
-            ("account_info", ()),
-            ("positions_get", ()),
-            ("history_deals_get", (job.history_from // 1000, (job.history_to + 999) // 1000)),
-            ("terminal_info", ()),
-        ]
-        for name, args in calls:
-            call = self._session.call(name, *args, deadline=deadline)
+        fetched: dict[str, Any] = {}
+        for name in ("account_info", "positions_get"):
+            call = self._session.call(name, deadline=deadline)
             fetch_ms += call.elapsed_ms
+            result.fetch_ms = fetch_ms
             if call.value is None:
-                result.fetch_ms = fetch_ms
                 return self._failed(result, call, name)
             fetched[name] = call.value
+            if name == "account_info":
+                mismatch = wrong_account(call.value, job.login, job.server)
+                if mismatch is not None:
+                    return self._wrong_account(job, result, mismatch)
+        window = (job.history_from // 1000, (job.history_to + 999) // 1000)
+        history = read_settled(
+            lambda: self._session.call("history_deals_get", *window, deadline=deadline),
+            until=deadline - TERMINAL_INFO_RESERVE_S,
+        )
+        fetch_ms += history.elapsed_ms
         result.fetch_ms = fetch_ms
-        self._session.note_terminal_info(fetched["terminal_info"])
-        deals = sorted(fetched["history_deals_get"], key=lambda deal: (deal.get("time_msc", 0), deal.get("ticket", 0)))
+        if history.failure is not None:
+            return self._failed(result, history.failure, "history_deals_get")
+        if not history.complete:
+            log.warning("job %s: the history kept changing over %d reads", job.job_id, history.reads)
+            return SyncOutcome(result.fail(p.TERMINAL_ERROR, p.HISTORY_INCOMPLETE, p.REASON_HISTORY_INCOMPLETE))
+        call = self._session.call("terminal_info", deadline=deadline)
+        result.fetch_ms = fetch_ms + call.elapsed_ms
+        if call.value is None:
+            return self._failed(result, call, "terminal_info")
+        self._session.note_terminal_info(call.value)
+        self._fill(job, result, fetched["account_info"], fetched["positions_get"], history.deals or [])
+        result.outcome, result.mt5_error = p.OK, call.error
+        result.terminal = p.terminal_summary(call.value)
+        return SyncOutcome(result)
+
+    def _fill(
+        self,
+        job: p.Job,
+        result: p.Result,
+        account: dict[str, Any],
+        positions: list[dict[str, Any]],
+        deals: list[dict[str, Any]],
+    ) -> None:
+        deals = sorted(deals, key=lambda deal: (deal.get("time_msc", 0), deal.get("ticket", 0)))
         result.deals_truncated = len(deals) > job.max_deals
-        positions = fetched["positions_get"]
         result.positions_truncated = len(positions) > p.MAX_POSITIONS
         if result.positions_truncated:
             log.warning("job %s: %d open positions, sending the first %d", job.job_id, len(positions), p.MAX_POSITIONS)
-        result.outcome, result.mt5_error = p.OK, call.error
-        result.account = fetched["account_info"]
+        result.account = account
         result.positions = positions[: p.MAX_POSITIONS]
         result.deals = deals[: job.max_deals]
-        result.terminal = p.terminal_summary(fetched["terminal_info"])
-        return SyncOutcome(result)
+
+    def _wrong_account(self, job: p.Job, result: p.Result, mismatch: str) -> SyncOutcome:
+        log.error(
+            "job %s: login() answered True but %s; sending no data, restarting the terminal", job.job_id, mismatch
+        )
+        self._session.status.wrong_accounts += 1
+        result.fail(p.TERMINAL_ERROR, p.WRONG_ACCOUNT, p.REASON_WRONG_ACCOUNT)
+        return SyncOutcome(result, "login() did not switch the terminal to the job's account")
 
     def _failed(self, result: p.Result, call: CallResult, name: str) -> SyncOutcome:
         code, message = call.error
         outcome = p.outcome_for(code) if code != 1 else p.TERMINAL_ERROR
-        result.fail(outcome, call.error)
+        result.fail(outcome, call.error, p.reason_for(code))
         restart = f"{name}() failed with {code} {message}" if p.restarts_terminal(code) else None
         return SyncOutcome(result, restart)
 

@@ -19,6 +19,9 @@ class BackendSpec:
     sim_scenario: str | None = None
     mt5linux_host: str = "127.0.0.1"
     mt5linux_port: int = 18812
+    #: The slot, and how many times its driver has started: the simulator draws its faults per process.
+    slot: int = 0
+    start: int = 0
 
 
 class Backend(Protocol):
@@ -76,7 +79,7 @@ def open_backend(spec: BackendSpec) -> Backend:
     if spec.name == "sim":
         from .. import mt5sim
 
-        mt5sim.configure(spec.sim_scenario)
+        mt5sim.configure(spec.sim_scenario, stream=(spec.slot, spec.start))
         return ModuleBackend(mt5sim)
     if spec.name == "metatrader5":
         try:

@@ -16,13 +16,14 @@ one terminal and one terminal is logged into one account at a time.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from . import codes
+from . import arguments, codes
 from .codes import (
     RES_E_AUTH_FAILED,
     RES_E_AUTO_TRADING_DISABLED,
@@ -61,14 +62,17 @@ _scenario: Scenario | None = None
 _terminal: SimTerminal | None = None
 
 
-def configure(scenario: str | Path | Mapping[str, Any] | Scenario | None) -> None:
+def configure(scenario: str | Path | Mapping[str, Any] | Scenario | None, stream: tuple[int, int] = (0, 0)) -> None:
     """Choose the scenario (a JSON/TOML path, a mapping or a ``Scenario``) and reset the terminal.
 
-    Not part of the real module. Without it, ``$KLARO_MT5SIM_SCENARIO`` is read, else defaults.
+    ``stream`` is (slot, start count): each terminal process draws its own faults from the
+    scenario's seed and these. Not part of the real module. Without it, ``$KLARO_MT5SIM_SCENARIO``
+    is read, else defaults.
     """
     global _scenario, _terminal
     with _state_lock:
-        _scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        chosen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        _scenario = dataclasses.replace(chosen, stream=stream)
         _terminal = None
 
 
@@ -82,22 +86,37 @@ def _current() -> SimTerminal:
         return _terminal
 
 
-def initialize(
-    path: str | None = None,
-    *,
-    login: int | None = None,
-    password: str | None = None,
-    server: str | None = None,
-    timeout: int = 60000,
-    portable: bool = False,
-) -> bool:
-    """Start (or attach to) the terminal; with ``login`` also log in. False on failure."""
-    return _current().initialize(path, login, password, server, timeout, portable)
+def initialize(path: Any = None, *args: Any, **options: Any) -> bool:
+    """Start (or attach to) the terminal; with ``login`` also log in. False on failure.
+
+    Real signature: ``initialize(path, *, login, password, server, timeout=60000, portable=False)``.
+    """
+    terminal = _current()
+    error = arguments.check("initialize", args, options, arguments.INITIALIZE)
+    if error is not None:
+        terminal.refuse("initialize", error)
+        return False
+    return terminal.initialize(
+        path,
+        options.get("login"),
+        options.get("password"),
+        options.get("server"),
+        options.get("timeout", 60000),
+        bool(options.get("portable", False)),
+    )
 
 
-def login(login: int, password: str | None = None, server: str | None = None, timeout: int = 60000) -> bool:
-    """Log the terminal into ``login`` on ``server`` (switching account). False on failure."""
-    return _current().login(login, password, server, timeout)
+def login(login: int, *args: Any, **options: Any) -> bool:
+    """Log the terminal into ``login`` on ``server`` (switching account). False on failure.
+
+    Real signature: ``login(login, *, password=None, server=None, timeout=60000)``.
+    """
+    terminal = _current()
+    error = arguments.check("login", args, options, arguments.LOGIN)
+    if error is not None:
+        terminal.refuse("login", error)
+        return False
+    return terminal.login(login, options.get("password"), options.get("server"), options.get("timeout", 60000))
 
 
 def shutdown() -> None:
@@ -127,25 +146,39 @@ def positions_total() -> int | None:
     return _current().positions_total()
 
 
-def positions_get(
-    symbol: str | None = None, group: str | None = None, ticket: int | None = None
-) -> tuple[TradePosition, ...] | None:
-    return _current().positions_get(symbol, group, ticket)
+def positions_get(*args: Any, **options: Any) -> tuple[TradePosition, ...] | None:
+    """Open positions; ``symbol``, ``group`` and ``ticket`` only by name, as the real module takes them."""
+    terminal = _current()
+    error = arguments.check("positions_get", args, options, arguments.POSITIONS_GET)
+    if error is not None:
+        terminal.refuse("positions_get", error)
+        return None
+    return terminal.positions_get(options.get("symbol"), options.get("group"), options.get("ticket"))
 
 
-def history_deals_total(date_from: Any, date_to: Any) -> int | None:
-    return _current().history_deals_total(date_from, date_to)
+def history_deals_total(*args: Any, **options: Any) -> int | None:
+    """Number of deals in ``[date_from, date_to]``, both given by position."""
+    terminal = _current()
+    error = arguments.check("history_deals_total", args, options, arguments.HISTORY_TOTAL)
+    if error is not None:
+        terminal.refuse("history_deals_total", error)
+        return None
+    return terminal.history_deals_total(args[0], args[1])
 
 
-def history_deals_get(
-    date_from: Any = None,
-    date_to: Any = None,
-    group: str | None = None,
-    ticket: int | None = None,
-    position: int | None = None,
-) -> tuple[TradeDeal, ...] | None:
-    """Deals with broker time in ``[date_from, date_to]`` (datetime, naive = UTC, or epoch seconds)."""
-    return _current().history_deals_get(date_from, date_to, group, ticket, position)
+def history_deals_get(*args: Any, **options: Any) -> tuple[TradeDeal, ...] | None:
+    """Deals with broker time in ``[date_from, date_to]``: the dates by position (a ``datetime``,
+    naive = the machine's local time, or epoch seconds), ``group``/``ticket``/``position`` by name.
+    """
+    terminal = _current()
+    error = arguments.check("history_deals_get", args, options, arguments.HISTORY_GET)
+    if error is not None:
+        terminal.refuse("history_deals_get", error)
+        return None
+    date_from, date_to = (args[0], args[1]) if args else (None, None)
+    return terminal.history_deals_get(
+        date_from, date_to, options.get("group"), options.get("ticket"), options.get("position")
+    )
 
 
 __all__ = [

@@ -23,6 +23,12 @@ CALL_FAILED = (RES_E_FAIL, "Terminal: Call failed")
 INVALID_PARAMS = (RES_E_INVALID_PARAMS, "Terminal: Invalid params")
 AUTH_FAILED = (RES_E_AUTH_FAILED, "Terminal: Authorization failed")
 OTP_REQUIRED = (RES_E_UNSUPPORTED, "Unsupported authorization mode, OTP or certificate password needed")
+INCOMPATIBLE_VERSIONS = (
+    RES_E_INVALID_VERSION,
+    "Terminal: Incompatible versions, please install the latest version of Terminal and Python module",
+)
+UNNAMED_ARGUMENTS = (RES_E_INVALID_PARAMS, "Unnamed arguments not allowed")
+INVALID_ARGUMENTS = (RES_E_INVALID_PARAMS, "Invalid arguments")
 NO_IPC = (RES_E_INTERNAL_FAIL_CONNECT, "No IPC connection")
 IPC_TIMEOUT = (RES_E_INTERNAL_FAIL_TIMEOUT, "IPC timeout")
 

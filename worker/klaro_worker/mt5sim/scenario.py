@@ -53,6 +53,11 @@ class AccountRule:
     crash: str | None = None
     deposit: float | None = None
     currency: str | None = None
+    #: ``login()`` answers True but the terminal stays on the account it had (users report it).
+    login_does_not_switch: bool = False
+    #: For this long (simulated ms) after login the terminal is still loading the history:
+    #: ``history_deals_get`` returns only what has arrived, oldest first.
+    late_history_ms: float = 0.0
 
     def matches(self, login: int, server: str | None) -> bool:
         return self.login == login and (self.server is None or server is None or self.server == server)
@@ -92,6 +97,14 @@ class Scenario:
     servers: Mapping[str, ServerRule] = field(default_factory=dict)
     unknown_servers: frozenset[str] = frozenset()
     wrong_passwords: frozenset[str] = frozenset()
+    #: ``initialize()`` fails with -5: the terminal updated itself past this module's version.
+    incompatible_versions: bool = False
+    #: ``initialize()`` of a terminal already initialized fails (the module's state outlived its caller).
+    reinitialize_fails: bool = False
+    #: ``history_deals_get`` answers None with ``last_error() == (1, 'Success')`` for an empty window.
+    empty_history_is_none: bool = False
+    #: Per-process stream of the random generator: (slot, start count), mixed with ``seed``.
+    stream: tuple[int, int] = (0, 0)
 
     def account_rule(self, login: int, server: str | None) -> AccountRule | None:
         for rule in self.accounts:
@@ -101,6 +114,15 @@ class Scenario:
 
     def server_rule(self, server: str) -> ServerRule:
         return self.servers.get(server, ServerRule())
+
+    def rng_seed(self) -> str:
+        """The seed of one terminal process: the world's seed, the slot and the start count.
+
+        Each slot and each restarted terminal draws its own fault sequence (one seed for all made
+        every process replay the same faults in step), and a run is still reproducible.
+        """
+        slot, start = self.stream
+        return f"{self.seed}:{slot}:{start}"
 
     def sleep_seconds(self, simulated_ms: float) -> float:
         """Wall-clock seconds for a simulated duration, after the time scale."""
@@ -141,6 +163,9 @@ def _from_mapping(data: Mapping[str, Any]) -> Scenario:
         "servers",
         "unknown_servers",
         "wrong_passwords",
+        "incompatible_versions",
+        "reinitialize_fails",
+        "empty_history_is_none",
     }
     unknown = sorted(set(data) - known)
     if unknown:
@@ -167,6 +192,9 @@ def _from_mapping(data: Mapping[str, Any]) -> Scenario:
         servers={name: _server(name, value) for name, value in data.get("servers", {}).items()},
         unknown_servers=frozenset(data.get("unknown_servers", [])),
         wrong_passwords=frozenset(data.get("wrong_passwords", [])),
+        incompatible_versions=bool(data.get("incompatible_versions", False)),
+        reinitialize_fails=bool(data.get("reinitialize_fails", False)),
+        empty_history_is_none=bool(data.get("empty_history_is_none", False)),
     )
 
 
@@ -217,6 +245,8 @@ def _account(item: Mapping[str, Any], index: int) -> AccountRule:
         crash=item.get("crash"),
         deposit=float(item["deposit"]) if "deposit" in item else None,
         currency=item.get("currency"),
+        login_does_not_switch=bool(item.get("login_does_not_switch", False)),
+        late_history_ms=float(item.get("late_history_ms", 0.0)),
     )
 
 

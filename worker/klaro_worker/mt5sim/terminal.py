@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import fnmatch
 import json
 import os
@@ -43,12 +42,14 @@ class SimTerminal:
         self.broker = SyntheticBroker(scenario, clock)
         self._clock = clock
         self._sleep = sleep
-        self._rng = random.Random(scenario.seed)
+        self._rng = random.Random(scenario.rng_seed())
         self._lock = threading.RLock()
         self._initialized = False
         self._dead = False
         self._path = DEFAULT_PATH
+        self._portable = False
         self._account: Profile | None = None
+        self._logged_in_ms = 0
         self._saved_passwords: dict[tuple[int, str], str] = {}
         self._last_error: tuple[int, str] = codes.SUCCESS
 
@@ -68,7 +69,11 @@ class SimTerminal:
             try:
                 if path is not None and self.scenario.terminal_must_exist and not Path(path).exists():
                     raise _Failed(codes.ipc_init_failed(f"Process create failed '{path}'"))
+                if self._initialized and not self._dead and self.scenario.reinitialize_fails:
+                    raise _Failed(codes.ipc_init_failed("CInterClient already initialized"))
                 self._inject("initialize", None, timeout)
+                if self.scenario.incompatible_versions:
+                    raise _Failed(codes.INCOMPATIBLE_VERSIONS)
                 delay = self.scenario.latency_initialize.draw(self._rng)
                 if delay > timeout:
                     self._wait(timeout)
@@ -76,6 +81,7 @@ class SimTerminal:
                 self._wait(delay)
                 self._initialized, self._dead = True, False
                 self._path = path or DEFAULT_PATH
+                self._portable = portable
                 self._last_error = codes.SUCCESS
             except _Failed as failure:
                 self._last_error = failure.error
@@ -89,7 +95,7 @@ class SimTerminal:
             self._record("login")
             try:
                 self._require_connection()
-                self._account = None
+                previous, self._account = self._account, None
                 if not isinstance(login, int) or login <= 0 or timeout <= 0:
                     raise _Failed(codes.INVALID_PARAMS)
                 server_name = server or ""
@@ -111,8 +117,14 @@ class SimTerminal:
                     raise _Failed(codes.AUTH_FAILED)
                 if rule is not None and rule.otp:
                     raise _Failed(codes.OTP_REQUIRED)
+                if rule is not None and rule.login_does_not_switch:
+                    self._account = previous  # True, yet still on the account it had
+                    self._last_error = codes.SUCCESS
+                    return True
                 self._account = self.broker.profile(login, server_name)
+                self._logged_in_ms = self.broker.now_ms()
                 self._saved_passwords[(login, server_name)] = secret
+                save_accounts(self._data_folder(), self._saved_passwords)
                 self._last_error = codes.SUCCESS
                 return True
             except _Failed as failure:
@@ -128,6 +140,12 @@ class SimTerminal:
     def last_error(self) -> tuple[int, str]:
         return self._last_error
 
+    def refuse(self, call: str, error: tuple[int, str]) -> None:
+        """A call the module refuses before it reaches the terminal (bad arguments)."""
+        with self._lock:
+            self._record(call)
+            self._last_error = error
+
     def version(self) -> tuple[int, int, str] | None:
         return self._data("version", lambda: (500, self.scenario.terminal_build, BUILD_DATE), needs_account=False)
 
@@ -135,7 +153,7 @@ class SimTerminal:
 
     def terminal_info(self) -> TerminalInfo | None:
         def make() -> TerminalInfo:
-            folder = self._path.rsplit("\\", 1)[0] if "\\" in self._path else os.path.dirname(self._path)
+            folder = self._data_folder()
             account = self._account
             return TerminalInfo(
                 community_account=False,
@@ -157,7 +175,7 @@ class SimTerminal:
                 company=account.company if account else "MetaQuotes Ltd.",
                 name="MetaTrader 5",
                 language="English",
-                path=folder,
+                path=_folder(self._path),
                 data_path=folder,
                 commondata_path="C:\\users\\klaro\\AppData\\Roaming\\MetaQuotes\\Terminal\\Common",
             )
@@ -202,16 +220,37 @@ class SimTerminal:
                 low, high = 0, 32_503_680_000  # year 3000: the whole history
             else:
                 low, high = _seconds(date_from), _seconds(date_to)
-            found = self.broker.deals(self._profile(), low, high, self.broker.now_ms())
-            return tuple(
+            found = self._arrived(self.broker.deals(self._profile(), low, high, self.broker.now_ms()))
+            deals = tuple(
                 d
                 for d in found
                 if (ticket is None or d.order == ticket)
                 and (position is None or d.position_id == position)
                 and (group is None or group_match(group, d.symbol))
             )
+            if not deals and self.scenario.empty_history_is_none:
+                raise _Failed(codes.SUCCESS)  # None, yet last_error() says Success
+            return deals
 
         return self._data("history_deals_get", make)
+
+    def _arrived(self, deals: list[TradeDeal]) -> list[TradeDeal]:
+        """The part of the history the terminal has loaded since login: oldest first."""
+        profile = self._profile()
+        rule = self.scenario.account_rule(profile.login, profile.server)
+        if rule is None or rule.late_history_ms <= 0:
+            return deals
+        elapsed = (self.broker.now_ms() - self._logged_in_ms) * self.scenario.time_scale
+        if elapsed >= rule.late_history_ms:
+            return deals
+        ordered = sorted(deals, key=lambda deal: (deal.time_msc, deal.ticket))
+        return ordered[: int(len(ordered) * elapsed / rule.late_history_ms)]
+
+    def _data_folder(self) -> str:
+        """Where the terminal keeps its data: its own folder when portable, else the user's profile."""
+        if self._portable:
+            return _folder(self._path)
+        return "C:\\users\\klaro\\AppData\\Roaming\\MetaQuotes\\Terminal\\D0E8209F77C8CF37AD8BF550E51FF075"
 
     # MARK: plumbing
 
@@ -287,11 +326,27 @@ def group_match(group: str, symbol: str) -> bool:
     return selected
 
 
+def _folder(path: str) -> str:
+    return path.rsplit("\\", 1)[0] if "\\" in path else os.path.dirname(path)
+
+
+def save_accounts(folder: str, saved: dict[tuple[int, str], str]) -> None:
+    """Write ``config/accounts.dat`` as the terminal does after a login (where the folder exists).
+
+    The real file holds the passwords in a form the terminal itself can read back; this one names
+    the accounts and marks that a password is stored, which is what a test needs to see.
+    """
+    if not os.path.isdir(folder):
+        return
+    config = Path(folder) / "config"
+    config.mkdir(exist_ok=True)
+    entries = [{"login": login, "server": server, "password_saved": True} for login, server in sorted(saved)]
+    (config / "accounts.dat").write_text(json.dumps(entries), encoding="utf-8")
+
+
 def _seconds(value: Any) -> int:
-    """A date argument as MT5 takes it: a ``datetime`` (naive means UTC) or epoch seconds."""
+    """A date argument as MT5 takes it: a ``datetime`` (naive means the machine's local time) or epoch seconds."""
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            return calendar.timegm(value.timetuple())
         return int(value.timestamp())
     if isinstance(value, int | float) and not isinstance(value, bool):
         return int(value)

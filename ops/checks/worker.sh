@@ -41,7 +41,9 @@ if ! "$PYTHON" - "$WORKER" <<'PY' 2>/dev/null
 import os, sys
 import cryptography, jsonschema, pytest, redis, rpyc  # noqa: F401
 import klaro_worker
-sys.exit(0 if os.path.realpath(klaro_worker.__file__).startswith(os.path.realpath(sys.argv[1]) + os.sep) else 1)
+from klaro_worker.backends.mt5linux import RPYC_VERSION
+ours = os.path.realpath(klaro_worker.__file__).startswith(os.path.realpath(sys.argv[1]) + os.sep)
+sys.exit(0 if ours and rpyc.__version__ == RPYC_VERSION else 1)
 PY
 then
     say "installing klaro-worker[test] from $WORKER"

@@ -14,9 +14,10 @@ systemctl start klaro-xvfb.service 2>/dev/null || (runuser -u klaro -- Xvfb :99 
 as_klaro wineboot --init
 as_klaro wine "$PYTHON_INSTALLER" /quiet InstallAllUsers=0 TargetDir='C:\Python311' PrependPath=0 Include_test=0
 as_klaro wine 'C:\Python311\python.exe' -m pip install -q --upgrade pip
-# In-Wine packages: MetaTrader5 for both variants; rpyc/plumbum for the mt5linux bridge; the worker
+# In-Wine packages: MetaTrader5 for both variants; rpyc/plumbum for the mt5linux bridge (rpyc pinned
+# to the version mt5linux pins on the Linux side: RPyC 5 and 6 do not interoperate); the worker
 # itself (with redis, cryptography) for the recommended metatrader5-in-Wine variant.
-as_klaro wine 'C:\Python311\python.exe' -m pip install -q MetaTrader5 rpyc plumbum
+as_klaro wine 'C:\Python311\python.exe' -m pip install -q MetaTrader5 rpyc==5.2.3 plumbum
 install -d -o klaro -g klaro "$PREFIX/drive_c/klaro/src"
 cp -r "$CHECKOUT/worker" "$PREFIX/drive_c/klaro/src/" && chown -R klaro:klaro "$PREFIX/drive_c/klaro/src"
 as_klaro wine 'C:\Python311\python.exe' -m pip install -q 'C:\klaro\src\worker'

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from klaro_worker import keys, protocol
-from klaro_worker.backends import BackendSpec
+from klaro_worker.backends import BackendError, BackendSpec
 from klaro_worker.backends.mt5linux import Mt5LinuxBackend
 from klaro_worker.session import TerminalSession
 from klaro_worker.sync import SyncRunner
@@ -29,7 +29,10 @@ SERVER = Path(__file__).with_name("rpyc_sim_server.py")
 @pytest.fixture
 def bridge(tmp_path: Path) -> Iterator[int]:
     port = free_port()
-    scenario = scenario_file(tmp_path, trades_per_day=24)
+    # About 60 positions open at any time (200 a day, living hours; two days of history): an empty list cannot pass. The
+    # module refuses a second initialize() until shutdown(), as the real one in a bridge that
+    # outlived its client.
+    scenario = scenario_file(tmp_path, epoch=int(time.time()) - 2 * 86_400, trades_per_day=200, reinitialize_fails=True)
     process = subprocess.Popen([sys.executable, str(SERVER), str(port), str(scenario)])
     deadline = time.monotonic() + 10
     while True:
@@ -55,7 +58,9 @@ def test_backend_returns_plain_records(bridge: int) -> None:
     assert type(deals) is list and deals and type(deals[0]) is dict
     assert list(deals[0])[:3] == ["ticket", "order", "time"]
     positions = backend.positions_get()
-    assert type(positions) is list
+    assert type(positions) is list and positions and type(positions[0]) is dict
+    assert list(positions[0])[:4] == ["ticket", "time", "time_msc", "time_update"]
+    assert all(position["symbol"] and position["volume"] > 0 for position in positions)
     info = backend.terminal_info()
     assert type(info) is dict and info["connected"] is True
     assert backend.last_error() == (1, "Success")
@@ -91,3 +96,28 @@ def test_unreachable_bridge_is_an_ipc_error(tmp_path: Path) -> None:
         session.stop()
     assert outcome.result.outcome == "ipc_error"
     assert outcome.result.mt5_error is not None and "cannot reach the mt5linux server" in outcome.result.mt5_error[1]
+
+
+def test_a_new_driver_initializes_a_bridge_whose_module_is_still_initialized(bridge: int) -> None:
+    first = Mt5LinuxBackend("127.0.0.1", bridge)
+    assert first.initialize("C:\\klaro\\slot-1\\terminal64.exe", 10_000) is True
+    first._conn.close()  # the driver was killed: no shutdown() reached the bridge
+    second = Mt5LinuxBackend("127.0.0.1", bridge)
+    assert second.initialize("C:\\klaro\\slot-1\\terminal64.exe", 10_000) is True, second.last_error()
+    second.shutdown()
+
+
+def test_rpyc_waits_longer_than_mt5s_longest_call(bridge: int) -> None:
+    backend = Mt5LinuxBackend("127.0.0.1", bridge)
+    try:
+        assert backend._conn._config["sync_request_timeout"] > protocol.LOGIN_TIMEOUT_CAP_MS / 1000
+    finally:
+        backend.shutdown()
+
+
+def test_another_rpyc_version_in_the_bridge_is_refused(bridge: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import rpyc
+
+    monkeypatch.setattr(rpyc, "__version__", "6.0.2")
+    with pytest.raises(BackendError, match=r"rpyc 6\.0\.2 here but 5\.2\.3 in the bridge .*install rpyc==5\.2\.3"):
+        Mt5LinuxBackend("127.0.0.1", bridge)

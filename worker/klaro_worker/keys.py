@@ -9,16 +9,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import logging
 import os
+import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-
-log = logging.getLogger(__name__)
 
 
 class KeyFileError(Exception):
@@ -56,28 +54,48 @@ class HostKey:
 
 
 def generate(out: Path, force: bool = False) -> HostKey:
-    """Create a new key pair and write the private key to ``out`` with mode 0600."""
+    """Create a new key pair and write the private key to ``out``, created with mode 0600.
+
+    The file is created with ``O_EXCL | O_NOFOLLOW`` and mode 0600 from the first byte: a file or
+    a symbolic link planted at that path makes it fail instead of writing the key where someone
+    else chose or can read. With ``force`` the key goes to a new file beside it, then replaces it.
+    """
     if out.exists() and not force:
         raise KeyFileError(f"{out}: already exists; refusing to overwrite a host key (use --force)")
     private = X25519PrivateKey.generate()
     pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(out.name + ".tmp")
     try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(pem)
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        target = out.with_name(f".{out.name}.{secrets.token_hex(6)}.tmp") if force else out
+        _write_new(target, pem)
+        if force:
+            os.replace(target, out)
+    except FileExistsError as error:
+        raise KeyFileError(f"{out}: already exists; refusing to overwrite a host key (use --force)") from error
     except OSError as error:
         raise KeyFileError(f"{out}: cannot write the key file: {error.strerror or error}") from error
     return HostKey(private)
 
 
+def _write_new(path: Path, data: bytes) -> None:
+    """Create ``path`` (never an existing file, never through a link) with mode 0600 and write ``data``."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(path, flags, 0o600)
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(descriptor, 0o600)  # a umask can only narrow the mode; make it exact
+        with os.fdopen(descriptor, "wb") as stream:
+            descriptor = -1
+            stream.write(data)
+    finally:
+        if descriptor >= 0:
+            os.close(descriptor)
+
+
 def load(path: Path) -> HostKey:
-    """Read a private key file (PEM PKCS#8, or base64 of 32 raw bytes)."""
+    """Read a private key file (PEM PKCS#8, or base64 of 32 raw bytes); refuse one others can read."""
     try:
         data = path.read_bytes()
         mode = path.stat().st_mode
@@ -86,10 +104,9 @@ def load(path: Path) -> HostKey:
     # Group read is the documented install (root:klaro 0640, ops/wine/setup-host.sh): the service's
     # group must read a file it does not own. Anything wider lets another user take the key.
     if os.name == "posix" and mode & (stat.S_IWGRP | stat.S_IXGRP | stat.S_IRWXO):
-        log.warning(
-            "key file %s is open to others or group-writable (mode %o); chmod 600 it, or 640 with the worker's group",
-            path,
-            mode & 0o777,
+        raise KeyFileError(
+            f"{path}: mode {mode & 0o777:o} lets other users read or change the host key; "
+            "chmod 600 it (or 640 with the worker's group), and replace the key if others could read it"
         )
     text = data.strip()
     if text.startswith(b"-----BEGIN"):

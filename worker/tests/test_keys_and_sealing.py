@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import logging
+import os
 import re
 import stat
 import subprocess
@@ -30,16 +30,41 @@ def test_keygen_writes_a_private_pem_with_mode_0600(tmp_path: Path) -> None:
         keys.generate(path)
 
 
-@pytest.mark.parametrize(("mode", "warned"), [(0o600, False), (0o640, False), (0o644, True), (0o660, True)])
-def test_load_warns_about_a_key_file_others_can_read(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, mode: int, warned: bool
-) -> None:
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o400])
+def test_load_accepts_a_key_only_its_owner_and_group_read(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "host.key"
+    key = keys.generate(path)
+    path.chmod(mode)
+    assert keys.load(path).public_base64 == key.public_base64
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o604, 0o660, 0o666])
+def test_load_refuses_a_key_file_others_can_read_or_change(tmp_path: Path, mode: int) -> None:
     path = tmp_path / "host.key"
     keys.generate(path)
     path.chmod(mode)
-    with caplog.at_level(logging.WARNING, logger="klaro_worker.keys"):
+    with pytest.raises(keys.KeyFileError, match=f"mode {mode:o} lets other users read or change the host key"):
         keys.load(path)
-    assert ("chmod 600" in caplog.text) is warned
+
+
+def test_keygen_creates_the_file_0600_whatever_the_umask(tmp_path: Path) -> None:
+    previous = os.umask(0)
+    try:
+        keys.generate(tmp_path / "a.key")
+        keys.generate(tmp_path / "a.key", force=True)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "a.key").stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["a.key"]  # no temporary file left
+
+
+def test_keygen_does_not_follow_a_planted_link(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "readable-by-all"
+    link = tmp_path / "host.key"
+    link.symlink_to(elsewhere)  # dangling: Path.exists() says False
+    with pytest.raises(keys.KeyFileError, match="already exists"):
+        keys.generate(link)
+    assert not elsewhere.exists()
 
 
 def test_public_key_and_fingerprint_formats(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 from pathlib import Path
 
 import redis
@@ -32,7 +31,9 @@ def test_outage_during_a_job(tmp_path: Path, host_id: str, host_key: tuple[Path,
         assert wait_for(lambda: (b := heartbeat(r, host_id, 1)) and b["state"] == "busy", 5)
         server.send_signal(signal.SIGKILL)  # Redis dies while the slot is logging in
         server.wait(5)
-        time.sleep(4)  # the result is ready meanwhile; XADD keeps failing
+        # The login ends meanwhile and the result's XADD meets the outage: the slot says so, once.
+        xadd_failed = f"slot {host_id}:1: Redis at redis://127.0.0.1:{port}/0 unreachable during XADD result"
+        assert wait_for(lambda: xadd_failed in slot.log, 15), slot.log
         server = start_redis(data, port, *persistent)
         result = wait_result(r, job["job_id"], timeout=40)
         assert result["outcome"] == "ok"
@@ -48,6 +49,6 @@ def test_outage_during_a_job(tmp_path: Path, host_id: str, host_key: tuple[Path,
     lines = slot.log.splitlines()
     slot_warnings = [line for line in lines if "unreachable" in line and f"slot {host_id}:1" in line]
     beat_warnings = [line for line in lines if "unreachable" in line and f"heartbeat {host_id}:1" in line]
-    assert len(slot_warnings) == 1, slot_warnings
+    assert len(slot_warnings) == 1 and "during XADD result" in slot_warnings[0], slot_warnings
     assert len(beat_warnings) <= 1, beat_warnings
     assert any("reachable again" in line for line in lines)

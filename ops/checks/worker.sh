@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Worker checks: install what is missing, then ruff and pytest (against a real Redis).
+# Worker checks: install what is missing, then ruff (lint, complexity, format) and pytest (against a real Redis).
 #
 # Works on a fresh Debian machine with Python >= 3.11 and pip. Uses $KLARO_TEST_REDIS_URL when
 # given; otherwise the tests start their own redis-server (installed here with apt-get if missing
@@ -65,7 +65,8 @@ if [[ -z "${KLARO_TEST_REDIS_URL:-}" ]] && ! command -v redis-server >/dev/null 
 fi
 
 cd "$WORKER"
-say "ruff"
+say "ruff (lint, complexity limits in pyproject.toml, and format)"
 "$PYTHON" -m ruff check .
+"$PYTHON" -m ruff format --check . || { say "run: ruff format worker/"; exit 1; }
 say "pytest"
 "$PYTHON" -m pytest -q

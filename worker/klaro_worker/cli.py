@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import VERSION_STRING, keys
 from .backends import BACKENDS
@@ -66,34 +67,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     flags = {key: value for key, value in vars(arguments).items() if key != "command"}
     from . import logsetup
 
-    if arguments.command == "keygen":
+    if arguments.command in ("keygen", "pubkey"):
         logsetup.setup("INFO", "klaro-worker")
-        try:
-            key = keys.generate(arguments.out, arguments.force)
-        except keys.KeyFileError as error:
-            log.error("%s", error)
-            return 1
-        _print_key(key, f"wrote private key to {arguments.out} (mode 0600)")
-        return 0
-    if arguments.command == "pubkey":
-        logsetup.setup("INFO", "klaro-worker")
-        try:
-            _print_key(keys.load(arguments.key_file), None)
-        except keys.KeyFileError as error:
-            log.error("%s", error)
-            return 1
-        return 0
+        return _key_command(arguments)
+    return _run_service(arguments.command, flags)
+
+
+def _key_command(arguments: argparse.Namespace) -> int:
+    """``keygen`` and ``pubkey``: 0, or 1 when the key file cannot be written or read."""
     try:
-        config = slot_config(flags) if arguments.command == "slot" else host_config(flags)
+        if arguments.command == "keygen":
+            key = keys.generate(arguments.out, arguments.force)
+            _print_key(key, f"wrote private key to {arguments.out} (mode 0600)")
+        else:
+            _print_key(keys.load(arguments.key_file), None)
+    except keys.KeyFileError as error:
+        log.error("%s", error)
+        return 1
+    return 0
+
+
+def _run_service(command: str, flags: dict[str, Any]) -> int:
+    """``slot`` and ``host``: exit code 2 on a configuration or key file problem."""
+    from . import logsetup
+
+    try:
+        config = slot_config(flags) if command == "slot" else host_config(flags)
     except ConfigError as error:
         logsetup.setup("INFO", "klaro-worker")
         for problem in error.problems:
             log.error("configuration: %s", problem)
         return 2
     tag = (
-        f"klaro-worker[{config.host_id}:{config.slot}]"
-        if arguments.command == "slot"
-        else f"klaro-worker-host[{config.host_id}]"
+        f"klaro-worker[{config.host_id}:{config.slot}]" if command == "slot" else f"klaro-worker-host[{config.host_id}]"
     )
     logsetup.setup(config.log_level, tag)
     try:
@@ -101,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except keys.KeyFileError as error:
         log.error("%s", error)
         return 2
-    if arguments.command == "slot":
+    if command == "slot":
         from .slot import run_slot
 
         return run_slot(config, key)

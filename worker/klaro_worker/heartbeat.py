@@ -61,19 +61,19 @@ class Heartbeat:
             self._wake.clear()
             if self._stop.is_set():
                 break
-            payload = p.heartbeat(
-                self._host,
-                self._slot,
-                self._state.state,
-                self._state.job_id,
-                self._terminal.build,
-                self._terminal.connected,
-                os.getpid(),
-                self._terminal.restarts,
-                self._terminal.problem,
-                self._terminal.init_failures,
-                self._terminal.wrong_accounts,
-            )
+            payload = p.Heartbeat(
+                host=self._host,
+                slot=self._slot,
+                state=self._state.state,
+                job_id=self._state.job_id,
+                terminal_build=self._terminal.build,
+                terminal_connected=self._terminal.connected,
+                pid=os.getpid(),
+                restarts=self._terminal.restarts,
+                terminal_problem=self._terminal.problem,
+                init_failures=self._terminal.init_failures,
+                wrong_accounts=self._terminal.wrong_accounts,
+            ).to_json()
             self._link.try_once(lambda client, value=payload: client.set(key, value, ex=p.HEARTBEAT_TTL_S), "heartbeat")
             self._wake.wait(self._interval_s)
         log.debug("heartbeat stopped")

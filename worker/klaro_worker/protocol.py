@@ -259,34 +259,23 @@ def host_registration(host: str, slots: int, public_key: str, version: str, star
     )
 
 
-def heartbeat(
-    host: str,
-    slot: int,
-    state: str,
-    job_id: str | None,
-    terminal_build: int | None,
-    terminal_connected: bool | None,
-    pid: int,
-    restarts: int,
-    problem: str | None = None,
-    init_failures: int = 0,
-    wrong_accounts: int = 0,
-) -> str:
-    return json.dumps(
-        {
-            "v": PROTOCOL_VERSION,
-            "host": host,
-            "slot": slot,
-            "state": state,
-            "job_id": job_id,
-            "terminal_build": terminal_build,
-            "terminal_connected": terminal_connected,
-            "ts": now_ms(),
-            "pid": pid,
-            "restarts": restarts,
-            "terminal_problem": problem,
-            "init_failures": init_failures,
-            "wrong_accounts": wrong_accounts,
-        },
-        separators=(",", ":"),
-    )
+@dataclass(frozen=True)
+class Heartbeat:
+    """A slot's heartbeat (protocol §5); ``to_json`` renders the wire form with the current time."""
+
+    host: str
+    slot: int
+    state: str
+    job_id: str | None
+    terminal_build: int | None
+    terminal_connected: bool | None
+    pid: int
+    restarts: int
+    #: What keeps the terminal from working that an operator must fix (protocol §5), or None.
+    terminal_problem: str | None = None
+    init_failures: int = 0
+    wrong_accounts: int = 0
+
+    def to_json(self) -> str:
+        fields = {"v": PROTOCOL_VERSION, **self.__dict__, "ts": now_ms()}
+        return json.dumps(fields, separators=(",", ":"))

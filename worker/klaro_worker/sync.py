@@ -48,9 +48,7 @@ class SyncRunner:
         return outcome
 
     def _run(self, job: p.Job, result: p.Result) -> SyncOutcome:
-        if job.v != p.PROTOCOL_VERSION:
-            return SyncOutcome(result.fail(p.TERMINAL_ERROR, (-2, "unsupported job version")))
-        problem = p.job_problem(job)
+        problem = "unsupported job version" if job.v != p.PROTOCOL_VERSION else p.job_problem(job)
         if problem is not None:
             return SyncOutcome(result.fail(p.TERMINAL_ERROR, (-2, problem)))
         left_ms = job.deadline - p.now_ms()
@@ -67,6 +65,13 @@ class SyncRunner:
             log.warning("job %s: the opened password is not UTF-8", job.job_id)
             return SyncOutcome(result.fail(p.TERMINAL_ERROR, (-2, "sealed password could not be opened")))
         try:
+            return self._guarded(job, result, password, deadline)
+        finally:
+            wipe(password)
+
+    def _guarded(self, job: p.Job, result: p.Result, password: bytearray, deadline: float) -> SyncOutcome:
+        """The MT5 part, with the driver's failures turned into outcomes."""
+        try:
             return self._sync(job, result, password, deadline)
         except DriverTimeout as timeout:
             error = (-10005, f"worker watchdog: {timeout.call}() still running at the job deadline")
@@ -80,8 +85,6 @@ class SyncRunner:
             return SyncOutcome(
                 result.fail(p.IPC_ERROR, (-10003, f"IPC initialize failed, {error}")), "the backend could not be loaded"
             )
-        finally:
-            wipe(password)
 
     def _sync(self, job: p.Job, result: p.Result, password: bytearray, deadline: float) -> SyncOutcome:
         budget = StepBudget.for_job(deadline)

@@ -51,7 +51,7 @@ def test_host_and_heartbeat_documents_match_their_schemas() -> None:
         ("idle", None, None, None),
         ("busy", "0193a7c4-5e0b-7cc1-9d6e-52e1d1b2a9f4", 5200, True),
     ]:
-        beat = json.loads(p.heartbeat("win-fra-01", 2, state, job_id, build, connected, 4242, 0))
+        beat = json.loads(p.Heartbeat("win-fra-01", 2, state, job_id, build, connected, 4242, 0).to_json())
         jsonschema.validate(beat, schema("heartbeat"))
 
 

@@ -110,7 +110,7 @@ def test_incompatible_terminal_is_named_in_result_and_heartbeat(tmp_path: Path) 
     assert "Incompatible versions" in result["mt5_error"]["message"]
     assert session.status.problem == "incompatible_versions" and session.status.init_failures == 2
     status = session.status
-    beat = json.loads(protocol.heartbeat("h-1", 2, "idle", None, None, None, 42, 0, status.problem, 2, 0))
+    beat = json.loads(protocol.Heartbeat("h-1", 2, "idle", None, None, None, 42, 0, status.problem, 2).to_json())
     HEARTBEAT_SCHEMA.validate(beat)
     assert beat["terminal_problem"] == "incompatible_versions"
 

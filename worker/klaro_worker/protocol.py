@@ -138,9 +138,12 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+AUTH_FAILED_CODE = -6
+
+
 def outcome_for(code: int) -> str:
     """Map an MT5 ``last_error()`` code of a failed call to an outcome (protocol §8.1)."""
-    if code == -6:
+    if code == AUTH_FAILED_CODE:
         return AUTH_FAILED
     if code == -7:
         return OTP_REQUIRED

@@ -167,7 +167,12 @@ class SyncRunner:
     def _failed(self, result: p.Result, call: CallResult, name: str) -> SyncOutcome:
         code, message = call.error
         outcome = p.outcome_for(code) if code != 1 else p.TERMINAL_ERROR
-        result.fail(outcome, call.error, p.reason_for(code))
+        error = call.error
+        if name == "login" and code == p.AUTH_FAILED_CODE:
+            # MT5 answers -6 for a wrong password and for a server it cannot find alike: say both, so
+            # that a trader whose account is parked checks the server name too (protocol §8.1).
+            error = (code, f"{message}: wrong login or password, or no server named {result.job.server!r}")
+        result.fail(outcome, error, p.reason_for(code))
         restart = f"{name}() failed with {code} {message}" if p.restarts_terminal(code) else None
         return SyncOutcome(result, restart)
 

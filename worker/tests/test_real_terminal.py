@@ -160,3 +160,18 @@ def test_heartbeat_of_a_slot_with_an_incompatible_terminal(
         HEARTBEAT_SCHEMA.validate(beat)
         assert beat["terminal_problem"] == "incompatible_versions" and beat["init_failures"] >= 1
         assert "update the module or pin the terminal" in slot.log
+
+
+def test_an_unknown_server_is_named_beside_a_wrong_password(tmp_path: Path) -> None:
+    key = keys.generate(tmp_path / "host.key")
+    session = session_for(tmp_path, unknown_servers=["Nowhere-Live"])
+    session.start()
+    try:
+        job = make_job(key.private.public_key(), login=906, server="Nowhere-Live")
+        _, result = run(SyncRunner("h-1", 2, key, session), job)
+    finally:
+        session.stop()
+    assert result["outcome"] == "auth_failed" and result["mt5_error"]["code"] == -6
+    assert result["mt5_error"]["message"] == (
+        "Terminal: Authorization failed: wrong login or password, or no server named 'Nowhere-Live'"
+    )

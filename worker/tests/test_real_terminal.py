@@ -175,3 +175,32 @@ def test_an_unknown_server_is_named_beside_a_wrong_password(tmp_path: Path) -> N
     assert result["mt5_error"]["message"] == (
         "Terminal: Authorization failed: wrong login or password, or no server named 'Nowhere-Live'"
     )
+
+
+def test_slots_and_restarted_terminals_draw_their_own_faults(tmp_path: Path) -> None:
+    """Through the driver: each slot, and each restart of its terminal, gets its own fault stream."""
+    key = keys.generate(tmp_path / "host.key")
+    faults = {"ipc_timeout_rate": 0.4, "ipc_timeout_ms": 0, "calls": ["account_info"]}
+
+    def outcomes(slot: int) -> list[str]:
+        path = tmp_path / f"scenario-{slot}.json"
+        path.write_text(json.dumps({**FAST, "trades_per_day": 1, "faults": faults}))
+        spec = BackendSpec("sim", sim_scenario=str(path), slot=slot)
+        session = TerminalSession(spec, f"C:\\k\\slot-{slot}\\terminal64.exe", 5000, logging.INFO)
+        session.start()
+        runner = SyncRunner("h-1", slot, key, session)
+        seen = []
+        try:
+            for _ in range(12):
+                outcome, result = run(runner, make_job(key.private.public_key(), login=907))
+                seen.append(result["outcome"])
+                if outcome.restart_reason is not None:
+                    session.restart(outcome.restart_reason)  # as the slot does: a new driver, a new stream
+        finally:
+            session.stop()
+        return seen
+
+    first, second = outcomes(1), outcomes(2)
+    assert "timeout" in first and "ok" in first
+    assert first != second  # one seed for every process made them fail in step
+    assert outcomes(1) == first  # and a run is reproducible

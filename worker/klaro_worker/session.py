@@ -109,7 +109,7 @@ class TerminalSession:
             )
 
     def forget_saved_accounts(self) -> None:
-        """Remove the accounts (and passwords) the terminal saved to its disk (docs/crypto.md §5)."""
+        """Remove the accounts (and passwords) the terminal saved to its disk (docs/crypto.md §7)."""
         forget_accounts(self._path)
 
     def call(self, op: str, *args: object, deadline: float) -> CallResult:

@@ -4,7 +4,7 @@ The terminal saves every account it logged into, with its password, in ``config/
 under its data folder (the path is in the module's ``_core`` binary: ``%s\\config\\accounts.dat``);
 a portable terminal's data folder is its own folder. The file can be read back by the terminal,
 so whoever reads the worker's disk could log into those accounts. The slot removes it after each
-job and whenever the terminal stops or restarts (docs/crypto.md §5).
+job and whenever the terminal starts, stops or restarts (docs/crypto.md §7).
 """
 
 from __future__ import annotations

@@ -204,3 +204,13 @@ def test_slots_and_restarted_terminals_draw_their_own_faults(tmp_path: Path) -> 
     assert "timeout" in first and "ok" in first
     assert first != second  # one seed for every process made them fail in step
     assert outcomes(1) == first  # and a run is reproducible
+
+
+def test_the_saved_accounts_of_a_wine_terminal_are_found_in_the_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    from klaro_worker.terminal_store import accounts_file
+
+    monkeypatch.setenv("WINEPREFIX", "/var/lib/klaro-worker/wine")
+    assert accounts_file("C:\\klaro\\terminals\\slot-3\\terminal64.exe") == Path(
+        "/var/lib/klaro-worker/wine/dosdevices/c:/klaro/terminals/slot-3/config/accounts.dat"
+    )
+    assert accounts_file("/opt/mt5/slot-1/terminal64.exe") == Path("/opt/mt5/slot-1/config/accounts.dat")

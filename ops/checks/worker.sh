@@ -45,7 +45,7 @@ sys.exit(0 if os.path.realpath(klaro_worker.__file__).startswith(os.path.realpat
 PY
 then
     say "installing klaro-worker[test] from $WORKER"
-    "$PYTHON" -m pip install -q --disable-pip-version-check -e "$WORKER[test]"
+    "$PYTHON" -m pip install -q --disable-pip-version-check -e "${WORKER}[test]"
 fi
 if ! "$PYTHON" -m ruff --version >/dev/null 2>&1; then
     say "installing ruff"

@@ -1,10 +1,14 @@
 # Shared shell helpers for ops/demo and ops/test. Source it; do not run it.
 # shellcheck shell=bash
 
-# Debian packages klarod needs to build and run, and those the tests need.
+# Debian packages klarod needs to build and run, and those the tests need (read by the
+# scripts that source this file).
+# shellcheck disable=SC2034
 KLARO_BUILD_PACKAGES=(pkg-config libpq-dev libhiredis-dev libsystemd-dev libssl-dev)
+# shellcheck disable=SC2034
 KLARO_SERVER_PACKAGES=(postgresql redis-server)
-KLARO_TOOL_PACKAGES=(curl openssl postgresql-client redis-tools python3 python3-pip python3-venv prometheus systemd)
+# shellcheck disable=SC2034
+KLARO_TOOL_PACKAGES=(curl openssl postgresql-client redis-tools python3 python3-pip python3-venv prometheus systemd shellcheck)
 
 klaro_log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 klaro_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -39,7 +43,7 @@ klaro_free_port() {
 # The newest PostgreSQL server binaries.
 klaro_pg_bin() {
     local version
-    version=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
+    version=$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -n | tail -1)
     [ -n "$version" ] || klaro_die "PostgreSQL server binaries not found under /usr/lib/postgresql"
     echo "/usr/lib/postgresql/$version/bin"
 }

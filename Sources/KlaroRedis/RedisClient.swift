@@ -7,8 +7,9 @@ import Synchronization
 /// they are issued. Components that block (a consumer-group read) get a client of their own.
 ///
 /// The connection is opened on first use and reopened after a failure, no sooner than an
-/// exponential backoff (0.1 s doubling to 5 s) allows: a command issued while backing off
-/// fails at once with ``RedisError/connectionFailed(target:message:)`` instead of piling up.
+/// exponential backoff (0.05 s doubling to 0.5 s, ``reconnectDelay(failures:)``) allows: a
+/// command issued while backing off fails at once with
+/// ``RedisError/connectionFailed(target:message:)`` instead of piling up.
 /// A command that was cut off by a broken connection is not repeated, since it may have run.
 public final class RedisClient: Sendable {
     private struct Backoff {
@@ -114,12 +115,20 @@ public final class RedisClient: Sendable {
         }
     }
 
+    /// How long to wait before reconnecting after `failures` failures in a row. The bound is
+    /// what keeps a replica's readiness within about a second of Redis answering again, however
+    /// long the outage; an attempt against a Redis that is down costs one refused connection.
+    static func reconnectDelay(failures: Int) -> Duration {
+        let cap = Duration.milliseconds(500)
+        guard failures > 0 else { return .zero }
+        return min(cap, .milliseconds(50) * (1 << min(failures - 1, 10)))
+    }
+
     private func connectionFailed(_ error: RedisError) {
         connection.close()
         let failures = backoff.withLock { state -> Int in
             state.failures += 1
-            let delay = min(5.0, 0.1 * pow(2.0, Double(state.failures - 1)))
-            state.notBefore = ContinuousClock.now + .milliseconds(Int(delay * 1000))
+            state.notBefore = ContinuousClock.now + Self.reconnectDelay(failures: state.failures)
             state.lastError = .connectionFailed(target: configuration.target, message: error.message)
             return state.failures
         }

@@ -1,5 +1,5 @@
 import Foundation
-import KlaroRedis
+@testable import KlaroRedis
 import KlaroTestSupport
 import Testing
 
@@ -103,6 +103,41 @@ struct RedisTests {
         try await client.set("after", "restart")
         #expect(try await client.get("after") == "restart")
         await client.close()
+    }
+
+    @Test("after a long outage the client answers within a second of Redis answering again")
+    func boundedReconnectBackoff() async throws {
+        let server = try DedicatedRedis()
+        defer { server.destroy() }
+        let client = RedisClient(configuration: try RedisConfiguration(url: server.url), logger: TestServices.logger())
+        try await client.ping()
+        try server.stop()
+        // Commands keep failing for 3 s, long enough for an unbounded doubling backoff to
+        // push the next attempt seconds past Redis's return.
+        let outage = ContinuousClock.now
+        var attempts = 0
+        while ContinuousClock.now - outage < .seconds(3) {
+            do {
+                try await client.ping()
+                Issue.record("Redis is down: a command must fail")
+            } catch {
+                attempts += 1
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(attempts > 20)
+        try server.start()
+        try await Task.sleep(for: .seconds(1))
+        // One command, no retry loop: the backoff must already allow a new connection.
+        try await client.ping()
+        await client.close()
+    }
+
+    @Test("the reconnect backoff doubles from 50 ms and never exceeds 500 ms")
+    func reconnectDelays() {
+        #expect(RedisClient.reconnectDelay(failures: 0) == .zero)
+        #expect((1...5).map { RedisClient.reconnectDelay(failures: $0) } == [50, 100, 200, 400, 500].map { .milliseconds($0) })
+        #expect([6, 20, 64, 10_000, Int.max].allSatisfy { RedisClient.reconnectDelay(failures: $0) == .milliseconds(500) })
     }
 
     @Test("URLs parse, and errors never repeat the password")

@@ -110,14 +110,24 @@ import Testing
     }
 
     @Test func outsideSystemdNothingIsSentAndNothingFails() async throws {
-        unsetenv("NOTIFY_SOCKET")
-        let notifier = SystemdNotifier(logger: Self.quietLogger)
-        notifier.ready()
-        notifier.status("idle")
-        let group = ServiceGroup(configuration: .init(services: [notifier], logger: Self.quietLogger))
-        let running = Task { try await group.run() }
-        await group.triggerGracefulShutdown()
-        try await running.value
+        // A socket that hears the notifier while NOTIFY_SOCKET names it (the control), then
+        // nothing once the variable is gone, even with a watchdog interval left behind.
+        try await withNotifySocket(watchdogMicroseconds: 20_000) { socket in
+            let notifier = SystemdNotifier(logger: Self.quietLogger)
+            notifier.ready()
+            let heard = try await socket.receive(timeout: .seconds(10))
+            #expect(text(heard) == "READY=1")
+
+            unsetenv("NOTIFY_SOCKET")
+            notifier.ready()
+            notifier.status("idle")
+            let group = ServiceGroup(configuration: .init(services: [notifier], logger: Self.quietLogger))
+            let running = Task { try await group.run() }
+            try await Task.sleep(for: .milliseconds(100))  // several watchdog periods
+            await group.triggerGracefulShutdown()
+            try await running.value
+            #expect(try socket.receive() == nil, "nothing reaches a socket systemd did not name")
+        }
     }
 }
 

@@ -30,12 +30,14 @@
 #   KLARO_LIVE_KEEP=1         keep Prometheus's directory (its path is printed) for debugging
 set -euo pipefail
 
-: "${KLARO_URL:?set KLARO_URL to klarod's base URL, e.g. http://127.0.0.1:8080}"
-: "${KLARO_DATABASE_URL:?set KLARO_DATABASE_URL to klarod's PostgreSQL URL}"
+# (No apostrophes inside these messages: in a double-quoted ${…:?…} one opens a single-quoted
+# string, which once swallowed the second check.)
+: "${KLARO_URL:?set KLARO_URL to the base URL of klarod, e.g. http://127.0.0.1:8080}"
+: "${KLARO_DATABASE_URL:?set KLARO_DATABASE_URL to the PostgreSQL URL of klarod}"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 tools="$repo_root/ops/prometheus/tools"
-# shellcheck source=../prometheus/tools/tools.sh
+# shellcheck source=ops/prometheus/tools/tools.sh
 source "$tools/tools.sh"
 export PYTHONDONTWRITEBYTECODE=1
 

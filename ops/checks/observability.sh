@@ -21,7 +21,7 @@ set -uo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 tools="$repo_root/ops/prometheus/tools"
-# shellcheck source=../prometheus/tools/tools.sh
+# shellcheck source=ops/prometheus/tools/tools.sh
 source "$tools/tools.sh"
 
 export PYTHONDONTWRITEBYTECODE=1

@@ -32,6 +32,7 @@ tmp=$(mktemp -d /tmp/klaro-schemathesis.XXXXXX)
 chmod 777 "$tmp"
 klarod_pid=""
 database=""
+# shellcheck disable=SC2317 # run by the trap below
 cleanup() {
     local status=$?
     [ -n "$klarod_pid" ] && kill "$klarod_pid" 2>/dev/null && wait "$klarod_pid" 2>/dev/null
@@ -42,7 +43,7 @@ cleanup() {
     [ -f "$tmp/redis/redis.pid" ] && kill "$(cat "$tmp/redis/redis.pid")" 2>/dev/null
     [ -d "$tmp/pg/data" ] && klaro_pg_stop "$tmp/pg"
     rm -rf "$tmp"
-    exit $status
+    exit "$status"
 }
 trap cleanup EXIT INT TERM
 
@@ -109,7 +110,8 @@ export KLARO_DATABASE_URL="$database_url" KLARO_REDIS_URL="$redis_url" KLARO_HTT
 export KLARO_ADMIN_TOKEN KLARO_JWT_SECRET="$jwt_secret" KLARO_CREDENTIAL_KEYS KLARO_LOG=stderr KLARO_LOG_LEVEL=warning
 KLARO_ADMIN_TOKEN=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
 KLARO_CREDENTIAL_KEYS=$("$klarod" keys generate --id st1)
-export KLARO_STRIPE_WEBHOOK_SECRET="whsec_$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+KLARO_STRIPE_WEBHOOK_SECRET="whsec_$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+export KLARO_STRIPE_WEBHOOK_SECRET
 # schemathesis checks that unauthenticated calls are refused; do not let that lock it out.
 export KLARO_AUTH_FAILURE_LIMIT=0
 # Seeded slots stay alive without new heartbeats; jobs nobody answers are lost quickly.
@@ -264,5 +266,5 @@ if grep -qE 'level=(error|critical)' "$tmp/klarod.log"; then
     grep -E 'level=(error|critical)' "$tmp/klarod.log" | tail -20 >&2
     status=1
 fi
-[ "$status" -eq 0 ] && say "passed" || say "FAILED (exit $status)"
+if [ "$status" -eq 0 ]; then say "passed"; else say "FAILED (exit $status)"; fi
 exit "$status"

@@ -56,6 +56,7 @@ stand_in_for() {
 copy_unit() {
     local source="$1" line key prefix path rest
     local pattern='^(Exec[A-Za-z]+=)([-@:+!]*)(/[^[:space:]]+)(.*)$'
+    # shellcheck disable=SC2094 # reads the unit, writes its copy under $work
     while IFS= read -r line || [[ -n $line ]]; do
         if [[ $line =~ $pattern ]]; then
             key="${BASH_REMATCH[1]}" prefix="${BASH_REMATCH[2]}" path="${BASH_REMATCH[3]}" rest="${BASH_REMATCH[4]}"

@@ -47,7 +47,7 @@ sys.exit(0 if ours and rpyc.__version__ == RPYC_VERSION else 1)
 PY
 then
     say "installing klaro-worker[test] from $WORKER"
-    "$PYTHON" -m pip install -q --disable-pip-version-check -e "$WORKER[test]"
+    "$PYTHON" -m pip install -q --disable-pip-version-check -e "${WORKER}[test]"
 fi
 if ! "$PYTHON" -m ruff --version >/dev/null 2>&1; then
     say "installing ruff"

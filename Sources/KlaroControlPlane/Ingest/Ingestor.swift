@@ -102,7 +102,7 @@ public final class Ingestor: Service, Sendable {
             remaining = later
         }
         let stored = ContinuousClock.now
-        try await finish(verdicts, payloads: Dictionary(entries.map { ($0.id, $0.fields["result"] ?? []) }, uniquingKeysWith: { a, _ in a }))
+        try await finish(verdicts, entries: Dictionary(entries.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }))
         let finished = ContinuousClock.now
         stats.withLock { stats in
             stats.results += entries.count
@@ -133,7 +133,7 @@ public final class Ingestor: Service, Sendable {
     }
 
     /// Dead-letters the rejected entries, then acknowledges every entry, in one round trip.
-    private func finish(_ verdicts: [IngestVerdict], payloads: [String: [UInt8]]) async throws {
+    private func finish(_ verdicts: [IngestVerdict], entries: [String: StreamEntry]) async throws {
         var commands: [[[UInt8]]] = []
         var ids: [String] = []
         let now = String(EpochMilliseconds.from(Date()))
@@ -151,13 +151,12 @@ public final class Ingestor: Service, Sendable {
                 logger.warning("result rejected", metadata: [
                     "entry": "\(rejection.entryID)", "reason": "\(rejection.reason.rawValue)", "detail": "\(rejection.detail)",
                 ])
-                let payload = Array((payloads[rejection.entryID] ?? []).prefix(65_536))
                 var command = RedisClient.xaddArguments(
                     stream: ProtocolKeys.dead, maxLength: ProtocolKeys.deadStreamMaxLength,
                     fields: [("reason", rejection.reason.rawValue), ("detail", rejection.detail), ("source", ProtocolKeys.results),
                              ("source_id", rejection.entryID), ("at", now)]
                 ).map { Array($0.utf8) }
-                command += [Array("payload".utf8), payload]
+                command += Self.deadLetterContent(entries[rejection.entryID])
                 commands.append(command)
             }
         }
@@ -166,6 +165,21 @@ public final class Ingestor: Service, Sendable {
         if let failed = replies.first(where: { if case .error = $0 { true } else { false } }) {
             throw RedisError.server("dead-lettering or acknowledging failed: \(failed)")
         }
+    }
+
+    /// What a dead-letter entry keeps of the rejected entry: `payload`, the `result` text; or,
+    /// when there is none, `fields`, every field of the entry as a JSON object (protocol §9).
+    static func deadLetterContent(_ entry: StreamEntry?) -> [[UInt8]] {
+        let limit = 65_536
+        guard let entry else { return [] }
+        if let result = entry.fields["result"] {
+            return [Array("payload".utf8), Array(result.prefix(limit))]
+        }
+        let fields = entry.fields.mapValues { String(decoding: $0, as: UTF8.self) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = (try? encoder.encode(fields)).map(Array.init) ?? Array("{}".utf8)
+        return [Array("fields".utf8), Array(json.prefix(limit))]
     }
 
     private func record(_ sync: AppliedSync) {

@@ -11,7 +11,13 @@ extension ResultMessage {
             do throws(JSONScanner.Failure) {
                 guard scanner.peek() == UInt8(ascii: "{") else {
                     if scanner.peek() == nil { return .failure(.invalidJSON("empty input")) }
-                    try scanner.skipValue()
+                    // Valid JSON that is not an object (an array, a string, a bare number,
+                    // null) is a schema error; the scanner cannot end a text on a number, so
+                    // this rare path asks Foundation.
+                    guard (try? JSONSerialization.jsonObject(with: Data(buffer), options: .fragmentsAllowed)) != nil else {
+                        try scanner.skipValue()
+                        return .failure(.invalidJSON("not JSON"))
+                    }
                     return .failure(.schema("(root): expected an object"))
                 }
                 let message = try read(&scanner)

@@ -73,12 +73,32 @@ struct FleetAdmissionTests {
             for _ in 0..<5 { #expect(try await fixture.klarod.controlPlane.scheduler.tick().dispatched == 0) }
             #expect(impostor.passwords.withLock { $0.isEmpty })
 
+            // The host returns to the key that was approved: it stays refused (a host whose key
+            // flipped is suspect either way) until an operator approves it again.
+            await impostor.kill()
+            let returned = try TestWorkerHost(host: "h1", slots: 1, redisURL: fixture.redisURL, keyPair: first.keyPair) { job, _, _ in
+                answer(job)
+            }
+            try await returned.start()
+            #expect(await TestHTTP.eventually { try await fixture.hostView("h1")["key_fingerprint"] as? String == fingerprint })
+            try await fixture.refreshFleet()
+            #expect(try await fixture.hostView("h1")["admin_state"] as? String == "refused")
+            for _ in 0..<5 { #expect(try await fixture.klarod.controlPlane.scheduler.tick().dispatched == 0) }
+            #expect(returned.passwords.withLock { $0.isEmpty })
+            #expect(try await fixture.auditEntries(action: "host.refuse").count == 1)
+            await returned.kill()
+
             // An operator who checked the new key approves it: jobs flow again, sealed to the new key.
+            let reinstalled = try TestWorkerHost(host: "h1", slots: 1, redisURL: fixture.redisURL, keyPair: impostor.keyPair) { job, _, _ in
+                answer(job)
+            }
+            try await reinstalled.start()
+            #expect(await TestHTTP.eventually { try await fixture.hostView("h1")["key_fingerprint"] as? String == newFingerprint })
             #expect(try await fixture.admin("POST", "/admin/hosts/h1/approve", json: ["fingerprint": newFingerprint]).status == 200)
             #expect(await TestHTTP.eventually(timeout: .seconds(30)) {
-                impostor.passwords.withLock { $0.values.contains("investor-pass") }
+                reinstalled.passwords.withLock { $0.values.contains("investor-pass") }
             })
-            await impostor.kill()
+            await reinstalled.kill()
             await fixture.stop()
         }
     }

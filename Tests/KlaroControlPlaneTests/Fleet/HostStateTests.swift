@@ -71,6 +71,7 @@ struct HostStateTests {
         #expect(shed > 0)
         let held = AccountPlacer.holdBack(.overCapacity, in: &result)
         #expect(held == shed)
+        #expect(result.moves.count == 20, "only the 20 new accounts move")
         #expect(result.moves.allSatisfy { $0.reason == .new })
         let counted = result.assignments.values.reduce(into: [SlotID: Int]()) { $0[$1, default: 0] += 1 }
         #expect(counted == result.loads.filter { $0.value != 0 })

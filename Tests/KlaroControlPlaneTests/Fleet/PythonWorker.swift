@@ -7,13 +7,17 @@ final class PythonWorker: Sendable {
     let pid: pid_t
     let logPath: String
 
-    /// A Python that imports `klaro_worker` and its dependencies, or nil. ops/test sets
-    /// `KLARO_WORKER_PYTHON` (after installing the worker), and then the test always runs and
-    /// fails if that Python is broken; otherwise the virtual environment ops/checks/worker.sh
+    /// Whether the worker must be there: ops/test exports `KLARO_WORKER_PYTHON` (after
+    /// installing the worker; empty if that failed), and then a test that needs the worker
+    /// runs and fails without it instead of being skipped.
+    static let required = ProcessInfo.processInfo.environment["KLARO_WORKER_PYTHON"] != nil
+
+    /// A Python that imports `klaro_worker` and its dependencies, or nil. Under ops/test, the
+    /// one it exported (nil when empty); otherwise the virtual environment ops/checks/worker.sh
     /// makes, the python3 on PATH, or the system's, if one of them imports the worker.
     static let python: String? = {
         let environment = ProcessInfo.processInfo.environment
-        if let given = environment["KLARO_WORKER_PYTHON"], !given.isEmpty { return given }
+        if let given = environment["KLARO_WORKER_PYTHON"] { return given.isEmpty ? nil : given }
         let home = environment["HOME"] ?? "/root"
         // The interpreter behind `python3` on PATH (a pyenv shim needs the caller's environment).
         let onPath = (try? ServerProcess.capture("/usr/bin/env", ["python3", "-c", "import sys; print(sys.executable)"]))
@@ -35,13 +39,15 @@ final class PythonWorker: Sendable {
         ["PYTHONPATH": workerDirectory, "PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
     }
 
-    /// Makes a key and starts slot 1 of `host`.
-    init(python: String, host: String, redisURL: String, directory: String) throws {
+    static let fastScenario = #"{"seed": 1, "latency": {"initialize": 10, "login": 20, "call": 1}}"#
+
+    /// Makes a key and starts slot 1 of `host`, simulating MT5 as `scenario` (JSON) says.
+    init(python: String, host: String, redisURL: String, directory: String, scenario text: String = PythonWorker.fastScenario) throws {
         let keyFile = "\(directory)/\(host).key"
         let keygen = try ServerProcess.capture(python, ["-m", "klaro_worker", "keygen", "--out", keyFile], environment: Self.environment())
         guard keygen.status == 0 else { throw TestServerError.commandFailed("klaro-worker keygen: \(keygen.output)") }
         let scenario = "\(directory)/scenario.json"
-        try Data(#"{"seed": 1, "latency": {"initialize": 10, "login": 20, "call": 1}}"#.utf8).write(to: URL(fileURLWithPath: scenario))
+        try Data(text.utf8).write(to: URL(fileURLWithPath: scenario))
         logPath = "\(directory)/\(host)-slot-1.log"
         let arguments = [
             python, "-m", "klaro_worker", "slot", "--host-id", host, "--slot", "1", "--slots-total", "1",

@@ -31,6 +31,11 @@ final class ACLRedis: Sendable {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
         self.urls = urls
+        // A user of the test's own, to read `ACL LOG` (no generated user may run ACL).
+        let acl = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(directory)/users.acl"))
+        try acl.seekToEnd()
+        try acl.write(contentsOf: Data("user \(ACLRedis.admin) on >\(ACLRedis.admin)-password ~* &* +@all\n".utf8))
+        try acl.close()
         try ServerProcess.run("/usr/bin/redis-server", [
             "--port", String(port), "--bind", "127.0.0.1", "--dir", directory, "--daemonize", "yes",
             "--pidfile", "\(directory)/redis.pid", "--logfile", "\(directory)/redis.log", "--save", "", "--appendonly", "no",
@@ -41,6 +46,27 @@ final class ACLRedis: Sendable {
 
     func client(_ name: String) throws -> RedisClient {
         RedisClient(configuration: try RedisConfiguration(url: urls[name]!), logger: TestServices.logger())
+    }
+
+    static let admin = "klaro-test-admin"
+
+    /// The entries of `ACL LOG`: the commands and keys Redis refused (NOPERM), with the user
+    /// who tried. Denials are recorded there, not in the server's log file.
+    func aclLog() async throws -> [(user: String, object: String)] {
+        let admin = RedisClient(
+            configuration: try RedisConfiguration(url: "redis://\(ACLRedis.admin):\(ACLRedis.admin)-password@127.0.0.1:\(port)/0"),
+            logger: TestServices.logger())
+        let reply = try await admin.command(["ACL", "LOG", "1000"])
+        await admin.close()
+        guard case .array(let entries) = reply else { return [] }
+        return entries.compactMap { entry in
+            guard case .array(let fields) = entry else { return nil }
+            var values: [String: String] = [:]
+            for index in stride(from: 0, to: fields.count - 1, by: 2) {
+                if let key = fields[index].string, let value = fields[index + 1].string { values[key] = value }
+            }
+            return (values["username"] ?? "", values["object"] ?? "")
+        }
     }
 
     func stop() {
@@ -121,6 +147,11 @@ struct RedisACLTests {
         // h2's job is still there, unread by h1.
         #expect(try await klarod.length(stream: "klaro:q:h2:1") == 1)
         #expect(try await klarod.pendingSummary(stream: "klaro:q:h2:1", group: "slot").count == 0)
+        // Every refusal is in ACL LOG under the worker's user (what the sync tests below read).
+        let logged = try await redis.aclLog()
+        #expect(logged.contains { $0.user == "klaro-worker-h1" && $0.object == "klaro:q:h2:1" }, "\(logged)")
+        #expect(logged.contains { $0.user == "klaro-worker-h1" && $0.object == "flushall" }, "\(logged)")
+        #expect(logged.allSatisfy { $0.user == "klaro-worker-h1" }, "\(logged)")
         // The default user is off.
         let anonymous = RedisClient(configuration: RedisConfiguration(host: "127.0.0.1", port: redis.port), logger: TestServices.logger())
         await #expect(throws: RedisError.self) { try await anonymous.command(["GET", "klaro:host:h1"]) }
@@ -146,8 +177,8 @@ struct RedisACLTests {
                 try await pool.query("SELECT count(*) FROM sync_runs WHERE outcome = 'ok'")[0].int(0) == 4
             }
             #expect(synced)
-            let log = (try? String(contentsOfFile: "\(redis.directory)/redis.log", encoding: .utf8)) ?? ""
-            #expect(!log.contains("NOPERM"))
+            let denied = try await redis.aclLog()
+            #expect(denied.isEmpty, "refused by the ACL: \(denied)")
             await host.kill()
             await klarod.stop()
             await pool.close()
@@ -156,7 +187,8 @@ struct RedisACLTests {
 
     @Test(
         "the Python worker (klaro-worker slot --backend sim) works with its generated user",
-        .enabled(if: PythonWorker.python != nil, "needs a Python that imports klaro_worker (ops/checks/worker.sh installs it)")
+        .enabled(if: PythonWorker.python != nil || PythonWorker.required,
+                 "needs a Python that imports klaro_worker (ops/checks/worker.sh installs it)")
     )
     func pythonWorker() async throws {
         let python = try #require(PythonWorker.python)
@@ -177,6 +209,8 @@ struct RedisACLTests {
             #expect(synced, "worker log:\n\(worker.log)")
             #expect(!worker.log.contains("NOPERM"))
             #expect(!worker.log.contains("refused"))
+            let denied = try await redis.aclLog()
+            #expect(denied.isEmpty, "refused by the ACL: \(denied)")
             await klarod.stop()
             await pool.close()
         }

@@ -190,10 +190,17 @@ struct DeliveryTests {
                 commands.append([Array("XADD".utf8), Array(ProtocolKeys.results.utf8), Array("*".utf8), Array("result".utf8), payload])
             }
             // And one entry without a result field at all.
-            commands.append(["XADD", ProtocolKeys.results, "*", "other", "x"].map { Array($0.utf8) })
-            _ = try await client.pipeline(commands)
+            commands.append(["XADD", ProtocolKeys.results, "*", "other", "x", "res", "{\"v\":1}"].map { Array($0.utf8) })
+            let ids = try await client.pipeline(commands)
             let allDead = await TestHTTP.eventually(timeout: .seconds(60)) { try await client.length(stream: ProtocolKeys.dead) == 1001 }
             #expect(allDead)
+            // The entry without a result keeps what it had: its fields, as a JSON object.
+            let dead = try await client.range(stream: ProtocolKeys.dead, count: 2000)
+            let noResult = try #require(dead.first { $0.string("source_id") == ids.last?.string })
+            #expect(noResult.string("reason") == "invalid_json")
+            #expect(noResult.string("payload") == nil)
+            #expect(noResult.string("fields") == #"{"other":"x","res":"{\"v\":1}"}"#)
+            #expect(dead.first { $0.string("source_id") == ids.first?.string }?.fields["payload"] != nil)
             let text = try await TestHTTP.get(fixture.klarod.baseURL + "/metrics").text
             let rejected = text.split(separator: "\n").filter { $0.hasPrefix("klaro_results_rejected_total{") }
                 .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)

@@ -7,7 +7,8 @@ import KlaroCore
     static let seeds: [UInt64] = [1, 2, 3, 42, 2024]
 
     private func relativelyClose(_ a: Double?, _ b: Double?, _ tolerance: Double = 1e-9) -> Bool {
-        guard let a, let b else { return a == nil && b == nil }
+        // Both must be present: two missing values are not a comparison that held.
+        guard let a, let b else { return false }
         return abs(a - b) <= tolerance * max(1, abs(a), abs(b))
     }
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell helpers shared by ops/checks/observability.sh and observability-live.sh (sourced).
 # They install what the checks need from Debian's packages when it is missing.
 
@@ -36,10 +37,12 @@ obs_pick_python() {
     local candidate
     for candidate in python3 /usr/bin/python3; do
         if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import yaml' 2>/dev/null; then
+            # shellcheck disable=SC2034 # read by the scripts that source this file
             OBS_PYTHON="$candidate"
             return 0
         fi
     done
     obs_apt_install python3 python3-yaml || return
+    # shellcheck disable=SC2034 # read by the scripts that source this file
     OBS_PYTHON=/usr/bin/python3
 }

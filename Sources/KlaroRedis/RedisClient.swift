@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOPosix
+import ServiceLifecycle
 import Synchronization
 
 /// A Redis client with one connection and one dedicated thread; commands run in the order
@@ -10,7 +11,10 @@ import Synchronization
 /// exponential backoff (0.1 s doubling to 5 s) allows: a command issued while backing off
 /// fails at once with ``RedisError/connectionFailed(target:message:)`` instead of piling up.
 /// A command that was cut off by a broken connection is not repeated, since it may have run.
-public final class RedisClient: Sendable {
+///
+/// A `Service`: in a `ServiceGroup` it closes its connection and thread at graceful shutdown,
+/// after the services listed after it (its users) have stopped. Outside one, call ``close()``.
+public final class RedisClient: Service, Sendable {
     private struct Backoff {
         var failures = 0
         var notBefore: ContinuousClock.Instant?
@@ -31,7 +35,15 @@ public final class RedisClient: Sendable {
         thread.start()
     }
 
-    /// Closes the connection and stops the thread.
+    // MARK: Service
+
+    /// Waits for graceful shutdown, then closes the client.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+
+    /// Closes the connection and stops the thread; later commands fail with ``RedisError/closed``.
     public func close() async {
         try? await thread.shutdownGracefully()
         connection.close()

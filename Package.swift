@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         // MARK: System libraries (Debian's -dev packages, found with pkg-config)
@@ -52,6 +53,7 @@ let package = Package(
                 "CHiredis", "KlaroCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -73,6 +75,8 @@ let package = Package(
                 "KlaroCore", "KlaroPostgres", "KlaroRedis", "KlaroCrypto", "KlaroTelemetry",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -105,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "klaro-bench",
             dependencies: [
-                "KlaroControlPlane", "KlaroPostgres", "KlaroCrypto",
+                "KlaroControlPlane", "KlaroPostgres", "KlaroCrypto", "KlaroCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -121,8 +125,8 @@ let package = Package(
         .testTarget(name: "KlaroCoreTests", dependencies: ["KlaroCore"], swiftSettings: swiftSettings),
         .testTarget(name: "KlaroPostgresTests", dependencies: ["KlaroPostgres", "KlaroTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "KlaroRedisTests", dependencies: ["KlaroRedis", "KlaroTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "KlaroCryptoTests", dependencies: ["KlaroCrypto"], swiftSettings: swiftSettings),
-        .testTarget(name: "KlaroTelemetryTests", dependencies: ["KlaroTelemetry"], swiftSettings: swiftSettings),
+        .testTarget(name: "KlaroCryptoTests", dependencies: ["KlaroCrypto", "KlaroCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "KlaroTelemetryTests", dependencies: ["KlaroTelemetry", "KlaroCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KlaroControlPlaneTests",
             dependencies: [

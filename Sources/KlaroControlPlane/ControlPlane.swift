@@ -23,6 +23,8 @@ public final class ControlPlane: Sendable {
     public let statusReporter: StatusReporter
     public let housekeeping: Housekeeping
     public let listeningPort = ListeningPort()
+    /// Every Redis client the parts use; each is a service, closed at shutdown after its users.
+    private let redisClients: [RedisClient]
     private let logger: Logger
 
     public init(configuration: KlaroConfiguration, telemetry: MetricsBootstrap, logger: Logger) throws {
@@ -34,9 +36,16 @@ public final class ControlPlane: Sendable {
             logger: logger
         )
         let migrator = Migrator(pool: pool, migrations: try Migration.bundled(), logger: logger)
+        var redisClients: [RedisClient] = []
+        // One client (connection and thread) per part that may block on Redis.
+        let newRedisClient = {
+            let client = RedisClient(configuration: configuration.redis, logger: logger)
+            redisClients.append(client)
+            return client
+        }
         checker = DependencyChecker(
             pool: pool,
-            redis: RedisClient(configuration: configuration.redis, logger: logger),
+            redis: newRedisClient(),
             migrator: migrator,
             metrics: telemetry.metrics,
             logger: logger
@@ -46,17 +55,17 @@ public final class ControlPlane: Sendable {
         }
         let settings = configuration.sync
         let metrics = telemetry.metrics
-        let control = RedisClient(configuration: configuration.redis, logger: logger)
+        let control = newRedisClient()
         leadership = LeaderElection(url: configuration.databaseURL, metrics: metrics, logger: logger)
         scheduler = Scheduler(
-            pool: pool, redis: RedisClient(configuration: configuration.redis, logger: logger),
+            pool: pool, redis: newRedisClient(),
             vault: CredentialVault(keyRing: keyRing), leadership: leadership, settings: settings, metrics: metrics, logger: logger
         )
         // Consumer names are stable per node, so a restarted klarod re-reads its own pending results.
         let pool = self.pool
         ingestors = (1...settings.ingestWorkers).map { index in
             Ingestor(
-                pool: pool, redis: RedisClient(configuration: configuration.redis, logger: logger), settings: settings,
+                pool: pool, redis: newRedisClient(), settings: settings,
                 metrics: metrics, logger: logger, consumer: "klarod-\(configuration.nodeName)-\(index)"
             )
         }
@@ -64,6 +73,7 @@ public final class ControlPlane: Sendable {
         fleetMonitor = FleetMonitor(pool: pool, redis: control, leadership: leadership, settings: settings, metrics: metrics, logger: logger)
         statusReporter = StatusReporter(pool: pool, settings: settings, metrics: metrics, logger: logger)
         housekeeping = Housekeeping(pool: pool, redis: control, leadership: leadership, settings: settings, logger: logger)
+        self.redisClients = redisClients
     }
 
     /// The services in start order; a `ServiceGroup` stops them in reverse, so the HTTP server
@@ -84,8 +94,8 @@ public final class ControlPlane: Sendable {
             logger.notice("klarod is listening", metadata: ["address": "\(host):\(bound)"])
             notifier?.ready()
         }
-        var services: [any Service] = [
-            pool, checker, leadership, fleetMonitor, scheduler, rescuer, statusReporter, housekeeping,
+        var services: [any Service] = [pool] + redisClients + [
+            checker, leadership, fleetMonitor, scheduler, rescuer, statusReporter, housekeeping,
         ] + ingestors + [http]
         if let notifier { services.append(notifier) }
         return services

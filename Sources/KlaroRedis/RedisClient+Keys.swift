@@ -18,29 +18,6 @@ extension RedisClient {
         return Int(try await command(["DEL"] + keys).int ?? 0)
     }
 
-    /// `TTL key` in seconds (-2 missing, -1 no expiry).
-    public func ttl(_ key: String) async throws(RedisError) -> Int {
-        Int(try await command(["TTL", key]).int ?? -2)
-    }
-
-    /// `HSET key field value …`.
-    public func hset(_ key: String, _ fields: [(String, String)]) async throws(RedisError) {
-        try await command(["HSET", key] + fields.flatMap { [$0.0, $0.1] })
-    }
-
-    /// `HGETALL key`.
-    public func hgetall(_ key: String) async throws(RedisError) -> [String: String] {
-        let reply = try await command(["HGETALL", key])
-        guard let flat = reply.array else { throw .unexpectedReply(command: "HGETALL", reply: "\(reply)") }
-        var result: [String: String] = [:]
-        var index = 0
-        while index + 1 < flat.count {
-            if let name = flat[index].string, let value = flat[index + 1].string { result[name] = value }
-            index += 2
-        }
-        return result
-    }
-
     /// Every key matching a glob pattern, walked with `SCAN` (never `KEYS`).
     public func scan(match pattern: String, count: Int = 1000) async throws(RedisError) -> [String] {
         var cursor = "0"

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOPosix
+import ServiceLifecycle
 import Synchronization
 
 /// A Redis client with one connection and one dedicated thread; commands run in the order
@@ -11,7 +12,10 @@ import Synchronization
 /// command issued while backing off fails at once with
 /// ``RedisError/connectionFailed(target:message:)`` instead of piling up.
 /// A command that was cut off by a broken connection is not repeated, since it may have run.
-public final class RedisClient: Sendable {
+///
+/// A `Service`: in a `ServiceGroup` it closes its connection and thread at graceful shutdown,
+/// after the services listed after it (its users) have stopped. Outside one, call ``close()``.
+public final class RedisClient: Service, Sendable {
     private struct Backoff {
         var failures = 0
         var notBefore: ContinuousClock.Instant?
@@ -32,7 +36,15 @@ public final class RedisClient: Sendable {
         thread.start()
     }
 
-    /// Closes the connection and stops the thread.
+    // MARK: Service
+
+    /// Waits for graceful shutdown, then closes the client.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+
+    /// Closes the connection and stops the thread; later commands fail with ``RedisError/closed``.
     public func close() async {
         try? await thread.shutdownGracefully()
         connection.close()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KlaroControlPlane
+import KlaroCore
 import KlaroCrypto
 import KlaroPostgres
 import Logging
@@ -115,10 +116,7 @@ struct APIBench: AsyncParsableCommand {
 
     /// An HS256 token shaped like Supabase's.
     static func token(user: UUID, secret: String) -> String {
-        func encode(_ bytes: [UInt8]) -> String {
-            Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        }
+        func encode(_ bytes: [UInt8]) -> String { Base64URL.encode(bytes) }
         let header = encode(Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
         let exp = Int(Date().timeIntervalSince1970) + 86_400
         let payload = encode(Array(#"{"sub":"\#(user.uuidString.lowercased())","aud":"authenticated","exp":\#(exp)}"#.utf8))

@@ -22,6 +22,9 @@ struct Accounts: AsyncParsableCommand {
         @Argument(help: "The file to import ('-' for standard input). It holds passwords: keep it mode 0600 and delete it after.")
         var file: String
 
+        @Flag(name: .long, help: "Create accounts even past their owner's plan limit (free: 1 account); without it such lines are refused.")
+        var ignorePlan = false
+
         func run() async throws {
             let configuration = try loadConfiguration(options, requiring: .database)
             _ = LoggingBootstrap.bootstrap(destination: configuration.log, identifier: "klarod", level: configuration.logLevel)
@@ -45,13 +48,16 @@ struct Accounts: AsyncParsableCommand {
                 summary = try await PostgresPool.with(
                     .init(url: configuration.databaseURL, size: 1, applicationName: "klarod-import"), logger: logger
                 ) { pool in
-                    try await AccountImport(pool: pool, vault: CredentialVault(keyRing: keys)).run(text)
+                    try await AccountImport(pool: pool, vault: CredentialVault(keyRing: keys), ignorePlan: ignorePlan).run(text)
                 }
             } catch {
                 FileHandle.standardError.write(Data("klarod accounts import: \(error)\n".utf8))
                 throw ExitCode(1)
             }
             print("klarod: imported \(summary.created) new and \(summary.updated) updated accounts")
+            if summary.overPlan > 0 {
+                print("klarod: \(summary.overPlan) of the new accounts are past their owner's plan limit (--ignore-plan)")
+            }
             for problem in summary.rejected {
                 FileHandle.standardError.write(Data("klarod accounts import: \(problem)\n".utf8))
             }

@@ -48,4 +48,59 @@ struct AccountImportTests {
             await pool.close()
         }
     }
+
+    @Test("a new account past the owner's plan limit is refused unless --ignore-plan; a pro owner has no limit")
+    func planLimits() async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "imp")))
+            let free = UUID(), pro = UUID()
+            try await pool.execute("INSERT INTO users (id) VALUES ($1), ($2)", [free, pro])
+            try await pool.execute(
+                "INSERT INTO subscriptions (user_id, stripe_subscription_id, stripe_customer_id, status) VALUES ($1, 'sub_p', 'cus_p', 'active')",
+                [pro])
+            func lines(_ user: UUID, _ logins: ClosedRange<Int>) -> String {
+                logins.map { #"{"user_id": "\#(user)", "mt5_login": \#($0), "mt5_password": "pw-S3CRET", "mt5_server": "S"}"# }
+                    .joined(separator: "\n")
+            }
+            let count = { (user: UUID) in try await pool.query("SELECT count(*) FROM user_mt5_accounts WHERE user_id = $1", [user])[0].int(0) }
+
+            let applied = try await AccountImport(pool: pool, vault: vault).run(lines(free, 1...3) + "\n" + lines(pro, 1...3))
+            #expect(applied.created == 4)
+            #expect(applied.overPlan == 0)
+            #expect(applied.rejected.count == 2)
+            #expect(applied.rejected.allSatisfy { $0.contains("free plan") && $0.contains("--ignore-plan") && !$0.contains("S3CRET") })
+            #expect(applied.rejected.map { $0.prefix(7) } == ["line 2:", "line 3:"])
+            #expect(try await count(free) == 1)
+            #expect(try await count(pro) == 3)
+
+            // Updating the account the free owner has is not a new account: allowed.
+            let update = try await AccountImport(pool: pool, vault: vault).run(lines(free, 1...1))
+            #expect(update.updated == 1 && update.rejected.isEmpty)
+
+            let ignored = try await AccountImport(pool: pool, vault: vault, ignorePlan: true).run(lines(free, 1...3))
+            #expect(ignored.created == 2 && ignored.updated == 1 && ignored.overPlan == 2 && ignored.rejected.isEmpty)
+            #expect(try await count(free) == 3)
+            await pool.close()
+        }
+    }
+
+    @Test("bidirectional-override and control characters in server or name are refused by line")
+    func hiddenCharacters() async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "imp")))
+            let summary = try await AccountImport(pool: pool, vault: vault, ignorePlan: true).run("""
+                {"email": "a@example.com", "mt5_login": 1, "mt5_password": "pw", "mt5_server": "Broker\\u202e-Demo"}
+                {"email": "a@example.com", "mt5_login": 2, "mt5_password": "pw", "mt5_server": "S", "account_name": "x\\u2067y"}
+                {"email": "a@example.com", "mt5_login": 3, "mt5_password": "pw", "mt5_server": "S", "account_name": "x\\u0007y"}
+                """)
+            #expect(summary.created == 0)
+            #expect(summary.rejected.count == 3)
+            #expect(summary.rejected[0].hasPrefix("line 1: mt5_server"))
+            #expect(summary.rejected[1].hasPrefix("line 2: account_name"))
+            #expect(summary.rejected[2].hasPrefix("line 3: account_name"))
+            await pool.close()
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import KlaroCore
 import Testing
 @testable import KlaroCrypto
 

@@ -1,3 +1,4 @@
+import KlaroCore
 @testable import KlaroCrypto
 
 /// Bytes from a hex literal in a test vector (spaces allowed for readability).

@@ -27,6 +27,60 @@ struct PoolTests {
         }
     }
 
+    @Test("queries cancelled before they run give their slot back, and every slot is usable after")
+    func cancelledQueriesReturnLeases() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let size = 4
+            let pool = database.pool(size: size)
+            // A barrier: each caller arrives (a sequence, which every session sees at once) and
+            // waits until all `size` have arrived, so they must hold `size` connections together.
+            try await pool.execute("CREATE SEQUENCE arrivals")
+            try await pool.execute("""
+                CREATE FUNCTION wait_for_peers(wanted int) RETURNS int LANGUAGE plpgsql AS $$
+                DECLARE arrived int;
+                BEGIN
+                    PERFORM nextval('arrivals');
+                    FOR attempt IN 1..400 LOOP
+                        SELECT last_value INTO arrived FROM arrivals;
+                        EXIT WHEN arrived >= wanted;
+                        PERFORM pg_sleep(0.025);
+                    END LOOP;
+                    RETURN arrived;
+                END $$
+                """)
+            // Hundreds of queries whose tasks are cancelled before they reach a thread: some
+            // get a lease at once (idle connection), the rest queue for one.
+            await withTaskGroup(of: Void.self) { group in
+                group.cancelAll()
+                for _ in 0..<300 {
+                    group.addTask { _ = try? await pool.query("SELECT 1") }
+                }
+            }
+            // Every slot at once: each query waits until all `size` run side by side. A leaked
+            // lease would leave one waiting for a slot forever; the guard turns that into a failure.
+            let seen = try await withThrowingTaskGroup(of: Int?.self) { group in
+                for _ in 0..<size {
+                    group.addTask { try await pool.query("SELECT wait_for_peers($1)", [size])[0].int(0) }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(30))
+                    return nil
+                }
+                var seen: [Int] = []
+                for try await answer in group {
+                    guard let answer else { break }
+                    seen.append(answer)
+                    if seen.count == size { break }
+                }
+                group.cancelAll()
+                return seen
+            }
+            #expect(seen.count == size, "every slot of the pool answers after the cancellations")
+            #expect(seen.allSatisfy { $0 >= size }, "all \(size) connections ran at the same time: \(seen)")
+            await pool.close()
+        }
+    }
+
     @Test("values round-trip as parameters, including ones that look like SQL")
     func parameterRoundTrip() async throws {
         try await withTestDatabase(migrated: false) { database in

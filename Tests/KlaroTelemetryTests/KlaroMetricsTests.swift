@@ -1,5 +1,6 @@
 import CoreMetrics
 import Prometheus
+import KlaroCore
 import Testing
 
 @testable import KlaroTelemetry
@@ -7,8 +8,8 @@ import Testing
 @Suite struct KlaroMetricsTests {
     private let build = BuildInfo(version: "1.2.3", revision: "abc1234", swiftVersion: "6.3")
 
-    private func render(_ registry: PrometheusCollectorRegistry, _ format: ExpositionFormat = .prometheusText) -> String {
-        String(decoding: MetricsExposition.render(registry: registry, format: format), as: UTF8.self)
+    private func render(_ registry: PrometheusCollectorRegistry) -> String {
+        registry.emitToString()
     }
 
     /// `# TYPE` lines of an exposition: family name → type.
@@ -77,7 +78,9 @@ import Testing
     }
 
     @Test func labelValuesAreTheDesignVocabulary() {
-        #expect(SyncOutcomeLabel.allCases.map(\.rawValue) == ["ok", "auth_failed", "otp_required", "timeout", "ipc_error", "terminal_error", "lost"])
+        #expect(SyncOutcome.allCases.map(\.rawValue) == [
+            "ok", "auth_failed", "otp_required", "timeout", "ipc_error", "terminal_error", "lost", "seal_rejected",
+        ])
         #expect(SlotStateLabel.allCases.map(\.rawValue) == ["idle", "busy", "dead", "draining", "cordoned", "pending"])
         #expect(AccountStatusLabel.allCases.map(\.rawValue) == ["active", "auth_failed", "paused", "disabled"])
         #expect(DependencyLabel.allCases.map(\.rawValue) == ["postgres", "redis"])
@@ -85,6 +88,18 @@ import Testing
             ResultRejectionReason.allCases.map(\.rawValue)
                 == ["invalid_json", "schema", "unknown_job", "stale_fence", "wrong_slot", "account_mismatch", "late_result", "too_large"]
         )
+    }
+
+    @Test func everyDomainOutcomeIsCountedUnderItsOwnName() {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = KlaroMetrics(registry: registry, build: build)
+        for (index, outcome) in SyncOutcome.allCases.enumerated() {
+            for _ in 0...index { metrics.syncs(outcome: outcome, host: "wh-01").increment() }
+        }
+        let text = render(registry)
+        for (index, outcome) in SyncOutcome.allCases.enumerated() {
+            #expect(text.contains(#"klaro_syncs_total{outcome="\#(outcome.rawValue)",host="wh-01"} \#(index + 1)"#), "\(outcome)")
+        }
     }
 
     @Test func handlesRecordUnderTheirLabels() {
@@ -143,23 +158,6 @@ import Testing
         #expect(queueBuckets.count == KlaroMetrics.syncSecondsBuckets.count + 1)
     }
 
-    @Test func forgettingAHostDropsItsSeries() {
-        let registry = PrometheusCollectorRegistry()
-        let metrics = KlaroMetrics(registry: registry, build: build)
-        metrics.syncs(outcome: .ok, host: "wh-gone").increment()
-        metrics.syncDuration(host: "wh-gone").record(seconds: 2)
-        metrics.hostBusyRatio(host: "wh-gone").set(to: 1)
-        metrics.syncs(outcome: .ok, host: "wh-stays").increment()
-        #expect(render(registry).contains("wh-gone"))
-        metrics.forgetHost("wh-gone")
-        let text = render(registry)
-        #expect(!text.contains("wh-gone"))
-        #expect(text.contains(#"klaro_syncs_total{outcome="ok",host="wh-stays"} 1"#))
-        // Seen again later, the host starts from zero.
-        metrics.syncs(outcome: .ok, host: "wh-gone").increment()
-        #expect(render(registry).contains(#"klaro_syncs_total{outcome="ok",host="wh-gone"} 1"#))
-    }
-
     @Test func noLabelOutsideTheClosedSetIsEverExposed() {
         let registry = PrometheusCollectorRegistry()
         let metrics = KlaroMetrics(registry: registry, build: build)
@@ -175,25 +173,21 @@ import Testing
         }
     }
 
-    @Test func wholeCatalogueRendersAsOpenMetrics() {
-        let registry = PrometheusCollectorRegistry()
-        let metrics = KlaroMetrics(registry: registry, build: build)
-        metrics.syncs(outcome: .ok, host: "wh-01").increment()
-        let text = render(registry, .openMetrics)
-        #expect(text.hasSuffix("# EOF\n"))
-        #expect(text.contains("# TYPE klaro_syncs counter"))
-        #expect(text.contains(#"klaro_syncs_total{outcome="ok",host="wh-01"} 1"#))
-        #expect(text.contains("# UNIT klaro_sync_duration_seconds seconds"))
-        #expect(text.contains("# UNIT klaro_fleet_demand_ratio ratio"))
-    }
-
     @Test func bootstrapHappensOnceAndRoutesSwiftMetrics() {
         let first = MetricsBootstrap.bootstrap(build: build)
         let second = MetricsBootstrap.bootstrap(build: BuildInfo(version: "other", revision: "x"))
         #expect(first === second)
         CoreMetrics.Counter(label: "klaro_test_library_events_total").increment(by: 2)
-        let text = String(decoding: first.scrape(format: .prometheusText), as: UTF8.self)
+        // A library's metric under klarod's name, with its HELP, straight from the registry.
+        CoreMetrics.Counter(label: "hb.requests", dimensions: [("http.route", "/x")]).increment()
+        CoreMetrics.Timer(label: "http.server.request.duration", dimensions: [("http.route", "/x")]).recordMilliseconds(3)
+        let text = String(decoding: first.scrape(), as: UTF8.self)
         #expect(text.contains("klaro_test_library_events_total 2"))
+        #expect(text.contains("# HELP klaro_http_requests_total HTTP requests answered, by route, method and status code."))
+        #expect(text.contains(#"klaro_http_requests_total{http.route="/x"} 1"#) || text.contains(#"klaro_http_requests_total{http_route="/x"} 1"#))
+        #expect(text.contains("# HELP klaro_http_request_duration_seconds Time to answer an HTTP request"))
+        #expect(text.contains("# TYPE klaro_http_request_duration_seconds histogram"))
+        #expect(MetricsBootstrap.contentType == "text/plain; version=0.0.4; charset=utf-8")
         #expect(text.contains(#"klaro_build_info{version="1.2.3""#))
         #expect(ProcessMetricsTests.sampleValues(text)["process_open_fds"].map { $0 > 0 } == true)
     }

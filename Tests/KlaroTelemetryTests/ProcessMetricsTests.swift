@@ -31,7 +31,7 @@ import Testing
         let registry = PrometheusCollectorRegistry()
         let process = ProcessMetrics(registry: registry)
         let snapshot = try process.update()
-        let text = String(decoding: MetricsExposition.render(registry: registry, format: .prometheusText), as: UTF8.self)
+        let text = registry.emitToString()
         let values = Self.sampleValues(text)
         #expect(values["process_open_fds"].map { $0 > 0 } == true)
         #expect(values["process_max_fds"] == snapshot.maxFileDescriptors)
@@ -53,7 +53,7 @@ import Testing
         process.apply(snapshot)
         snapshot.cpuSeconds = 11  // A clock oddity must not make a counter go down.
         process.apply(snapshot)
-        let text = String(decoding: MetricsExposition.render(registry: registry, format: .prometheusText), as: UTF8.self)
+        let text = registry.emitToString()
         #expect(Self.sampleValues(text)["process_cpu_seconds_total"] == 12.5)
     }
 

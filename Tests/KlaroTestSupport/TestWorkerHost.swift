@@ -119,7 +119,8 @@ public final class TestWorkerHost: Sendable {
                 }
                 state.job.withLock { $0 = job.jobID }
                 let started = EpochMilliseconds.from(Date())
-                let password = (try? HostSeal.open(job.passwordSealed, privateKey: keyPair.privateKey, jobID: job.jobID.uuidString.lowercased())) ?? ""
+                let password = (try? HostSeal.open(job.passwordSealed, privateKey: keyPair.privateKey, binding: SealBinding(
+                    jobID: job.jobID, accountID: job.accountID, login: job.login, server: job.server))) ?? ""
                 passwords.withLock { $0[job.jobID] = password }
                 let outcome = await script(job, password, slot)
                 switch outcome {

@@ -14,7 +14,7 @@ from .budget import StepBudget
 from .driver import CallResult, DriverGone, DriverTimeout
 from .history import read_settled
 from .keys import HostKey
-from .sealing import SealError, open_sealed, wipe
+from .sealing import SEAL_REJECTED, SealBinding, SealError, open_sealed, wipe
 from .session import TerminalSession
 
 log = logging.getLogger(__name__)
@@ -56,14 +56,14 @@ class SyncRunner:
             return SyncOutcome(result.fail(p.TIMEOUT, None))
         deadline = time.monotonic() + left_ms / 1000
         try:
-            password = open_sealed(self._key.private, job.job_id, job.password_sealed)
+            password = open_sealed(self._key.private, SealBinding.of(job), job.password_sealed)
         except SealError as error:
-            log.warning("job %s: sealed password could not be opened: %s", job.job_id, error)
-            return SyncOutcome(result.fail(p.TERMINAL_ERROR, (-2, "sealed password could not be opened")))
+            log.warning("job %s: sealed password refused: %s", job.job_id, error)
+            return SyncOutcome(result.fail(SEAL_REJECTED, (-2, "sealed password refused")))
         if not _is_utf8(password):
             wipe(password)
             log.warning("job %s: the opened password is not UTF-8", job.job_id)
-            return SyncOutcome(result.fail(p.TERMINAL_ERROR, (-2, "sealed password could not be opened")))
+            return SyncOutcome(result.fail(SEAL_REJECTED, (-2, "sealed password refused")))
         try:
             return self._guarded(job, result, password, deadline)
         finally:

@@ -58,7 +58,6 @@ def make_job(
         "fence": 7,
         "login": login,
         "server": server,
-        "password_sealed": sealing.seal(public, job_id, password.encode()),
         "history_from": now - 30 * 86_400_000,
         "history_to": now + 2 * 86_400_000,
         "dispatched_at": now,
@@ -66,6 +65,8 @@ def make_job(
         "max_deals": 20_000,
     }
     job.update(overrides)
+    # Sealed last, bound to the job's final fields (seal v2).
+    job.setdefault("password_sealed", sealing.seal(public, sealing.SealBinding.of(job), password.encode()))
     return job
 
 

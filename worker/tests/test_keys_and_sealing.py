@@ -17,7 +17,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from klaro_worker import keys, sealing
 
-JOB = "0193a7c4-5e0b-7cc1-9d6e-52e1d1b2a9f4"
+JOB = sealing.SealBinding(
+    "0193a7c4-5e0b-7cc1-9d6e-52e1d1b2a9f4", "6f1c1a8e-3f0b-4d4e-9c55-2b1a0f7e9d10", 5012345, "Broker-Demo"
+)
 
 
 def test_keygen_writes_a_private_pem_with_mode_0600(tmp_path: Path) -> None:
@@ -114,27 +116,38 @@ def test_keygen_command_prints_public_key_and_fingerprint(tmp_path: Path) -> Non
 def test_seal_and_open_round_trip() -> None:
     host = X25519PrivateKey.generate()
     sealed = sealing.seal(host.public_key(), JOB, "pässwörd".encode())
-    blob = base64.b64decode(sealed)
+    assert sealed.startswith("v2:")
+    blob = base64.b64decode(sealed[3:])
     assert len(blob) == 32 + 12 + len("pässwörd".encode()) + 16
     assert bytes(sealing.open_sealed(host, JOB, sealed)) == "pässwörd".encode()
     assert sealing.seal(host.public_key(), JOB, b"x") != sealing.seal(host.public_key(), JOB, b"x")
 
 
-def test_open_refuses_another_key_another_job_id_and_tampering() -> None:
+def test_open_refuses_another_key_other_job_fields_and_tampering() -> None:
     host, other = X25519PrivateKey.generate(), X25519PrivateKey.generate()
     sealed = sealing.seal(host.public_key(), JOB, b"secret")
     with pytest.raises(sealing.SealError):
         sealing.open_sealed(other, JOB, sealed)
-    with pytest.raises(sealing.SealError):
-        sealing.open_sealed(host, JOB.replace("a", "b"), sealed)
-    blob = bytearray(base64.b64decode(sealed))
+    for changed in (
+        sealing.SealBinding(JOB.job_id.replace("a", "b"), JOB.account_id, JOB.login, JOB.server),
+        sealing.SealBinding(JOB.job_id, JOB.account_id.replace("a", "b"), JOB.login, JOB.server),
+        sealing.SealBinding(JOB.job_id, JOB.account_id, JOB.login + 1, JOB.server),
+        sealing.SealBinding(JOB.job_id, JOB.account_id, JOB.login, JOB.server + "x"),
+        # Length prefixes keep field boundaries: bytes moved from login into server differ.
+        sealing.SealBinding(JOB.job_id, JOB.account_id, 501234, "5" + JOB.server),
+    ):
+        with pytest.raises(sealing.SealError, match="authentication failed"):
+            sealing.open_sealed(host, changed, sealed)
+    blob = bytearray(base64.b64decode(sealed[3:]))
     blob[-1] ^= 1
     with pytest.raises(sealing.SealError):
-        sealing.open_sealed(host, JOB, base64.b64encode(bytes(blob)).decode())
+        sealing.open_sealed(host, JOB, "v2:" + base64.b64encode(bytes(blob)).decode())
     with pytest.raises(sealing.SealError, match="base64"):
-        sealing.open_sealed(host, JOB, "%%%")
+        sealing.open_sealed(host, JOB, "v2:%%%")
     with pytest.raises(sealing.SealError, match="too short"):
-        sealing.open_sealed(host, JOB, base64.b64encode(b"short").decode())
+        sealing.open_sealed(host, JOB, "v2:" + base64.b64encode(b"short").decode())
+    with pytest.raises(sealing.SealError, match="no version"):
+        sealing.open_sealed(host, JOB, "x2:" + sealed[3:])
 
 
 def test_low_order_ephemeral_key_is_refused() -> None:
@@ -142,7 +155,7 @@ def test_low_order_ephemeral_key_is_refused() -> None:
     zero_point = bytes(32)
     blob = zero_point + bytes(12) + bytes(32)
     with pytest.raises(sealing.SealError):
-        sealing.open_sealed(host, JOB, base64.b64encode(blob).decode())
+        sealing.open_sealed(host, JOB, "v2:" + base64.b64encode(blob).decode())
 
 
 def test_wipe_clears_the_buffer() -> None:

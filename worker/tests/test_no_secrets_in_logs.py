@@ -63,7 +63,7 @@ def test_password_never_logged(
         "timeout",
         "timeout",
         "ipc_error",
-        "terminal_error",
+        "seal_rejected",
         "terminal_error",
     ]
     text = slot.log

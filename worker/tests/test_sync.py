@@ -186,16 +186,27 @@ def test_unsupported_version_is_terminal_error(world: Any) -> None:
     assert result["v"] == 1
 
 
-def test_password_sealed_to_another_key_or_job_id_is_refused(world: Any) -> None:
+def test_password_sealed_to_another_key_or_for_other_job_fields_is_refused(world: Any) -> None:
     runner, _, key, _ = world
     other = X25519PrivateKey.generate().public_key()
-    _, wrong_key = run(runner, make_job(other))
+    refused = [run(runner, make_job(other))[1]]
+    # A job replayed with its sealed password but another job id, account, login or server.
+    for field, value in [
+        ("job_id", "0193a7c4-0000-7000-8000-000000000000"),
+        ("account_id", "6f1c1a8e-0000-4000-8000-000000000000"),
+        ("login", 999),
+        ("server", "Attacker-Server"),
+    ]:
+        job = make_job(key.private.public_key())
+        job[field] = value
+        refused.append(run(runner, job)[1])
+    # A v1 seal (bound to the job id alone) is refused too.
     job = make_job(key.private.public_key())
-    job["password_sealed"] = sealing.seal(key.private.public_key(), "0193a7c4-0000-7000-8000-000000000000", b"pw")
-    _, wrong_job = run(runner, job)
-    for result in (wrong_key, wrong_job):
-        assert result["outcome"] == "terminal_error"
-        assert result["mt5_error"] == {"code": -2, "message": "sealed password could not be opened"}
+    job["password_sealed"] = sealing.seal(key.private.public_key(), sealing.SealBinding.of(job), b"pw", version=1)
+    refused.append(run(runner, job)[1])
+    for result in refused:
+        assert result["outcome"] == "seal_rejected"
+        assert result["mt5_error"] == {"code": -2, "message": "sealed password refused"}
         assert result["login_ms"] is None
 
 

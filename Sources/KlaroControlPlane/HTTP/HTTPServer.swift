@@ -20,6 +20,7 @@ enum HTTPServer {
     ) -> some ApplicationProtocol {
         Application(
             router: makeRouter(routes: routes),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ParserErrorResponder()])),
             configuration: .init(address: .hostname(host, port: port), serverName: "klarod"),
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? port)

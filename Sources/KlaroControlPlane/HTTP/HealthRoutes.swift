@@ -18,17 +18,17 @@ struct HealthRoutes: RouteGroup {
     }
 }
 
-/// `/metrics` in Prometheus text 0.0.4, or OpenMetrics when the scraper asks for it.
+/// `/metrics` in the Prometheus text format 0.0.4, whatever the scraper's `Accept` says
+/// (swift-prometheus writes no OpenMetrics, and every Prometheus reads this format).
 struct MetricsRoute: RouteGroup {
     let telemetry: MetricsBootstrap
 
     func register(on router: Router<KlaroRequestContext>) {
-        router.get("/metrics") { request, _ in
-            let format = ExpositionFormat.negotiate(accept: request.headers[.accept])
-            let body = telemetry.scrape(format: format)
+        router.get("/metrics") { _, _ in
+            let body = telemetry.scrape()
             return Response(
                 status: .ok,
-                headers: [.contentType: format.contentType],
+                headers: [.contentType: MetricsBootstrap.contentType],
                 body: .init(byteBuffer: ByteBuffer(bytes: body))
             )
         }

@@ -24,9 +24,8 @@ struct AppliedSync: Sendable {
     let queueWait: Double?
     let duration: Double
     let login: Double?
-    let decision: SyncDecision
-    /// The interval this sync belonged to (the anchor a retry keeps).
-    let anchor: Date
+    /// How the job ended and what its account does next.
+    let completion: JobCompletion
 }
 
 /// Writes a batch of results in one PostgreSQL transaction (DESIGN §3.4): checks each against
@@ -146,15 +145,10 @@ struct IngestStore: Sendable {
 
     private func decide(_ result: IncomingResult, state: AccountState, now: Date, rng: inout SystemRandomNumberGenerator) -> AppliedSync {
         let message = result.message
-        let anchor = state.anchor ?? state.nextSyncAt
-        var decision = retryPolicy.next(
-            after: message.outcome, attempt: max(1, state.attempt), scheduledAt: anchor, now: now,
-            interval: settings.interval, using: &rng
+        let completion = JobCompletion.decide(
+            .result(message.outcome, dealsTruncated: message.dealsTruncated), attempt: state.attempt,
+            anchor: state.anchor ?? state.nextSyncAt, now: now, interval: settings.interval, policy: retryPolicy, using: &rng
         )
-        // A history cut short by max_deals continues at once, in the same interval.
-        if message.outcome == .ok && message.dealsTruncated {
-            decision = .retry(at: now, attempt: max(1, state.attempt))
-        }
         let enqueuedMs = state.enqueuedAt.map(EpochMilliseconds.from)
         return AppliedSync(
             entryID: result.entryID, jobID: message.jobID, accountID: message.accountID, host: message.host, slot: message.slot,
@@ -162,8 +156,7 @@ struct IngestStore: Sendable {
             queueWait: enqueuedMs.map { max(0, Double(message.startedAt - $0) / 1000) },
             duration: Double(message.finishedAt - message.startedAt) / 1000,
             login: message.loginMs.map { Double($0) / 1000 },
-            decision: decision,
-            anchor: anchor
+            completion: completion
         )
     }
 }

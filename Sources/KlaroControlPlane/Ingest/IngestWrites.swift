@@ -5,10 +5,8 @@ import KlaroPostgres
 /// The rows a batch of results writes, gathered column by column so that each table takes
 /// one multi-row statement (`unnest` of array parameters) per batch.
 struct IngestWrites {
-    // sync_runs
-    private var runJob: [UUID] = [], runEnqueued: [Date] = [], runOutcome: [String] = [], runCode: [Int?] = []
-    private var runMessage: [String?] = [], runStarted: [Int64] = [], runFinished: [Int64] = [], runQueueWait: [Int?] = []
-    private var runDuration: [Int] = [], runLogin: [Int?] = [], runFetch: [Int?] = [], runPositions: [Int?] = [], runDeals: [Int?] = []
+    // sync_runs and accounts: the end of each job, written like every other path writes it
+    private var completions = JobCompletionWrites()
     // account_snapshots
     private var snapJob: [UUID] = [], snapAccount: [UUID] = [], snapBalance: [Double] = [], snapEquity: [Double] = []
     private var snapProfit: [Double] = [], snapMargin: [Double] = [], snapFree: [Double] = [], snapLevel: [Double] = []
@@ -26,29 +24,11 @@ struct IngestWrites {
     private var dealPosition: [Int64] = [], dealReason: [Int] = [], dealVolume: [Double] = [], dealPrice: [Double] = []
     private var dealCommission: [Double] = [], dealSwap: [Double] = [], dealProfit: [Double] = [], dealFee: [Double] = []
     private var dealSymbol: [String] = [], dealComment: [String] = [], dealExternal: [String] = [], dealJob: [UUID] = []
-    // accounts
-    private var accID: [UUID] = [], accJob: [UUID] = [], accFinished: [Date] = [], accOK: [Bool] = [], accOutcome: [String] = []
-    private var accCode: [Int?] = [], accMessage: [String?] = [], accPark: [Bool] = [], accNext: [Date?] = []
-    private var accAttempt: [Int] = [], accAnchor: [Date?] = [], accCursor: [Int64?] = []
 
-    var isEmpty: Bool { runJob.isEmpty }
+    var isEmpty: Bool { completions.isEmpty }
 
     mutating func add(_ message: ResultMessage, applied: AppliedSync, enqueuedAt: Date) {
         let ok = message.outcome == .ok
-        let finished = EpochMilliseconds.date(message.finishedAt)
-        runJob.append(message.jobID)
-        runEnqueued.append(enqueuedAt)
-        runOutcome.append(message.outcome.rawValue)
-        runCode.append(message.mt5Error?.code)
-        runMessage.append(message.mt5Error?.message)
-        runStarted.append(message.startedAt)
-        runFinished.append(message.finishedAt)
-        runQueueWait.append(applied.queueWait.map { Int(($0 * 1000).rounded()) })
-        runDuration.append(Int(message.finishedAt - message.startedAt))
-        runLogin.append(message.loginMs.map { Int(clamping: $0) })
-        runFetch.append(message.fetchMs.map { Int(clamping: $0) })
-        runPositions.append(message.positions?.count)
-        runDeals.append(message.deals?.count)
 
         if ok, let account = message.account {
             snapJob.append(message.jobID)
@@ -113,27 +93,25 @@ struct IngestWrites {
                 cursor = max(cursor ?? deal.time, deal.time)
             }
         }
-        accID.append(message.accountID)
-        accJob.append(message.jobID)
-        accFinished.append(finished)
-        accOK.append(ok)
-        accOutcome.append(message.outcome.rawValue)
-        accCode.append(ok ? nil : message.mt5Error?.code)
-        accMessage.append(ok ? nil : message.mt5Error?.message)
-        accPark.append(applied.decision == .park)
-        accNext.append(applied.decision.nextSyncAt)
-        accAttempt.append(applied.decision.nextAttempt ?? 1)
-        accAnchor.append(applied.decision.intervalAnchor(currentAnchor: applied.anchor))
-        accCursor.append(cursor)
+        let run = JobCompletionWrites.RunFacts(
+            startedAt: EpochMilliseconds.date(message.startedAt),
+            queueWaitMs: applied.queueWait.map { Int(($0 * 1000).rounded()) },
+            durationMs: Int(clamping: message.finishedAt - message.startedAt),
+            loginMs: message.loginMs.map { Int(clamping: $0) },
+            fetchMs: message.fetchMs.map { Int(clamping: $0) },
+            positions: message.positions?.count,
+            deals: message.deals?.count
+        )
+        completions.add(
+            accountID: message.accountID, jobID: message.jobID, enqueuedAt: enqueuedAt, completion: applied.completion,
+            finishedAt: EpochMilliseconds.date(message.finishedAt), error: message.mt5Error.map { ($0.code, $0.message) },
+            run: run, historyCursor: cursor
+        )
     }
 
     /// Runs the statements on `connection` (inside the caller's transaction).
     func execute(_ connection: PostgresConnection) throws {
         guard !isEmpty else { return }
-        try connection.execute(Self.finishRuns, [
-            runJob, runEnqueued, runOutcome, runCode, runMessage, runStarted, runFinished, runQueueWait, runDuration,
-            runLogin, runFetch, runPositions, runDeals,
-        ])
         if !snapJob.isEmpty {
             try connection.execute(Self.insertSnapshots, [
                 snapJob, snapAccount, snapBalance, snapEquity, snapProfit, snapMargin, snapFree, snapLevel, snapCredit,
@@ -162,25 +140,10 @@ struct IngestWrites {
             }
             if !accounts.isEmpty { try TradeRebuild.run(accounts: accounts, positions: positions, connection: connection) }
         }
-        try connection.execute(Self.updateAccounts, [
-            accID, accJob, accFinished, accOK, accOutcome, accCode, accMessage, accPark, accNext, accAttempt, accAnchor, accCursor,
-        ])
+        try completions.execute(connection)
     }
 
     // MARK: Statements
-
-    static let finishRuns = """
-        UPDATE sync_runs r
-        SET state = 'finished', outcome = u.outcome, error_code = u.code, error_message = u.message,
-            started_at = to_timestamp(u.started / 1000.0), finished_at = to_timestamp(u.finished / 1000.0),
-            queue_wait_ms = u.queue_wait, duration_ms = u.duration, login_ms = u.login_time, fetch_ms = u.fetch_time,
-            positions_count = u.positions, deals_count = u.deals
-        FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::int[], $5::text[], $6::bigint[], $7::bigint[],
-                    $8::int[], $9::int[], $10::int[], $11::int[], $12::int[], $13::int[])
-             AS u(job_id, enqueued_at, outcome, code, message, started, finished, queue_wait, duration, login_time, fetch_time,
-                  positions, deals)
-        WHERE r.job_id = u.job_id AND r.enqueued_at = u.enqueued_at AND r.state = 'queued'
-        """
 
     static let insertSnapshots = """
         INSERT INTO account_snapshots (id, account_id, balance, equity, profit, margin, margin_free, margin_level,
@@ -226,29 +189,5 @@ struct IngestWrites {
                   commission, swap, profit, fee, symbol, comment, external_id, job)
         ON CONFLICT (account_id, ticket) DO NOTHING
         RETURNING account_id, position_id
-        """
-
-    /// Moves each account on: clears its job, records the outcome, and sets the next sync
-    /// the retry policy chose. `consecutive_failures` counts failed attempts since the last
-    /// success, retries included (the rescuer counts a lost job the same way). Only if the job is still the account's own (an operator may
-    /// have reset it meanwhile); a parked account keeps a status its owner changed.
-    static let updateAccounts = """
-        UPDATE user_mt5_accounts a
-        SET inflight_job_id = NULL, inflight_enqueued_at = NULL, inflight_deadline = NULL,
-            inflight_host = NULL, inflight_slot = NULL,
-            last_synced = u.finished,
-            last_success_at = CASE WHEN u.ok THEN u.finished ELSE a.last_success_at END,
-            last_outcome = u.outcome, last_error_code = u.code, last_error_message = u.message,
-            consecutive_failures = CASE WHEN u.ok THEN 0 ELSE a.consecutive_failures + 1 END,
-            status = CASE WHEN u.park AND a.status = 'active' THEN 'auth_failed' ELSE a.status END,
-            next_sync_at = coalesce(u.next_sync, a.next_sync_at),
-            attempt = u.attempt,
-            interval_anchor = coalesce(u.anchor, a.interval_anchor),
-            history_cursor = greatest(a.history_cursor, u.cursor),
-            updated_at = now()
-        FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::bool[], $5::text[], $6::int[], $7::text[], $8::bool[],
-                    $9::timestamptz[], $10::int[], $11::timestamptz[], $12::bigint[])
-             AS u(id, job, finished, ok, outcome, code, message, park, next_sync, attempt, anchor, cursor)
-        WHERE a.id = u.id AND a.inflight_job_id = u.job
         """
 }

@@ -183,14 +183,21 @@ public final class Ingestor: Service, Sendable {
     }
 
     private func record(_ sync: AppliedSync) {
-        metrics.syncs(outcome: SyncOutcomeLabel(rawValue: sync.outcome.rawValue) ?? .terminalError, host: sync.host).increment()
+        metrics.syncs(outcome: sync.outcome, host: sync.host).increment()
         metrics.syncDuration(host: sync.host).record(seconds: sync.duration)
         if let wait = sync.queueWait { metrics.syncQueueWait.record(seconds: wait) }
         if let login = sync.login { metrics.syncLogin.record(seconds: login) }
-        logger.info("sync finished", metadata: [
+        let metadata: Logger.Metadata = [
             "job_id": "\(sync.jobID)", "account_id": "\(sync.accountID)", "host": "\(sync.host)", "slot": "\(sync.slot)",
             "outcome": "\(sync.outcome.rawValue)", "duration_ms": "\(Int(sync.duration * 1000))",
-        ])
+        ]
+        if sync.outcome == .sealRejected {
+            // The job in the host's queue did not match what klarod sealed: a tampered queue, or
+            // a host that lost its key. Worth an operator's look.
+            logger.warning("worker refused the job's sealed password", metadata: metadata)
+        } else {
+            logger.info("sync finished", metadata: metadata)
+        }
     }
 
     /// Takes over entries another consumer left unacknowledged for a minute (it died).

@@ -90,21 +90,4 @@ public enum DispatchQuery {
             )
         }
     }
-
-    /// Gives a job back when it could not be sent (its password could not be decrypted or
-    /// sealed): the run is finished as `terminal_error` and the account waits an interval.
-    static let abandon = """
-        WITH runs AS (
-            UPDATE sync_runs SET state = 'finished', outcome = 'terminal_error', error_code = -2,
-                   error_message = $3, finished_at = now()
-            WHERE job_id = $1 AND enqueued_at = $2 AND state = 'queued'
-        )
-        UPDATE user_mt5_accounts
-        SET inflight_job_id = NULL, inflight_enqueued_at = NULL, inflight_deadline = NULL,
-            inflight_host = NULL, inflight_slot = NULL, last_outcome = 'terminal_error',
-            last_error_code = -2, last_error_message = $3, last_synced = now(),
-            consecutive_failures = consecutive_failures + 1, attempt = 1,
-            next_sync_at = now() + make_interval(secs => $5::float8)
-        WHERE id = $4 AND inflight_job_id = $1
-        """
 }

@@ -58,7 +58,7 @@ public final class Rescuer: Service, Sendable {
         let lost = try await pool.transaction { connection -> [LostJob] in
             let rows = try connection.query(Self.findLost, [settings.lostGrace])
             var jobs: [LostJob] = []
-            var ids: [UUID] = [], runs: [UUID] = [], enqueued: [Date] = [], next: [Date] = [], attempts: [Int] = [], anchors: [Date?] = []
+            var writes = JobCompletionWrites()
             var rng = SystemRandomNumberGenerator()
             let now = Date()
             for row in rows {
@@ -66,22 +66,17 @@ public final class Rescuer: Service, Sendable {
                     jobID: try row.uuid(1), accountID: try row.uuid(0), host: try row.string(3), slot: try row.int(4),
                     slotDied: try row.bool(8)
                 )
-                let attempt = max(1, try row.int(5))
-                let anchor = try row.dateOrNil(6) ?? (try row.date(7))
-                let decision: SyncDecision = job.slotDied
-                    ? .retry(at: now, attempt: attempt)
-                    : settings.retry.next(after: .lost, attempt: attempt, scheduledAt: anchor, now: now, interval: settings.interval, using: &rng)
+                let completion = JobCompletion.decide(
+                    .lost(slotDied: job.slotDied), attempt: try row.int(5), anchor: try row.dateOrNil(6) ?? (try row.date(7)),
+                    now: now, interval: settings.interval, policy: settings.retry, using: &rng
+                )
+                writes.add(
+                    accountID: job.accountID, jobID: job.jobID, enqueuedAt: try row.date(2), completion: completion, finishedAt: now,
+                    error: (nil, job.slotDied ? "the slot died before it ran the job" : "no result by the deadline")
+                )
                 jobs.append(job)
-                ids.append(job.accountID)
-                runs.append(job.jobID)
-                enqueued.append(try row.date(2))
-                next.append(decision.nextSyncAt ?? now)
-                attempts.append(decision.nextAttempt ?? 1)
-                anchors.append(decision.intervalAnchor(currentAnchor: anchor))
             }
-            if !jobs.isEmpty {
-                try connection.execute(Self.markLost, [ids, runs, enqueued, next, attempts, anchors])
-            }
+            try writes.execute(connection)
             return jobs
         }
         guard !lost.isEmpty else { return 0 }
@@ -125,24 +120,5 @@ public final class Rescuer: Service, Sendable {
         ORDER BY a.id
         LIMIT 5000
         FOR UPDATE OF a SKIP LOCKED
-        """
-
-    static let markLost = """
-        WITH u AS (
-            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::timestamptz[])
-                AS u(id, job_id, enqueued_at, next_sync, attempt, anchor)
-        ),
-        runs AS (
-            UPDATE sync_runs r SET state = 'finished', outcome = 'lost', finished_at = now(),
-                   error_message = 'no result by the deadline, or the slot died'
-            FROM u WHERE r.job_id = u.job_id AND r.enqueued_at = u.enqueued_at AND r.state = 'queued'
-        )
-        UPDATE user_mt5_accounts a
-        SET inflight_job_id = NULL, inflight_enqueued_at = NULL, inflight_deadline = NULL,
-            inflight_host = NULL, inflight_slot = NULL, last_synced = now(), last_outcome = 'lost',
-            last_error_code = NULL, last_error_message = 'no result by the deadline, or the slot died',
-            consecutive_failures = a.consecutive_failures + 1, next_sync_at = u.next_sync, attempt = u.attempt,
-            interval_anchor = coalesce(u.anchor, a.interval_anchor), updated_at = now()
-        FROM u WHERE a.id = u.id AND a.inflight_job_id = u.job_id
         """
 }

@@ -139,12 +139,24 @@ public final class Scheduler: Service, Sendable {
     }
 
     /// Gives back jobs whose password could not be opened or sealed: their runs finish as
-    /// `terminal_error` and their accounts wait an interval (an operator must fix the key).
+    /// `terminal_error` and their accounts wait an interval (an operator must fix the key),
+    /// written by the statement that ends every job.
     private func giveBack(_ rows: [DispatchQuery.Row]) async throws {
+        guard !rows.isEmpty else { return }
+        let settings = self.settings
+        let message = "stored credentials could not be prepared for the worker (see klarod's log for the key id)"
+        var writes = JobCompletionWrites()
+        var rng = SystemRandomNumberGenerator()
+        let now = Date()
         for row in rows {
-            let message = "stored credentials could not be prepared for the worker (see klarod's log for the key id)"
-            try await pool.execute(DispatchQuery.abandon, [row.jobID, row.enqueuedAt, message, row.accountID, settings.interval])
+            let completion = JobCompletion.decide(
+                .abandoned, attempt: row.attempt, anchor: row.enqueuedAt, now: now, interval: settings.interval, policy: settings.retry,
+                using: &rng)
+            writes.add(
+                accountID: row.accountID, jobID: row.jobID, enqueuedAt: row.enqueuedAt, completion: completion, finishedAt: now,
+                error: (-2, message))
         }
+        try await pool.withConnection { [writes] connection in try writes.execute(connection) }
     }
 
     /// The job for one row. A row whose password cannot be opened or sealed is given back,
@@ -157,7 +169,8 @@ public final class Scheduler: Service, Sendable {
             ?? EpochMilliseconds.from(now.addingTimeInterval(-historyDays * 86_400))
         do {
             let password = try vault.open(row.encryptedPassword, accountID: row.accountID)
-            let sealed = try sealer.get().seal(password, jobID: row.jobID.uuidString.lowercased())
+            let binding = SealBinding(jobID: row.jobID, accountID: row.accountID, login: row.login, server: row.server)
+            let sealed = try sealer.get().seal(password, binding: binding)
             return JobMessage(
                 jobID: row.jobID, accountID: row.accountID, attempt: row.attempt, fence: row.fence, login: row.login,
                 server: row.server, passwordSealed: sealed, historyFrom: max(0, from),

@@ -38,7 +38,6 @@ struct RendezvousScanner {
         }
     }
 
-    func hasRoom(_ slot: Int32) -> Bool { load[Int(slot)] < capacity[Int(slot)] }
 
     /// Counts one more account on `slot`; closes the slot when it reaches capacity.
     mutating func add(_ slot: Int32) {

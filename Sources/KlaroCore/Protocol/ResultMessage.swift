@@ -82,18 +82,6 @@ public struct ResultMessage: Decodable, Sendable, Equatable {
         terminal = try container.decodeIfPresent(TerminalSummary.self, forKey: .terminal)
     }
 
-    /// Decodes with Foundation's `JSONDecoder` through ``init(from:)``: the reference the fast
-    /// ``decode(_:)`` is tested against.
-    public static func decodeWithFoundation(_ bytes: [UInt8]) -> Result<ResultMessage, ResultDecodingError> {
-        do {
-            return .success(try JSONDecoder().decode(ResultMessage.self, from: Data(bytes)))
-        } catch let error as DecodingError {
-            return .failure(ResultDecodingError(error))
-        } catch {
-            return .failure(.invalidJSON("\(error)"))
-        }
-    }
-
     init(
         jobID: UUID, accountID: UUID, host: String, slot: Int, fence: Int64, startedAt: Int64, finishedAt: Int64,
         outcome: SyncOutcome, mt5Error: MT5Error?, loginMs: Int64?, fetchMs: Int64?, account: AccountInfo?,

@@ -1,3 +1,5 @@
+import KlaroCore
+
 /// Host public keys as text: standard base64 for exchange, `SHA256:` fingerprints for people.
 public enum HostKey {
     /// Raw X25519 public key length.

@@ -8,9 +8,12 @@ public enum HostSealError: Error, Sendable, Equatable {
     /// X25519 gave the all-zero shared secret: the public key is a low-order point, which
     /// no honest host key is. Sealing to it is refused.
     case degenerateSharedSecret
+    /// The sealed text is of a version the caller does not accept (v1 by default, or an
+    /// unknown `vN:`).
+    case versionRefused(Int)
     /// `password_sealed` is not base64 of at least ephemeral key, nonce and tag.
     case malformedSealedText(reason: String)
-    /// The tag did not verify: another host's key, another job id, or altered bytes.
+    /// The tag did not verify: another host's key, other job fields, or altered bytes.
     case authenticationFailed
     /// The opened plaintext is not UTF-8.
     case invalidPlaintext
@@ -27,10 +30,12 @@ extension HostSealError: CustomStringConvertible {
             "host private key is \(count) bytes, X25519 needs 32"
         case .degenerateSharedSecret:
             "refusing to seal: the host public key is a low-order X25519 point (all-zero shared secret)"
+        case let .versionRefused(version):
+            "sealed password is of seal version \(version), which is not accepted (v2 is)"
         case let .malformedSealedText(reason):
             "sealed password is malformed: \(reason)"
         case .authenticationFailed:
-            "sealed password failed authentication: sealed to another host key, for another job id, or altered"
+            "sealed password failed authentication: sealed to another host key, for other job fields (job id, account, login, server), or altered"
         case .invalidPlaintext:
             "sealed password opened to bytes that are not UTF-8 text"
         case let .cryptoFailure(reason):

@@ -1,3 +1,5 @@
+import KlaroCore
+
 /// The parsed form of `v1:<key id>:<base64(nonce(12) ‖ ciphertext ‖ tag(16))>`.
 struct CredentialEnvelope: Sendable, Equatable {
     static let version = "v1"

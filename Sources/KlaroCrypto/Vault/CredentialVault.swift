@@ -48,14 +48,6 @@ public struct CredentialVault: Sendable {
         return password
     }
 
-    /// True when `stored` is not a v1 envelope under the current key, i.e. when
-    /// `klarod keys rotate` should re-seal it. Text that does not parse counts as
-    /// needing rotation, so that rotating it reports the real error.
-    public func needsRotation(_ stored: String) -> Bool {
-        guard let envelope = try? CredentialEnvelope(parsing: stored) else { return true }
-        return envelope.keyID != keyRing.currentKeyID
-    }
-
     /// Opens `stored` and seals the password again under the current key.
     public func reseal(_ stored: String, accountID: UUID) throws(CredentialError) -> String {
         try seal(open(stored, accountID: accountID), accountID: accountID)

@@ -1,3 +1,5 @@
+import KlaroCore
+
 /// The AES-256 keys that protect stored MT5 passwords, from `KLARO_CREDENTIAL_KEYS`.
 ///
 /// Text form: `id=base64(32 bytes),id2=base64(32 bytes),…`. The first entry is the current

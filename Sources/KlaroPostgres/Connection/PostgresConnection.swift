@@ -5,7 +5,9 @@ import Synchronization
 /// One libpq connection. Every call blocks its thread, so the pool runs them on its own
 /// threads, never on Swift's cooperative pool.
 ///
-/// The raw `PGconn` pointer lives only here, behind a mutex.
+/// Only KlaroPostgres opens and closes connections (``PostgresPool``, ``AdvisoryLockSession``):
+/// everyone else gets one inside a pool's closure, for the closure's duration. The raw
+/// `PGconn` pointer lives only here, behind a mutex.
 public final class PostgresConnection: @unchecked Sendable {
     /// Touched only under `state`'s lock; the pointer is what makes it non-Sendable.
     private struct State: @unchecked Sendable {
@@ -36,7 +38,7 @@ public final class PostgresConnection: @unchecked Sendable {
     ///   - applicationName: shown in `pg_stat_activity`.
     ///   - connectTimeout: seconds before giving up on an unreachable server.
     ///   - statementTimeout: seconds any one statement may run (0 for no limit).
-    public static func connect(
+    static func connect(
         url: String, applicationName: String, connectTimeout: Int, statementTimeout: Int
     ) throws(PostgresError) -> PostgresConnection {
         let keywords = ["dbname", "application_name", "connect_timeout", "keepalives", "keepalives_idle"]
@@ -139,7 +141,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Closes the connection; later statements fail with ``PostgresError/connectionLost(target:message:)``.
-    public func close() {
+    func close() {
         state.withLock { state in
             if let handle = state.handle { PQfinish(handle) }
             state.handle = nil

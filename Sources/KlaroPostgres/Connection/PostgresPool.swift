@@ -146,8 +146,12 @@ public final class PostgresPool: Service, Sendable {
     private func runOnce<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         let lease = try await acquire()
         let configuration = self.configuration
+        // NIO skips a closure whose task was cancelled before a thread took it (and every
+        // closure once the threads stop); the lease must then go back, or the pool shrinks.
+        let started = StartFlag()
         do {
             return try await threadPool.runIfActive { [self] in
+                started.set()
                 let connection: PostgresConnection
                 do {
                     connection = try materialize(lease, configuration: configuration)
@@ -165,12 +169,22 @@ public final class PostgresPool: Service, Sendable {
                     throw error
                 }
             }
-        } catch is NIOThreadPoolError.ThreadPoolInactive {
-            // The closure never ran: give the lease back.
-            if case .existing(let connection) = lease { release(connection, broken: true) } else { release(nil) }
-            throw PostgresError.poolClosed
+        } catch where !started.isSet {
+            returnUnused(lease)
+            if error is NIOThreadPoolError.ThreadPoolInactive || isClosed { throw PostgresError.poolClosed }
+            throw error
         }
     }
+
+    /// Gives back a lease whose work never ran.
+    private func returnUnused(_ lease: Lease) {
+        switch lease {
+        case .existing(let connection): release(connection)
+        case .create: release(nil)
+        }
+    }
+
+    private var isClosed: Bool { state.withLock { $0.closed } }
 
     private func materialize(_ lease: Lease, configuration: PostgresPoolConfiguration) throws(PostgresError) -> PostgresConnection {
         if case .existing(let connection) = lease {
@@ -252,6 +266,13 @@ public final class PostgresPool: Service, Sendable {
             waiter.continuation.resume(returning: lease)
         }
     }
+}
+
+/// Whether a closure handed to the thread pool began to run.
+private final class StartFlag: Sendable {
+    private let value = Atomic(false)
+    func set() { value.store(true, ordering: .sequentiallyConsistent) }
+    var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
 }
 
 extension PostgresError {

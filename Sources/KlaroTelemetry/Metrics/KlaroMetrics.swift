@@ -1,3 +1,4 @@
+import KlaroCore
 import Prometheus
 import Synchronization
 
@@ -58,7 +59,7 @@ public final class KlaroMetrics: Sendable {
 
     /// The series of one host in `klaro_syncs_total` and `klaro_sync_duration_seconds`.
     private struct HostSyncSeries: Sendable {
-        let syncs: [SyncOutcomeLabel: Counter]
+        let syncs: [SyncOutcome: Counter]
         let duration: SecondsHistogram
     }
 
@@ -115,7 +116,7 @@ public final class KlaroMetrics: Sendable {
     // MARK: Labelled handles
 
     /// `klaro_syncs_total{outcome,host}`: finished syncs by outcome and worker host.
-    public func syncs(outcome: SyncOutcomeLabel, host: String) -> Counter {
+    public func syncs(outcome: SyncOutcome, host: String) -> Counter {
         // Every outcome of a host is created together, so the lookup cannot miss.
         syncSeries(host: host).syncs[outcome]!
     }
@@ -165,27 +166,13 @@ public final class KlaroMetrics: Sendable {
         }
     }
 
-    /// Drops every series labelled with `host`, once the host is removed from the fleet, so
-    /// the exposition does not keep reporting a host that no longer exists.
-    public func forgetHost(_ host: String) {
-        if let series = syncSeriesByHost.withLock({ $0.removeValue(forKey: host) }) {
-            for counter in series.syncs.values {
-                registry.unregisterCounter(counter)
-            }
-            registry.unregisterValueHistogram(series.duration.histogram)
-        }
-        if let gauge = busyRatioByHost.withLock({ $0.removeValue(forKey: host) }) {
-            registry.unregisterGauge(gauge)
-        }
-    }
-
     // MARK: Private
 
     private func syncSeries(host: String) -> HostSyncSeries {
         syncSeriesByHost.withLock { seriesByHost in
             if let series = seriesByHost[host] { return series }
             let series = HostSyncSeries(
-                syncs: Self.byLabel(SyncOutcomeLabel.allCases) {
+                syncs: Self.byLabel(SyncOutcome.allCases) {
                     registry.makeCounter(descriptor: Descriptors.syncs, labels: [("outcome", $0.rawValue), ("host", host)])
                 },
                 duration: SecondsHistogram(

@@ -9,7 +9,7 @@ public final class MetricsBootstrap: Sendable {
     public let registry: PrometheusCollectorRegistry
     /// Every `klaro_*` metric.
     public let metrics: KlaroMetrics
-    /// The `process_*` metrics, refreshed by ``scrape(format:)``.
+    /// The `process_*` metrics, refreshed by ``scrape()``.
     public let processMetrics: ProcessMetrics
 
     private static let bootstrapped = Mutex<MetricsBootstrap?>(nil)
@@ -29,22 +29,22 @@ public final class MetricsBootstrap: Sendable {
         bootstrapped.withLock { existing in
             if let existing { return existing }
             let created = MetricsBootstrap(build: build)
-            var factory = PrometheusMetricsFactory(registry: created.registry)
-            factory.nameAndLabelSanitizer = { label, dimensions in
-                (LibraryMetricNames.rename(label), dimensions)
-            }
-            MetricsSystem.bootstrap(factory)
+            MetricsSystem.bootstrap(LibraryMetricsFactory(registry: created.registry))
             existing = created
             return created
         }
     }
 
+    /// The `Content-Type` of ``scrape()``: the Prometheus text format 0.0.4, the only format
+    /// swift-prometheus writes (klarod serves no OpenMetrics; Prometheus reads this one).
+    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+
     /// Refreshes the process metrics and renders the registry: the body of a `/metrics` response.
     ///
     /// If `/proc` cannot be read the process metrics keep their last values; the rest of the
     /// scrape is still served, since a partial answer beats none for alerting.
-    public func scrape(format: ExpositionFormat) -> [UInt8] {
+    public func scrape() -> [UInt8] {
         _ = try? processMetrics.update()
-        return MetricsExposition.render(registry: registry, format: format)
+        return registry.emitToBuffer()
     }
 }

@@ -157,7 +157,7 @@ struct ProcessTests {
                     for entry in try await redis.range(stream: key, count: 100_000) {
                         texts += entry.fields.values.map { String(decoding: $0, as: UTF8.self) }
                     }
-                case "hash": texts += try await redis.hgetall(key).map { "\($0.key)=\($0.value)" }
+                case "hash": texts += (try await redis.command(["HGETALL", key]).array ?? []).compactMap(\.string)
                 default: texts.append(key)
                 }
             }

@@ -76,7 +76,7 @@ struct ResultDecodingTests {
 
     static func agree(_ bytes: [UInt8]) -> (Bool, String) {
         let fast = ResultMessage.decode(bytes)
-        let reference = ResultMessage.decodeWithFoundation(bytes)
+        let reference = Result { try JSONDecoder().decode(ResultMessage.self, from: Data(bytes)) }
         switch (fast, reference) {
         case (.success(let a), .success(let b)): return (a == b, "values differ")
         case (.failure, .failure): return (true, "")

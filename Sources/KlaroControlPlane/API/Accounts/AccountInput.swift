@@ -1,4 +1,5 @@
 import Foundation
+import KlaroCore
 
 /// A validated `POST /api/accounts` body.
 struct NewAccount: Sendable {
@@ -101,10 +102,8 @@ enum AccountInput {
             return nil
         }
         let server = raw.trimmingCharacters(in: .whitespaces)
-        guard !server.isEmpty, raw.unicodeScalars.count <= maxServerLength,
-              !raw.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        else {
-            errors.append(.init(field: "mt5_server", message: "must be 1 to \(maxServerLength) printable characters"))
+        guard !server.isEmpty, raw.unicodeScalars.count <= maxServerLength, !DisplayText.hasHiddenEffects(raw) else {
+            errors.append(.init(field: "mt5_server", message: "must be 1 to \(maxServerLength) printable characters (no control or bidirectional-override characters)"))
             return nil
         }
         return server
@@ -117,8 +116,8 @@ enum AccountInput {
             return nil
         }
         let name = raw.trimmingCharacters(in: .whitespaces)
-        guard raw.unicodeScalars.count <= maxNameLength, !raw.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            errors.append(.init(field: "account_name", message: "must be at most \(maxNameLength) printable characters"))
+        guard raw.unicodeScalars.count <= maxNameLength, !DisplayText.hasHiddenEffects(raw) else {
+            errors.append(.init(field: "account_name", message: "must be at most \(maxNameLength) printable characters (no control or bidirectional-override characters)"))
             return nil
         }
         return name

@@ -82,6 +82,7 @@ struct AccountView: Encodable, Sendable {
         case .ipcError: "The MT5 terminal stopped answering; Klaro restarted it and tries again shortly."
         case .terminalError: "The MT5 terminal reported an error; Klaro tries again shortly."
         case .lost: "The sync did not finish in time; Klaro tries again shortly."
+        case .sealRejected: "The worker refused the job's sealed password (a security check); Klaro tries again shortly."
         case .ok: "Synced."
         case nil: "The last sync failed (\(outcome))."
         }

@@ -1,9 +1,12 @@
-/// Standard base64 (RFC 4648 §4, alphabet `A–Z a–z 0–9 + /`).
+import Foundation
+
+/// Standard base64 (RFC 4648 §4, alphabet `A–Z a–z 0–9 + /`): Klaro's one base64 codec
+/// (keys, envelopes, sealed passwords; ``Base64URL`` for JWTs builds on it).
 ///
 /// Decoding is strict and canonical: padding required, no whitespace, no URL-safe
 /// characters, unused trailing bits zero. Foundation's decoder accepts oddities such as
 /// `"===="`, and every stored value must have exactly one spelling.
-enum Base64 {
+public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     private static let decodeTable: [UInt8] = {
@@ -13,7 +16,7 @@ enum Base64 {
     }()
 
     /// Encodes `bytes`, with `=` padding unless `padded` is false (ssh-style fingerprints).
-    static func encode(_ bytes: some Collection<UInt8>, padded: Bool = true) -> String {
+    public static func encode(_ bytes: some Collection<UInt8>, padded: Bool = true) -> String {
         var output: [UInt8] = []
         output.reserveCapacity((bytes.count + 2) / 3 * 4)
         var iterator = bytes.makeIterator()
@@ -30,7 +33,7 @@ enum Base64 {
     }
 
     /// Decodes canonical padded base64, or returns nil.
-    static func decode(_ text: some StringProtocol) -> [UInt8]? {
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         let characters = Array(text.utf8)
         guard characters.count % 4 == 0 else { return nil }
         var output: [UInt8] = []
@@ -57,5 +60,24 @@ enum Base64 {
             index += 4
         }
         return output
+    }
+}
+
+/// Base64url without padding (RFC 4648 §5, RFC 7515 §2), the encoding of JWT segments: the
+/// standard codec with `-` and `_` for `+` and `/`, and no `=`.
+public enum Base64URL {
+    /// Decodes unpadded canonical base64url; nil for any other character, or padding.
+    public static func decode(_ text: some StringProtocol) -> Data? {
+        guard !text.contains(where: { $0 == "=" || $0 == "+" || $0 == "/" }) else { return nil }
+        var standard = String(text).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        let remainder = standard.utf8.count % 4
+        guard remainder != 1 else { return nil }
+        if remainder > 0 { standard += String(repeating: "=", count: 4 - remainder) }
+        return Base64.decode(standard).map { Data($0) }
+    }
+
+    /// Encodes without padding.
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
+        Base64.encode(bytes, padded: false).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
     }
 }

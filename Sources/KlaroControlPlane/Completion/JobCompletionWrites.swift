@@ -1,0 +1,110 @@
+import Foundation
+import KlaroCore
+import KlaroPostgres
+
+/// Ends jobs in PostgreSQL: the one statement every path that ends a job runs (ingest,
+/// rescuer, dispatch's give-back). It finishes each job's `sync_runs` row and moves its account
+/// on as its ``JobCompletion`` decided: clears `inflight_*`, records the outcome, counts
+/// `consecutive_failures`, sets the next sync, attempt and anchor, parks if told to. Rows are
+/// gathered column by column and written with one multi-row statement (`unnest`).
+struct JobCompletionWrites {
+    /// What a worker's result adds to its run row; nil for a job that ended without one.
+    struct RunFacts {
+        let startedAt: Date
+        let queueWaitMs: Int?
+        let durationMs: Int
+        let loginMs: Int?
+        let fetchMs: Int?
+        let positions: Int?
+        let deals: Int?
+    }
+
+    private var account: [UUID] = [], job: [UUID] = [], enqueued: [Date] = [], outcome: [String] = []
+    private var code: [Int?] = [], message: [String?] = [], finished: [Date] = [], succeeded: [Bool] = [], park: [Bool] = []
+    private var nextSync: [Date?] = [], attempt: [Int] = [], anchor: [Date?] = [], cursor: [Int64?] = []
+    private var started: [Date?] = [], queueWait: [Int?] = [], duration: [Int?] = [], login: [Int?] = [], fetch: [Int?] = []
+    private var positions: [Int?] = [], deals: [Int?] = []
+
+    var isEmpty: Bool { job.isEmpty }
+    var count: Int { job.count }
+
+    /// Adds one job's end.
+    /// - Parameters:
+    ///   - error: MT5's `(code, message)` or klarod's own reason; not recorded on the account
+    ///     after a success.
+    ///   - historyCursor: the newest deal time the result carried, if any.
+    mutating func add(
+        accountID: UUID, jobID: UUID, enqueuedAt: Date, completion: JobCompletion, finishedAt: Date,
+        error: (code: Int?, message: String?)?, run: RunFacts? = nil, historyCursor: Int64? = nil
+    ) {
+        account.append(accountID)
+        job.append(jobID)
+        enqueued.append(enqueuedAt)
+        outcome.append(completion.outcome.rawValue)
+        code.append(error?.code)
+        message.append(error?.message)
+        finished.append(finishedAt)
+        succeeded.append(completion.succeeded)
+        park.append(completion.parks)
+        nextSync.append(completion.nextSyncAt)
+        attempt.append(completion.nextAttempt)
+        anchor.append(completion.anchor)
+        cursor.append(historyCursor)
+        started.append(run?.startedAt)
+        queueWait.append(run?.queueWaitMs)
+        duration.append(run?.durationMs)
+        login.append(run?.loginMs)
+        fetch.append(run?.fetchMs)
+        positions.append(run?.positions)
+        deals.append(run?.deals)
+    }
+
+    /// Runs the statement on `connection` (inside the caller's transaction when it has one);
+    /// returns how many accounts moved on (a job no longer its account's own moves none).
+    @discardableResult
+    func execute(_ connection: PostgresConnection) throws -> Int {
+        guard !isEmpty else { return 0 }
+        return try connection.execute(Self.sql, [
+            account, job, enqueued, outcome, code, message, finished, succeeded, park, nextSync, attempt, anchor, cursor,
+            started, queueWait, duration, login, fetch, positions, deals,
+        ])
+    }
+
+    /// A run is finished only while queued, an account moved on only while the job is still
+    /// its own (an operator may have reset it meanwhile); a parked account keeps a status its
+    /// owner changed. `consecutive_failures` counts every failed attempt since the last
+    /// success, retries and lost jobs included.
+    static let sql = """
+        WITH u AS (
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::int[], $6::text[],
+                                 $7::timestamptz[], $8::bool[], $9::bool[], $10::timestamptz[], $11::int[],
+                                 $12::timestamptz[], $13::bigint[], $14::timestamptz[], $15::int[], $16::int[],
+                                 $17::int[], $18::int[], $19::int[], $20::int[])
+                AS u(account_id, job_id, enqueued_at, outcome, code, message, finished, ok, park, next_sync, attempt,
+                     anchor, cursor, started, queue_wait, duration, login_time, fetch_time, positions, deals)
+        ),
+        runs AS (
+            UPDATE sync_runs r
+            SET state = 'finished', outcome = u.outcome, error_code = u.code, error_message = u.message,
+                started_at = u.started, finished_at = u.finished, queue_wait_ms = u.queue_wait, duration_ms = u.duration,
+                login_ms = u.login_time, fetch_ms = u.fetch_time, positions_count = u.positions, deals_count = u.deals
+            FROM u WHERE r.job_id = u.job_id AND r.enqueued_at = u.enqueued_at AND r.state = 'queued'
+        )
+        UPDATE user_mt5_accounts a
+        SET inflight_job_id = NULL, inflight_enqueued_at = NULL, inflight_deadline = NULL,
+            inflight_host = NULL, inflight_slot = NULL,
+            last_synced = u.finished,
+            last_success_at = CASE WHEN u.ok THEN u.finished ELSE a.last_success_at END,
+            last_outcome = u.outcome,
+            last_error_code = CASE WHEN u.ok THEN NULL ELSE u.code END,
+            last_error_message = CASE WHEN u.ok THEN NULL ELSE u.message END,
+            consecutive_failures = CASE WHEN u.ok THEN 0 ELSE a.consecutive_failures + 1 END,
+            status = CASE WHEN u.park AND a.status = 'active' THEN 'auth_failed' ELSE a.status END,
+            next_sync_at = coalesce(u.next_sync, a.next_sync_at),
+            attempt = u.attempt,
+            interval_anchor = coalesce(u.anchor, a.interval_anchor),
+            history_cursor = greatest(a.history_cursor, u.cursor),
+            updated_at = now()
+        FROM u WHERE a.id = u.account_id AND a.inflight_job_id = u.job_id
+        """
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -20,12 +21,15 @@ def test_tail_of_windows_and_posix_paths() -> None:
 
 
 def test_kill_terminal_kills_only_its_own(tmp_path: Path) -> None:
-    mine = fake_terminal("C:\\klaro\\slot-1\\terminal64.exe")
-    other = fake_terminal("C:\\klaro\\slot-2\\terminal64.exe")
+    # Slot folders named for this test alone: simulated fleets of other runs on the same machine
+    # have terminals under slot-1, slot-2 … too.
+    slot = f"slot-{tmp_path.name[-12:]}-{os.getpid()}"
+    mine = fake_terminal(f"C:\\klaro\\{slot}-1\\terminal64.exe")
+    other = fake_terminal(f"C:\\klaro\\{slot}-2\\terminal64.exe")
     try:
         time.sleep(0.2)
-        assert find_linux_pids("Z:\\x\\slot-1\\terminal64.exe") == [mine.pid]
-        assert kill_terminal("/home/k/.wine/drive_c/klaro/slot-1/terminal64.exe") == [mine.pid]
+        assert find_linux_pids(f"Z:\\x\\{slot}-1\\terminal64.exe") == [mine.pid]
+        assert kill_terminal(f"/home/k/.wine/drive_c/klaro/{slot}-1/terminal64.exe") == [mine.pid]
         assert mine.wait(5) != 0
         assert other.poll() is None
     finally:

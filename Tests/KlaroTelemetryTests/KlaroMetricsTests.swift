@@ -80,6 +80,7 @@ import Testing
     @Test func labelValuesAreTheDesignVocabulary() {
         #expect(SyncOutcome.allCases.map(\.rawValue) == [
             "ok", "auth_failed", "otp_required", "timeout", "ipc_error", "terminal_error", "lost", "seal_rejected",
+            "wrong_account", "terminal_incompatible",
         ])
         #expect(SlotStateLabel.allCases.map(\.rawValue) == ["idle", "busy", "dead", "draining", "cordoned", "pending"])
         #expect(AccountStatusLabel.allCases.map(\.rawValue) == ["active", "auth_failed", "paused", "disabled"])

@@ -23,9 +23,11 @@ HOST_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 OK, AUTH_FAILED, OTP_REQUIRED = "ok", "auth_failed", "otp_required"
 TIMEOUT, IPC_ERROR, TERMINAL_ERROR = "timeout", "ipc_error", "terminal_error"
+# Outcomes of their own (protocol §8.1): klarod counts them apart and alerts on them, because
+# each needs an operator rather than another retry of the same terminal.
+WRONG_ACCOUNT_OUTCOME, TERMINAL_INCOMPATIBLE_OUTCOME = "wrong_account", "terminal_incompatible"
 
-# Conditions the worker tells apart inside an outcome (``mt5_error.reason``, protocol §8.1). They
-# travel as ``terminal_error``: klarod stores only the outcomes of §8.1, and retries them.
+# Conditions the worker tells apart inside an outcome (``mt5_error.reason``, protocol §8.1).
 REASON_WRONG_ACCOUNT = "wrong_account"
 REASON_HISTORY_INCOMPLETE = "history_incomplete"
 REASON_TERMINAL_INCOMPATIBLE = "terminal_incompatible"
@@ -151,6 +153,8 @@ def outcome_for(code: int) -> str:
         return TIMEOUT
     if -10004 <= code <= -10000:
         return IPC_ERROR
+    if code == -5:
+        return TERMINAL_INCOMPATIBLE_OUTCOME
     return TERMINAL_ERROR
 
 

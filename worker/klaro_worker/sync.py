@@ -161,7 +161,7 @@ class SyncRunner:
             "job %s: login() answered True but %s; sending no data, restarting the terminal", job.job_id, mismatch
         )
         self._session.status.wrong_accounts += 1
-        result.fail(p.TERMINAL_ERROR, p.WRONG_ACCOUNT, p.REASON_WRONG_ACCOUNT)
+        result.fail(p.WRONG_ACCOUNT_OUTCOME, p.WRONG_ACCOUNT, p.REASON_WRONG_ACCOUNT)
         return SyncOutcome(result, "login() did not switch the terminal to the job's account")
 
     def _failed(self, result: p.Result, call: CallResult, name: str) -> SyncOutcome:

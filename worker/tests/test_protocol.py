@@ -27,6 +27,7 @@ from helpers import make_job, schema
         (-1, "terminal_error", False),
         (-2, "terminal_error", False),
         (-4, "terminal_error", False),
+        (-5, "terminal_incompatible", False),
         (-9999, "terminal_error", False),
     ],
 )

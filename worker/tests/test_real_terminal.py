@@ -58,7 +58,7 @@ def test_a_login_that_did_not_switch_sends_no_data_and_restarts(world: Any, capl
     assert first["outcome"] == "ok" and first["account"]["login"] == 900
     caplog.set_level(logging.ERROR)
     outcome, result = run(runner, make_job(key.private.public_key(), login=901))
-    assert result["outcome"] == "terminal_error"
+    assert result["outcome"] == "wrong_account"
     assert result["mt5_error"]["code"] == -20001 and result["mt5_error"]["reason"] == "wrong_account"
     assert "900" not in result["mt5_error"]["message"]  # another trader's login stays out of the result
     assert result["account"] is None and result["positions"] is None and result["deals"] is None
@@ -105,7 +105,7 @@ def test_incompatible_terminal_is_named_in_result_and_heartbeat(tmp_path: Path) 
         outcome, result = run(SyncRunner("h-1", 2, key, session), make_job(key.private.public_key()))
     finally:
         session.stop()
-    assert result["outcome"] == "terminal_error" and outcome.restart_reason is None
+    assert result["outcome"] == "terminal_incompatible" and outcome.restart_reason is None
     assert result["mt5_error"]["code"] == -5 and result["mt5_error"]["reason"] == "terminal_incompatible"
     assert "Incompatible versions" in result["mt5_error"]["message"]
     assert session.status.problem == "incompatible_versions" and session.status.init_failures == 2

@@ -191,11 +191,16 @@ public final class Ingestor: Service, Sendable {
             "job_id": "\(sync.jobID)", "account_id": "\(sync.accountID)", "host": "\(sync.host)", "slot": "\(sync.slot)",
             "outcome": "\(sync.outcome.rawValue)", "duration_ms": "\(Int(sync.duration * 1000))",
         ]
-        if sync.outcome == .sealRejected {
+        switch sync.outcome {
+        case .sealRejected:
             // The job in the host's queue did not match what klarod sealed: a tampered queue, or
             // a host that lost its key. Worth an operator's look.
             logger.warning("worker refused the job's sealed password", metadata: metadata)
-        } else {
+        case .wrongAccount:
+            logger.warning("terminal stayed on another account after login; no data was sent", metadata: metadata)
+        case .terminalIncompatible:
+            logger.warning("terminal is newer than the worker's MetaTrader5 module", metadata: metadata)
+        default:
             logger.info("sync finished", metadata: metadata)
         }
     }

@@ -15,11 +15,18 @@ public enum SyncOutcome: String, Codable, Sendable, CaseIterable {
     /// bound to other job fields (job id, account, login, server), or altered. A sign of a
     /// tampered queue or a host key mix-up; a fresh job gets a fresh seal, so it is retried.
     case sealRejected = "seal_rejected"
+    /// `login()` answered True but the terminal stayed on another account; the worker sent no
+    /// data and restarted its terminal. Retried; alerted on (one trader's data nearly stored
+    /// under another's account).
+    case wrongAccount = "wrong_account"
+    /// `initialize()` failed with MT5's -5: the terminal updated itself past the Python module.
+    /// Retried (another slot may be fine); the host needs an operator.
+    case terminalIncompatible = "terminal_incompatible"
 
     /// True when the account should be tried again after a backoff.
     public var isRetryable: Bool {
         switch self {
-        case .timeout, .ipcError, .terminalError, .lost, .sealRejected: true
+        case .timeout, .ipcError, .terminalError, .lost, .sealRejected, .wrongAccount, .terminalIncompatible: true
         case .ok, .authFailed, .otpRequired: false
         }
     }
@@ -28,7 +35,7 @@ public enum SyncOutcome: String, Codable, Sendable, CaseIterable {
     public var parksAccount: Bool {
         switch self {
         case .authFailed, .otpRequired: true
-        case .ok, .timeout, .ipcError, .terminalError, .lost, .sealRejected: false
+        case .ok, .timeout, .ipcError, .terminalError, .lost, .sealRejected, .wrongAccount, .terminalIncompatible: false
         }
     }
 }

@@ -18,14 +18,18 @@ struct EndToEndTests {
                 index == 17 || index == 123 ? badPassword : "investor-\(index)"
             }
             let indexOf = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($0.element, $0.offset) })
-            let transient = [("timeout", -10005, "IPC timeout"), ("ipc_error", -10004, "No IPC connection"), ("terminal_error", -1, "Terminal: Call failed")]
+            let transient = [
+                ("timeout", -10005, "IPC timeout"), ("ipc_error", -10004, "No IPC connection"), ("terminal_error", -1, "Terminal: Call failed"),
+                ("wrong_account", -20001, "login() returned True but the terminal stayed on another account; no data sent"),
+                ("terminal_incompatible", -5, "Terminal: Incompatible versions"),
+            ]
             let hosts = try await startHosts(3, slots: 4, redisURL: fixture.redisURL) { job, password, _ in
                 let index = indexOf[job.accountID] ?? 0
                 if password == badPassword { return .failure(outcome: "auth_failed", code: -6, message: "Terminal: Authorization failed") }
                 guard password == "investor-\(index)" else { return .failure(outcome: "terminal_error", code: -2, message: "wrong password delivered") }
                 // 20 % of accounts fail their first attempt with a retryable error.
                 if index % 5 == 0 && job.attempt == 1 {
-                    let (outcome, code, message) = transient[index % 3]
+                    let (outcome, code, message) = transient[(index / 5) % transient.count]
                     return .failure(outcome: outcome, code: code, message: message)
                 }
                 return TestFleet.healthyAnswer(login: job.login, server: job.server, seed: Int64(index))

@@ -83,6 +83,8 @@ struct AccountView: Encodable, Sendable {
         case .terminalError: "The MT5 terminal reported an error; Klaro tries again shortly."
         case .lost: "The sync did not finish in time; Klaro tries again shortly."
         case .sealRejected: "The worker refused the job's sealed password (a security check); Klaro tries again shortly."
+        case .wrongAccount: "The MT5 terminal did not switch to this account, so nothing was stored; Klaro tries again shortly."
+        case .terminalIncompatible: "An MT5 terminal needs an update by Klaro's operators; Klaro tries again on another terminal shortly."
         case .ok: "Synced."
         case nil: "The last sync failed (\(outcome))."
         }

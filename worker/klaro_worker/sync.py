@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import protocol as p
+from . import server_clock
 from .backends import BackendError
 from .driver import CallResult, DriverGone, DriverTimeout
 from .keys import HostKey
@@ -115,6 +116,10 @@ class SyncRunner:
         result.positions = positions[: p.MAX_POSITIONS]
         result.deals = deals[: job.max_deals]
         result.terminal = p.terminal_summary(fetched["terminal_info"])
+        result.server_clock, result.symbols = server_clock.read(
+            lambda name, *args: self._session.call(name, *args, deadline=deadline).value,
+            server_clock.symbols_seen(result.deals, result.positions),
+        )
         return SyncOutcome(result)
 
     def _failed(self, result: p.Result, call: CallResult, name: str) -> SyncOutcome:

@@ -104,7 +104,11 @@ def test_ok_sync_carries_mt5_records(world: Any) -> None:
     ]
     assert result["deals_truncated"] is False
     assert result["started_at"] <= result["finished_at"]
-    assert call_names(calls)[-5:] == ["login", "account_info", "positions_get", "history_deals_get", "terminal_info"]
+    names = call_names(calls)
+    start = names.index("login")
+    assert names[start : start + 5] == ["login", "account_info", "positions_get", "history_deals_get", "terminal_info"]
+    # Then the clock and digits of the symbols seen (server_clock.py; tests in test_server_clock.py).
+    assert set(names[start + 5 :]) == {"symbol_info_tick", "symbol_info"}
 
 
 def test_max_deals_keeps_the_oldest_and_marks_truncation(world: Any) -> None:

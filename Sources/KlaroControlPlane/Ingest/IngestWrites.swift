@@ -30,6 +30,10 @@ struct IngestWrites {
     private var accID: [UUID] = [], accJob: [UUID] = [], accFinished: [Date] = [], accOK: [Bool] = [], accOutcome: [String] = []
     private var accCode: [Int?] = [], accMessage: [String?] = [], accPark: [Bool] = [], accNext: [Date?] = []
     private var accAttempt: [Int] = [], accAnchor: [Date?] = [], accCursor: [Int64?] = []
+    // accounts whose whole history this batch may complete (HistoryCompleteness)
+    private var wholeHistoryAccount: [UUID] = [], wholeHistoryJob: [UUID] = []
+    // symbols' digits, broker clocks and UTC instants (BrokerTimeWrites)
+    private var brokerTime = BrokerTimeWrites()
 
     var isEmpty: Bool { runJob.isEmpty }
 
@@ -87,6 +91,11 @@ struct IngestWrites {
                 posUpdateMsc.append(position.timeUpdateMsc)
             }
         }
+        brokerTime.add(message)
+        if ok, message.deals != nil, !message.dealsTruncated {
+            wholeHistoryAccount.append(message.accountID)
+            wholeHistoryJob.append(message.jobID)
+        }
         var cursor: Int64?
         if ok, let deals = message.deals {
             for deal in deals {
@@ -140,6 +149,7 @@ struct IngestWrites {
                 snapLeverage, snapCurrency, snapTime,
             ])
         }
+        try brokerTime.writeSymbols(connection)
         if !replacePositionsOf.isEmpty {
             try connection.execute("DELETE FROM positions WHERE account_id = ANY($1::uuid[])", [replacePositionsOf])
         }
@@ -162,6 +172,8 @@ struct IngestWrites {
             }
             if !accounts.isEmpty { try TradeRebuild.run(accounts: accounts, positions: positions, connection: connection) }
         }
+        try brokerTime.writeTimes(connection)
+        try HistoryCompleteness.mark(accounts: wholeHistoryAccount, jobs: wholeHistoryJob, connection: connection)
         try connection.execute(Self.updateAccounts, [
             accID, accJob, accFinished, accOK, accOutcome, accCode, accMessage, accPark, accNext, accAttempt, accAnchor, accCursor,
         ])

@@ -14,9 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import codes
+from . import codes, quotes
 from .broker import Profile, SyntheticBroker
-from .records import AccountInfo, TerminalInfo, TradeDeal, TradePosition
+from .records import AccountInfo, SymbolInfo, TerminalInfo, Tick, TradeDeal, TradePosition
 from .scenario import Scenario
 
 T = TypeVar("T")
@@ -212,6 +212,20 @@ class SimTerminal:
             )
 
         return self._data("history_deals_get", make)
+
+    # MARK: symbols (mt5sim/quotes.py)
+
+    def symbol_info_tick(self, symbol: str) -> Tick | None:
+        return self._data("symbol_info_tick", lambda: self._quote(symbol, quotes.tick))
+
+    def symbol_info(self, symbol: str) -> SymbolInfo | None:
+        return self._data("symbol_info", lambda: self._quote(symbol, quotes.info))
+
+    def _quote(self, symbol: str, make: Callable[..., T]) -> T:
+        spec = quotes.find(symbol)
+        if spec is None:
+            raise _Failed(codes.INVALID_PARAMS)
+        return make(self.broker, self._profile(), spec, self.broker.now_ms(), self.scenario.time_scale)
 
     # MARK: plumbing
 

@@ -12,8 +12,9 @@ from . import protocol as p
 
 log = logging.getLogger(__name__)
 
-#: Read for the clock even when the sync saw no symbol (most brokers quote it).
-CLOCK_SYMBOLS = ("EURUSD",)
+#: Read for the clock even when the sync saw no symbol: most brokers quote EURUSD, and many quote
+#: BTCUSD at weekends too, when forex ticks stand still (a missing symbol is skipped).
+CLOCK_SYMBOLS = ("EURUSD", "BTCUSD")
 #: At most this many symbols are read per sync (each is two MT5 calls).
 MAX_SYMBOLS = 50
 

@@ -125,7 +125,7 @@ def test_read_picks_the_newest_tick_and_every_symbols_digits() -> None:
 
     deals = [{"symbol": "XAUUSD"}, {"symbol": ""}]
     symbols = server_clock.symbols_seen(deals, [{"symbol": "USDJPY"}, {"symbol": "XAUUSD"}])
-    assert symbols == ["USDJPY", "XAUUSD", "EURUSD"]
+    assert symbols == ["USDJPY", "XAUUSD", "EURUSD", "BTCUSD"]
     sample, specs = server_clock.read(call, [*symbols, "NOPE"], now_ms=lambda: now.ms)
     assert sample is not None
     offset = sample["tick_time_msc"] - sample["utc_ms"]
@@ -134,8 +134,14 @@ def test_read_picks_the_newest_tick_and_every_symbols_digits() -> None:
         {"symbol": "USDJPY", "digits": 3, "point": 0.001},
         {"symbol": "XAUUSD", "digits": 2, "point": 0.01},
         {"symbol": "EURUSD", "digits": 5, "point": 1e-05},
+        {"symbol": "BTCUSD", "digits": 2, "point": 0.01},
     ]
     assert server_clock.read(lambda *_: None, ["EURUSD"]) == (None, None)
+    # At the weekend forex ticks stand still and BTCUSD's are the newest: still a usable sample.
+    now.ms = utc_ms(2026, 3, 7, 12)
+    weekend, _ = server_clock.read(call, ["EURUSD", "BTCUSD"], now_ms=lambda: now.ms)
+    assert weekend is not None and weekend["symbol"] == "BTCUSD"
+    assert weekend["tick_time_msc"] - weekend["utc_ms"] == 2 * HOUR - 1_500
 
 
 def test_a_sync_reports_server_clock_and_symbols(tmp_path: Path) -> None:
@@ -157,8 +163,8 @@ def test_a_sync_reports_server_clock_and_symbols(tmp_path: Path) -> None:
     assert wire["outcome"] == "ok"
     clock_sample = wire["server_clock"]
     assert set(clock_sample) == {"utc_ms", "tick_time_msc", "symbol"}
-    # The default simulated server runs UTC+2 (the tick may be frozen over a weekend).
-    assert clock_sample["tick_time_msc"] - clock_sample["utc_ms"] <= 2 * HOUR
+    # The default simulated server runs UTC+2; BTCUSD ticks at weekends too.
+    assert abs(clock_sample["tick_time_msc"] - clock_sample["utc_ms"] - 2 * HOUR) < 60_000
     symbols = {spec["symbol"]: spec for spec in wire["symbols"]}
     assert symbols["EURUSD"] == {"symbol": "EURUSD", "digits": 5, "point": 1e-05}
     assert {deal["symbol"] for deal in wire["deals"] if deal["symbol"]} <= set(symbols)

@@ -10,6 +10,8 @@ from .records import SymbolInfo, Tick
 
 #: How old the newest tick is while the market trades.
 TICK_LAG_MS = 1_500
+#: Symbols quoted at weekends too (crypto); the others stand still from Friday's close.
+ALWAYS_OPEN = frozenset({"BTCUSD"})
 _SPREAD_POINTS = 12
 
 
@@ -19,7 +21,9 @@ def find(name: str) -> SymbolSpec | None:
 
 def tick(broker: SyntheticBroker, profile: Profile, spec: SymbolSpec, now_ms: int, time_scale: float) -> Tick:
     """The newest tick of ``spec`` as the account's server stamps it."""
-    utc = clock.last_trading_ms(now_ms - TICK_LAG_MS)
+    utc = now_ms - TICK_LAG_MS
+    if spec.name not in ALWAYS_OPEN:
+        utc = clock.last_trading_ms(utc)
     mid = spec.price(utc, time_scale)
     half = _SPREAD_POINTS / 2 * 10.0**-spec.digits
     broker_ms = broker.broker_ms(profile, utc)

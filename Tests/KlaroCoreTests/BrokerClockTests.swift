@@ -84,6 +84,23 @@ import Testing
         #expect(BrokerClock.sampleOffset(frozen) == nil)
     }
 
+    @Test("a first sync just after the close: the frozen first reading is replaced, not kept as history")
+    func oddFirstReading() {
+        var clock = BrokerClock()
+        let closeTick = (Self.utc("2026-03-06T21:59:59Z") + 7_200) * 1000
+        let sequence = [
+            // Friday's last tick read 15 minutes after the close: −0:15 passes as a step.
+            ServerClockSample(utcMs: Self.utc("2026-03-07T00:15:00Z") * 1000, tickMs: closeTick),
+            ServerClockSample(utcMs: Self.utc("2026-03-08T22:00:00Z") * 1000, tickMs: (Self.utc("2026-03-08T21:59:58Z") + 10_800) * 1000),
+            ServerClockSample(utcMs: Self.utc("2026-03-08T22:15:00Z") * 1000, tickMs: (Self.utc("2026-03-08T22:14:58Z") + 10_800) * 1000),
+        ]
+        #expect(sequence.map { clock.observe($0) } == [.changed, .pending, .changed])
+        #expect(clock.segments == [OffsetSegment(fromUTC: Self.utc("2026-03-08T22:00:00Z"), offsetSeconds: 10_800)])
+        #expect(clock.followsNewYork)
+        // Friday, before New York's switch, extrapolates to UTC+2.
+        #expect(clock.utc(fromBroker: Self.utc("2026-03-06T12:00:00Z")) == Self.utc("2026-03-06T10:00:00Z"))
+    }
+
     @Test("a broker that changes its offset mid-week; one odd reading changes nothing")
     func brokerChangesItsOffset() {
         let change = Self.utc("2026-05-13T09:00:00Z")

@@ -12,7 +12,9 @@ import Foundation
 ///   tick older than the last one is read: a broker may set its clock back.)
 ///
 /// The first valid sample sets the offset. A different offset is adopted after
-/// ``confirmations`` valid samples agree on it (a single odd reading changes nothing). A
+/// ``confirmations`` valid samples agree on it (a single odd reading changes nothing); while
+/// no second sample has confirmed the first offset, the new one replaces it (the first reading
+/// was the odd one: a frozen tick read just after the close). A
 /// change of one hour across a New York daylight-saving switch is dated at that switch (most
 /// MT5 brokers run UTC+2 in winter and UTC+3 in summer, switching with New York); any other
 /// change at its first sample.
@@ -49,6 +51,8 @@ public struct BrokerClock: Codable, Sendable, Equatable {
     var pendingOffset: Int64?
     var pendingFromUTC: Int64 = 0
     var pendingCount = 0
+    /// Valid samples that agreed with the offset in force.
+    var support = 0
 
     /// A clock that knows nothing yet.
     public init() {}
@@ -66,10 +70,12 @@ public struct BrokerClock: Codable, Sendable, Equatable {
         defer { if segments.last?.offsetSeconds == offset { lastValidUTC = utc } }
         guard let current = segments.last?.offsetSeconds else {
             segments = [OffsetSegment(fromUTC: utc, offsetSeconds: offset)]
+            support = 1
             return .changed
         }
         if offset == current {
             pendingOffset = nil
+            support += 1
             if let lastValidUTC, NewYork.isDaylightSaving(lastValidUTC) != NewYork.isDaylightSaving(utc) {
                 followsNewYork = false
             }
@@ -82,6 +88,15 @@ public struct BrokerClock: Codable, Sendable, Equatable {
         }
         pendingCount += 1
         guard pendingCount >= Self.confirmations else { return .pending }
+        pendingOffset = nil
+        if segments.count == 1, support < Self.confirmations {
+            // Known from its first sample on; earlier times are extrapolated from there.
+            segments = [OffsetSegment(fromUTC: pendingFromUTC, offsetSeconds: offset)]
+            support = pendingCount
+            followsNewYork = true
+            return .changed
+        }
+        support = pendingCount
         var from = pendingFromUTC
         let previous = lastValidUTC ?? segments[segments.count - 1].fromUTC
         if abs(offset - current) == 3_600, let switchAt = NewYork.transition(after: previous, before: pendingFromUTC),
@@ -91,7 +106,6 @@ public struct BrokerClock: Codable, Sendable, Equatable {
             followsNewYork = false
         }
         segments.append(OffsetSegment(fromUTC: max(from, segments[segments.count - 1].fromUTC + 1), offsetSeconds: offset))
-        pendingOffset = nil
         return .changed
     }
 

@@ -85,7 +85,10 @@ struct APIBench: AsyncParsableCommand {
             try await Self.waitForHealth(base)
             let token = Self.token(user: user, secret: secret)
 
-            for path in ["/api/dashboard/summary", analyticsPath] {
+            BalanceCurveBench.run()
+            let first = try await pool.query("SELECT id FROM user_mt5_accounts ORDER BY created_at, id LIMIT 1")[0].uuid(0)
+            let oneAccount = "/api/analytics/report?range=30d&account_id=\(first.uuidString.lowercased())"
+            for path in ["/api/dashboard/summary", oneAccount, analyticsPath] {
                 let probe = try await BenchHTTP.get(base + path, token: token)
                 guard probe.status == 200 else {
                     throw ValidationError("\(path) answered \(probe.status): \(String(decoding: probe.body.prefix(300), as: UTF8.self))")

@@ -18,9 +18,9 @@ struct APIBenchFixture: Sendable {
             (
                 """
                 INSERT INTO user_mt5_accounts (user_id, mt5_login, mt5_password_encrypted, mt5_server, account_name, last_synced,
-                                               last_success_at, last_outcome, created_at)
+                                               last_success_at, last_outcome, created_at, history_complete)
                 SELECT $1, 100000 + g, 'v1:bench:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==', 'Bench-Server', 'Bench ' || g, now(), now(), 'ok',
-                       now() - make_interval(days => $3 + 1) + g * interval '1 second'
+                       now() - make_interval(days => $3 + 1) + g * interval '1 second', true
                 FROM generate_series(1, $2) g
                 """,
                 [user, accounts, days]

@@ -104,13 +104,16 @@ private func approx(_ a: Double, _ b: Double) -> Bool { abs(a - b) < 1e-9 }
         let reverse = deal(2, position: 500, at: 2, .sell, .inout, volume: 3.0, price: 1.1050, profit: 500)
         let close = deal(3, position: 500, at: 3, .buy, .out, volume: 2.0, price: 1.1020, profit: 600)
 
-        let reversed = try #require(TradeBuilder.trades(from: [open, reverse]).first)
+        let reversed = try #require(TradeBuilder.trades(from: [open, reverse], digits: ["EURUSD": 5]).first)
+        let unknownDigits = try #require(TradeBuilder.trades(from: [open, reverse]).first)
+        #expect(unknownDigits.priceOpen == 1.10333333, "8 decimals when the digits are unknown")
         #expect(reversed.type == .buy)
         #expect(reversed.volume == 3.0)
         #expect(reversed.closedVolume == 1.0)
         #expect(!reversed.isClosed)
         #expect(reversed.timeClose == 2)
-        #expect(approx(reversed.priceOpen, (1.0 * 1.1 + 2.0 * 1.105) / 3.0))
+        // (1.1 + 2 × 1.105) ÷ 3 = 1.103333…, rounded to the symbol's 5 digits.
+        #expect(reversed.priceOpen == 1.10333)
         #expect(approx(reversed.priceClose, 1.105))
 
         let done = try #require(TradeBuilder.trades(from: [open, reverse, close]).first)

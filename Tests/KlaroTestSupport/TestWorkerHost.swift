@@ -8,6 +8,10 @@ import Synchronization
 public enum ScriptedOutcome: Sendable {
     /// Answers `ok` with this data after `delay`.
     case ok(account: AccountInfo, positions: [TradePosition], deals: [TradeDeal], delay: Duration = .zero)
+    /// Answers `ok` with this data and the optional `server_clock` and `symbols` fields.
+    case okReporting(
+        account: AccountInfo, positions: [TradePosition], deals: [TradeDeal], serverClock: ServerClockSample?,
+        symbols: [SymbolSpec]?)
     /// Answers with a failure outcome and MT5 error after `delay`.
     case failure(outcome: String, code: Int, message: String, delay: Duration = .zero)
     /// Never answers and never acknowledges (a worker killed mid-job).
@@ -126,7 +130,7 @@ public final class TestWorkerHost: Sendable {
                 switch outcome {
                 case .ok(_, _, _, let delay), .failure(_, _, _, let delay):
                     if delay > .zero { try? await Task.sleep(for: delay) }
-                case .vanish:
+                case .okReporting, .vanish:
                     break
                 }
                 if case .vanish = outcome {
@@ -158,6 +162,13 @@ public final class TestWorkerHost: Sendable {
             result.account = account
             result.positions = positions
             result.deals = deals
+        case .okReporting(let account, let positions, let deals, let serverClock, let symbols):
+            result.mt5_error = .init(code: 1, message: "Success")
+            result.account = account
+            result.positions = positions
+            result.deals = deals
+            result.server_clock = serverClock
+            result.symbols = symbols
         case .failure(let outcome, let code, let message, _):
             result.outcome = outcome
             result.mt5_error = .init(code: code, message: message)
@@ -189,6 +200,9 @@ public struct TestResultMessage: Encodable, Sendable {
     public var positions: [TradePosition]?
     public var deals: [TradeDeal]?
     public var terminal: TerminalSummary?
+    /// Optional fields, written only when set.
+    public var server_clock: ServerClockSample?
+    public var symbols: [SymbolSpec]?
 
     public init(
         job_id: String, account_id: String, host: String, slot: Int, fence: Int64, started_at: Int64, finished_at: Int64,
@@ -231,10 +245,12 @@ public struct TestResultMessage: Encodable, Sendable {
         try container.encode(positions, forKey: .positions)
         try container.encode(deals, forKey: .deals)
         try container.encode(terminal, forKey: .terminal)
+        try container.encodeIfPresent(server_clock, forKey: .server_clock)
+        try container.encodeIfPresent(symbols, forKey: .symbols)
     }
 
     enum Keys: String, CodingKey {
         case v, job_id, account_id, host, slot, fence, started_at, finished_at, outcome, mt5_error, login_ms, fetch_ms
-        case account, positions, deals, terminal
+        case account, positions, deals, terminal, server_clock, symbols
     }
 }

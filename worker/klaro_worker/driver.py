@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 _OPS = frozenset(
     {"initialize", "login", "account_info", "positions_get", "history_deals_get", "terminal_info", "shutdown"}
+    | {"symbol_info_tick", "symbol_info"}  # the server's clock and the symbols' digits (server_clock.py)
 )
 
 

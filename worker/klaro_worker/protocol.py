@@ -188,6 +188,9 @@ class Result:
     positions_truncated: bool = False
     terminal: dict[str, Any] | None = None
     finished_at: int | None = None
+    # Optional, sent only when set (server_clock.py).
+    server_clock: dict[str, Any] | None = None
+    symbols: list[dict[str, Any]] | None = None
 
     def fail(self, outcome: str, error: tuple[int, str] | None, reason: str | None = None) -> Result:
         self.outcome, self.mt5_error, self.reason = outcome, error, reason
@@ -197,7 +200,9 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         finished = self.finished_at if self.finished_at is not None else now_ms()
         ok = self.outcome == OK
+        optional = {"server_clock": self.server_clock, "symbols": self.symbols} if ok else {}
         return {
+            **{key: value for key, value in optional.items() if value is not None},
             "v": PROTOCOL_VERSION,
             "job_id": self.job.job_id,
             "account_id": self.job.account_id,

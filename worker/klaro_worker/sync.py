@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import protocol as p
+from . import server_clock
 from .account_check import wrong_account
 from .backends import BackendError
 from .budget import StepBudget
@@ -137,6 +138,10 @@ class SyncRunner:
         self._fill(job, result, fetched["account_info"], fetched["positions_get"], history.deals or [])
         result.outcome, result.mt5_error = p.OK, call.error
         result.terminal = p.terminal_summary(call.value)
+        result.server_clock, result.symbols = server_clock.read(
+            lambda name, *args: self._session.call(name, *args, deadline=deadline).value,
+            server_clock.symbols_seen(result.deals, result.positions),
+        )
         return SyncOutcome(result)
 
     def _fill(

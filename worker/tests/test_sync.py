@@ -104,8 +104,11 @@ def test_ok_sync_carries_mt5_records(world: Any) -> None:
     ]
     assert result["deals_truncated"] is False
     assert result["started_at"] <= result["finished_at"]
-    # The history is read until two reads agree: twice for a terminal that has it all.
-    assert call_names(calls)[-6:] == [
+    # The history is read until two reads agree: twice for a terminal that has it all. Then the
+    # clock and digits of the symbols seen (server_clock.py; tests in test_server_clock.py).
+    names = call_names(calls)
+    start = names.index("login")
+    assert names[start : start + 6] == [
         "login",
         "account_info",
         "positions_get",
@@ -113,6 +116,7 @@ def test_ok_sync_carries_mt5_records(world: Any) -> None:
         "history_deals_get",
         "terminal_info",
     ]
+    assert set(names[start + 6 :]) == {"symbol_info_tick", "symbol_info"}
 
 
 def test_max_deals_keeps_the_oldest_and_marks_truncation(world: Any) -> None:

@@ -24,6 +24,10 @@ struct IngestWrites {
     private var dealPosition: [Int64] = [], dealReason: [Int] = [], dealVolume: [Double] = [], dealPrice: [Double] = []
     private var dealCommission: [Double] = [], dealSwap: [Double] = [], dealProfit: [Double] = [], dealFee: [Double] = []
     private var dealSymbol: [String] = [], dealComment: [String] = [], dealExternal: [String] = [], dealJob: [UUID] = []
+    // accounts whose whole history this batch may complete (HistoryCompleteness)
+    private var wholeHistoryAccount: [UUID] = [], wholeHistoryJob: [UUID] = []
+    // symbols' digits, broker clocks and UTC instants (BrokerTimeWrites)
+    private var brokerTime = BrokerTimeWrites()
 
     var isEmpty: Bool { completions.isEmpty }
 
@@ -66,6 +70,11 @@ struct IngestWrites {
                 posTimeMsc.append(position.timeMsc)
                 posUpdateMsc.append(position.timeUpdateMsc)
             }
+        }
+        brokerTime.add(message)
+        if ok, message.deals != nil, !message.dealsTruncated {
+            wholeHistoryAccount.append(message.accountID)
+            wholeHistoryJob.append(message.jobID)
         }
         var cursor: Int64?
         if ok, let deals = message.deals {
@@ -118,6 +127,7 @@ struct IngestWrites {
                 snapLeverage, snapCurrency, snapTime,
             ])
         }
+        try brokerTime.writeSymbols(connection)
         if !replacePositionsOf.isEmpty {
             try connection.execute("DELETE FROM positions WHERE account_id = ANY($1::uuid[])", [replacePositionsOf])
         }
@@ -140,6 +150,8 @@ struct IngestWrites {
             }
             if !accounts.isEmpty { try TradeRebuild.run(accounts: accounts, positions: positions, connection: connection) }
         }
+        try brokerTime.writeTimes(connection)
+        try HistoryCompleteness.mark(accounts: wholeHistoryAccount, jobs: wholeHistoryJob, connection: connection)
         try completions.execute(connection)
     }
 

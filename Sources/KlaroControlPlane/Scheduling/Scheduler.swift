@@ -162,11 +162,10 @@ public final class Scheduler: Service, Sendable {
     /// The job for one row. A row whose password cannot be opened or sealed is given back,
     /// never sent.
     private func makeJob(_ row: DispatchQuery.Row, sealer: Result<HostSealer, any Error>) -> JobMessage? {
-        // The plan's history limit (free: 30 days), or ten years for "all of it" on a first sync.
-        let historyDays = Double(row.historyDays ?? 3650)
+        // A first sync fetches the whole history whatever the plan (the plan limits what the
+        // API shows, not what is stored), so the balance curve starts at the first deposit.
         let now = Date()
-        let from = row.historyCursor.map { ($0 - 2 * 86_400) * 1000 }
-            ?? EpochMilliseconds.from(now.addingTimeInterval(-historyDays * 86_400))
+        let from = HistoryWindow.from(cursor: row.historyCursor)
         do {
             let password = try vault.open(row.encryptedPassword, accountID: row.accountID)
             let binding = SealBinding(jobID: row.jobID, accountID: row.accountID, login: row.login, server: row.server)

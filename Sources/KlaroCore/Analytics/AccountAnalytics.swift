@@ -20,19 +20,20 @@ public enum AccountAnalytics {
             .sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }
             .map(\.element)
 
-        let calendar = calendar(input.timeZone, trades: trades, flows: flows, snapshots: snapshots)
-        let tradeAnalysis = TradeAnalysis(sortedTrades: trades, calendar: calendar)
+        let calendar = calendar(input.timeZone, input.dayOffsets, trades: trades, flows: flows, snapshots: snapshots)
+        let tradeAnalysis = TradeAnalysis(sortedTrades: trades, calendar: calendar, symbols: input.symbols)
         let history = BalanceHistory(
             trades: trades, flows: flows, snapshots: snapshots,
-            startingBalance: input.startingBalance, calendar: calendar
+            startingBalance: input.startingBalance, givenSource: input.startingBalanceSource, calendar: calendar
         )
         let netDeposits = history.startingBalance + history.deposits - history.withdrawals
         let netProfit = tradeAnalysis.totals.netProfit + history.adjustments
         let dailyGains = history.days.map(\.gain)
+        let curve = BalanceCurve(openingBalance: history.startingBalance, trades: trades, cashFlows: flows)
 
         return AnalyticsReport(
             range: range,
-            timeZone: input.timeZone.identifier,
+            timeZone: input.dayOffsets == nil ? input.timeZone.identifier : "broker",
             firstDay: history.days.first?.date,
             lastDay: history.days.last?.date,
             startingBalance: history.startingBalance,
@@ -49,6 +50,8 @@ public enum AccountAnalytics {
             absoluteGain: netDeposits > 0 ? TradeStatsAccumulator.ratio(netProfit, netDeposits) : nil,
             sharpeRatio: RiskRatios.sharpe(dailyGains),
             sortinoRatio: RiskRatios.sortino(dailyGains),
+            measures: ReturnMeasures.of(
+                dailyGains: dailyGains, gain: history.gain, netProfit: netProfit, curve: curve, hpr: history.holdingPeriods),
             trades: tradeAnalysis.totals,
             breakdown: tradeAnalysis.breakdown,
             balanceDrawdown: drawdown(
@@ -66,30 +69,43 @@ public enum AccountAnalytics {
 
     /// Measures of closed trades alone (open trades, and trades with non-finite money, are
     /// skipped; trades with no close time in `range` too).
-    public static func tradeStatistics(of trades: [Trade], range: AnalyticsRange = .all) -> TradeStats {
-        var accumulator = TradeStatsAccumulator()
-        for trade in TradeAnalysis.analysableTrades(trades, in: range) { accumulator.add(trade) }
-        return accumulator.stats
+    /// - Parameters:
+    ///   - trades: the trades; only closed ones in `range` count.
+    ///   - range: the close times to include.
+    ///   - timeZone: the zone of trading days (GMT: the broker's wall clock), unless
+    ///   - dayOffsets: the broker's learned offsets are given (times then are UTC).
+    ///   - symbols: digits and point of the symbols, for pips.
+    public static func tradeStatistics(
+        of trades: [Trade], range: AnalyticsRange = .all, timeZone: TimeZone = .gmt,
+        dayOffsets: [OffsetSegment]? = nil, symbols: [String: SymbolSpec] = [:]
+    ) -> TradeStats {
+        let trades = TradeAnalysis.analysableTrades(trades, in: range)
+        let calendar = calendar(timeZone, dayOffsets, trades: trades, flows: [], snapshots: [])
+        return TradeAnalysis(sortedTrades: trades, calendar: calendar, symbols: symbols).totals
     }
 
     /// Breakdowns of closed trades by symbol, magic, close hour and close weekday.
     /// - Parameters:
     ///   - trades: the trades; only closed ones in `range` count.
     ///   - range: the close times to include.
-    ///   - timeZone: the zone of hours and weekdays (GMT: the broker's wall clock).
+    ///   - timeZone: the zone of hours and weekdays (GMT: the broker's wall clock), unless
+    ///   - dayOffsets: the broker's learned offsets are given (times then are UTC).
+    ///   - symbols: digits and point of the symbols, for pips.
     public static func breakdown(
-        of trades: [Trade], range: AnalyticsRange = .all, timeZone: TimeZone = .gmt
+        of trades: [Trade], range: AnalyticsRange = .all, timeZone: TimeZone = .gmt,
+        dayOffsets: [OffsetSegment]? = nil, symbols: [String: SymbolSpec] = [:]
     ) -> TradeBreakdown {
         let trades = TradeAnalysis.analysableTrades(trades, in: range)
-        let calendar = calendar(timeZone, trades: trades, flows: [], snapshots: [])
-        return TradeAnalysis(sortedTrades: trades, calendar: calendar).breakdown
+        let calendar = calendar(timeZone, dayOffsets, trades: trades, flows: [], snapshots: [])
+        return TradeAnalysis(sortedTrades: trades, calendar: calendar, symbols: symbols).breakdown
     }
 
     // MARK: - Parts
 
     private static func calendar(
-        _ timeZone: TimeZone, trades: [Trade], flows: [CashFlow], snapshots: [EquitySnapshot]
+        _ timeZone: TimeZone, _ dayOffsets: [OffsetSegment]?, trades: [Trade], flows: [CashFlow], snapshots: [EquitySnapshot]
     ) -> DayCalendar {
+        if let dayOffsets { return DayCalendar(segments: dayOffsets) }
         // Inputs are sorted, so the ends of each hold the extremes.
         let ends = [
             trades.first?.timeClose, trades.last?.timeClose, flows.first?.time, flows.last?.time,

@@ -20,12 +20,21 @@ public struct AnalyticsInput: Sendable {
     public var timeZone: TimeZone
     /// The balance at the start of the range; nil to infer it (``StartingBalanceSource``).
     public var startingBalance: Double?
+    /// The broker's UTC offsets (``BrokerClock/conversionTable(fromBroker:)``): when set, days
+    /// are cut at the broker's midnights instead of ``timeZone``'s (times must be UTC).
+    public var dayOffsets: [OffsetSegment]?
+    /// Digits and point of the symbols, for profit in pips.
+    public var symbols: [String: SymbolSpec] = [:]
+    /// What a given ``startingBalance`` is reported as (`given`, or `deal_history`).
+    public var startingBalanceSource: StartingBalanceSource
 
     /// Creates an input.
     public init(
         trades: [Trade], cashFlows: [CashFlow] = [], snapshots: [EquitySnapshot] = [],
-        range: AnalyticsRange = .all, timeZone: TimeZone = .gmt, startingBalance: Double? = nil
+        range: AnalyticsRange = .all, timeZone: TimeZone = .gmt, startingBalance: Double? = nil,
+        startingBalanceSource: StartingBalanceSource = .given
     ) {
+        self.startingBalanceSource = startingBalanceSource
         self.trades = trades
         self.cashFlows = cashFlows
         self.snapshots = snapshots

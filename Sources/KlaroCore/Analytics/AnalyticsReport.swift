@@ -42,6 +42,8 @@ public struct AnalyticsReport: Codable, Sendable, Equatable {
     /// Annualised (√365) ratios of the daily gains; see ``RiskRatios``.
     public var sharpeRatio: Double?
     public var sortinoRatio: Double?
+    /// Volatility, CAGR, Calmar, recovery factor, AHPR and GHPR (``ReturnMeasures``).
+    public var measures: ReturnMeasures
 
     /// Closed-trade measures over the whole range.
     public var trades: TradeStats
@@ -50,6 +52,10 @@ public struct AnalyticsReport: Codable, Sendable, Equatable {
     /// Drawdowns of the snapshot balances and equities; nil without snapshots.
     public var balanceDrawdown: DrawdownReport?
     public var equityDrawdown: DrawdownReport?
+    /// The balance curve rebuilt from the deal history shown (the whole history when the
+    /// plan allows): its drawdown since inception and its highest balance. Set by the
+    /// caller that loaded the history (``BalanceCurveSummary``); nil otherwise.
+    public var sinceInception: BalanceCurveSummary?
 
     /// Every calendar day from `firstDay` to `lastDay`, and every month they touch.
     public var daily: [DailyPoint]
@@ -71,9 +77,11 @@ public struct AnalyticsReport: Codable, Sendable, Equatable {
         case absoluteGain = "absolute_gain"
         case sharpeRatio = "sharpe_ratio"
         case sortinoRatio = "sortino_ratio"
+        case measures
         case trades, breakdown
         case balanceDrawdown = "balance_drawdown"
         case equityDrawdown = "equity_drawdown"
+        case sinceInception = "since_inception"
         case daily, monthly
     }
 }

@@ -23,15 +23,17 @@ struct BalanceHistory: Sendable {
     var months: [MonthlyPoint] = []
     /// The time-weighted return of the whole span; nil without days or if undefined.
     var gain: Double?
+    /// Each trade's result on the balance just before it (AHPR, GHPR).
+    var holdingPeriods = HoldingPeriodReturns()
 
     /// Builds the history of trades sorted by close time, flows and snapshots sorted by time,
     /// all inside the range.
     init(
         trades: [Trade], flows: [CashFlow], snapshots: [EquitySnapshot],
-        startingBalance given: Double?, calendar: DayCalendar
+        startingBalance given: Double?, givenSource: StartingBalanceSource = .given, calendar: DayCalendar
     ) {
         let events = Self.events(trades: trades, flows: flows)
-        (startingBalance, startingBalanceSource) = Self.startingBalance(given, events: events, snapshots: snapshots)
+        (startingBalance, startingBalanceSource) = Self.startingBalance(given, givenSource, events: events, snapshots: snapshots)
         credit = flows.lazy.filter { !$0.kind.movesBalance }.reduce(0) { $0 + $1.amount }
 
         let times = events.lazy.map(\.time) + snapshots.lazy.map(\.time)
@@ -53,7 +55,12 @@ struct BalanceHistory: Sendable {
                     if growth >= 0 { sums[slot].factor *= growth } else { sums[slot].defined = false }
                 }
                 sums[slot].netProfit += event.amount
-                if event.isTrade { sums[slot].trades += 1 } else { adjustments += event.amount }
+                if event.isTrade {
+                    sums[slot].trades += 1
+                    holdingPeriods.add(result: event.amount, balance: balance)
+                } else {
+                    adjustments += event.amount
+                }
             }
             balance += event.amount
             sums[slot].balance = balance
@@ -102,9 +109,9 @@ struct BalanceHistory: Sendable {
     }
 
     private static func startingBalance(
-        _ given: Double?, events: [Event], snapshots: [EquitySnapshot]
+        _ given: Double?, _ givenSource: StartingBalanceSource, events: [Event], snapshots: [EquitySnapshot]
     ) -> (Double, StartingBalanceSource) {
-        if let given, given.isFinite { return (given, .given) }
+        if let given, given.isFinite { return (given, givenSource) }
         guard let first = snapshots.first else { return (0, .assumedZero) }
         let before = events.lazy.filter { $0.time <= first.time }.reduce(0) { $0 + $1.amount }
         return (first.balance - before, .firstSnapshot)

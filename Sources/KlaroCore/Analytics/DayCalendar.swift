@@ -27,6 +27,17 @@ struct DayCalendar: Sendable {
         segmentOffsets = offsets
     }
 
+    /// A calendar of a broker's learned offsets (times are UTC; `segments` oldest first).
+    init(segments: [OffsetSegment]) {
+        guard let first = segments.first else {
+            segmentStarts = [.min]
+            segmentOffsets = [0]
+            return
+        }
+        segmentStarts = [.min] + segments.dropFirst().map(\.fromUTC)
+        segmentOffsets = [first.offsetSeconds] + segments.dropFirst().map(\.offsetSeconds)
+    }
+
     /// The zone's offset from UTC at `time`, in seconds.
     func offset(at time: Int64) -> Int64 {
         if segmentStarts.count == 1 { return segmentOffsets[0] }

@@ -27,11 +27,14 @@ enum DrawdownCalculator {
             nextFlow += 1
         }
         var index = 1.0
-        var current = Peak(point: first, adjusted: first.value - cumulativeFlows, index: index)
+        var current = Peak(point: first, adjusted: first.value - cumulativeFlows, index: index, position: 0)
+        // Kept for finding recoveries after the pass.
+        var adjustedValues = [current.adjusted], indexes = [index]
         var amountPeak = current
         var percentPeak = current
         var byAmount: DrawdownEpisode?
         var byPercent: DrawdownEpisode?
+        var amountWindow: (Int, Int)?, percentWindow: (Int, Int)?
         var previousValue = first.value
 
         for point in points.dropFirst() {
@@ -44,20 +47,35 @@ enum DrawdownCalculator {
             let base = previousValue + periodFlows
             if base > 0 { index *= point.value / base }
             previousValue = point.value
-            current = Peak(point: point, adjusted: point.value - cumulativeFlows, index: index)
+            current = Peak(point: point, adjusted: point.value - cumulativeFlows, index: index, position: indexes.count)
+            adjustedValues.append(current.adjusted)
+            indexes.append(index)
 
             if current.adjusted >= amountPeak.adjusted - amountTolerance {
                 if current.adjusted >= amountPeak.adjusted { amountPeak = current }
             } else {
                 let episode = Self.episode(from: amountPeak, to: current)
-                if episode.amount > (byAmount?.amount ?? 0) { byAmount = episode }
+                if episode.amount > (byAmount?.amount ?? 0) {
+                    byAmount = episode
+                    amountWindow = (amountPeak.position, current.position)
+                }
             }
             let fall = 1 - current.index / percentPeak.index
             if current.index >= percentPeak.index {
                 percentPeak = current
             } else if fall > percentTolerance, fall > (byPercent?.percent ?? 0) {
                 byPercent = Self.episode(from: percentPeak, to: current)
+                percentWindow = (percentPeak.position, current.position)
             }
+        }
+        // Recovered: the first point after the trough back at the peak's level (flow-adjusted
+        // money for the amount window, the index for the percent window).
+        if let (peak, trough) = amountWindow {
+            byAmount?.recoveryTime = (trough..<points.count).first { adjustedValues[$0] >= adjustedValues[peak] }
+                .map { points[$0].time }
+        }
+        if let (peak, trough) = percentWindow {
+            byPercent?.recoveryTime = (trough..<points.count).first { indexes[$0] >= indexes[peak] }.map { points[$0].time }
         }
         return DrawdownReport(
             maxAmount: byAmount?.amount ?? 0, maxPercent: byPercent?.percent ?? 0,
@@ -79,5 +97,7 @@ enum DrawdownCalculator {
         var point: TimedValue
         var adjusted: Double
         var index: Double
+        /// Where the point is in the curve.
+        var position: Int
     }
 }

@@ -17,12 +17,17 @@ public struct DrawdownEpisode: Codable, Sendable, Equatable {
     /// Fall of the flow-neutral index from peak to trough, as a fraction (0.05 = 5 %); above
     /// 1 when the value went below zero; nil if the index at the peak was not positive.
     public var percent: Double?
+    /// The first time after the trough the curve was back at the peak's level (flow-adjusted
+    /// money for a window picked by amount, the index for one picked by percent); nil: not
+    /// recovered by the end of the curve.
+    public var recoveryTime: Int64?
 
     /// Creates an episode.
     public init(
         peakTime: Int64, troughTime: Int64, peakValue: Double, troughValue: Double,
-        amount: Double, percent: Double?
+        amount: Double, percent: Double?, recoveryTime: Int64? = nil
     ) {
+        self.recoveryTime = recoveryTime
         self.peakTime = peakTime
         self.troughTime = troughTime
         self.peakValue = peakValue
@@ -37,5 +42,6 @@ public struct DrawdownEpisode: Codable, Sendable, Equatable {
         case peakValue = "peak_value"
         case troughValue = "trough_value"
         case amount, percent
+        case recoveryTime = "recovery_time"
     }
 }

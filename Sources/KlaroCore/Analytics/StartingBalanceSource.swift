@@ -4,6 +4,9 @@ import Foundation
 public enum StartingBalanceSource: String, Codable, Sendable {
     /// ``AnalyticsInput/startingBalance`` was given.
     case given
+    /// The sum of every balance-moving event before the range, from the account's whole deal
+    /// history (the API passes it as given, with this source).
+    case dealHistory = "deal_history"
     /// Inferred: the first snapshot's balance minus the trades and balance operations in the
     /// range up to that snapshot.
     case firstSnapshot = "first_snapshot"

@@ -6,7 +6,7 @@ struct TradeAnalysis: Sendable {
     var breakdown: TradeBreakdown
 
     /// Analyses trades already filtered to the range and sorted by close time.
-    init(sortedTrades trades: [Trade], calendar: DayCalendar) {
+    init(sortedTrades trades: [Trade], calendar: DayCalendar, symbols: [String: SymbolSpec] = [:]) {
         var total = TradeStatsAccumulator()
         var bySymbol: [String: TradeStatsAccumulator] = [:]
         var byMagic: [Int64: TradeStatsAccumulator] = [:]
@@ -14,11 +14,13 @@ struct TradeAnalysis: Sendable {
         var byWeekday = Array(repeating: TradeStatsAccumulator(), count: 7)
         for trade in trades {
             let close = trade.timeClose ?? trade.time
-            total.add(trade)
-            bySymbol[trade.symbol, default: TradeStatsAccumulator()].add(trade)
-            byMagic[trade.magic, default: TradeStatsAccumulator()].add(trade)
-            byHour[calendar.hour(of: close)].add(trade)
-            byWeekday[DayCalendar.isoWeekday(ofDay: calendar.day(of: close)) - 1].add(trade)
+            let day = calendar.day(of: close)
+            let pip = symbols[trade.symbol]?.pipSize
+            total.add(trade, day: day, pipSize: pip)
+            bySymbol[trade.symbol, default: TradeStatsAccumulator()].add(trade, day: day, pipSize: pip)
+            byMagic[trade.magic, default: TradeStatsAccumulator()].add(trade, day: day, pipSize: pip)
+            byHour[calendar.hour(of: close)].add(trade, day: day, pipSize: pip)
+            byWeekday[DayCalendar.isoWeekday(ofDay: day) - 1].add(trade, day: day, pipSize: pip)
         }
         totals = total.stats
         breakdown = TradeBreakdown(

@@ -46,6 +46,27 @@ public struct TradeStats: Codable, Sendable, Equatable {
     /// Sell trades.
     public var short: DirectionStats
 
+    /// `averageWin ÷ |averageLoss|`; nil without wins or losses.
+    public var payoffRatio: Double?
+    /// Sample standard deviation (n − 1) of the results; nil with fewer than 2 trades.
+    public var resultStandardDeviation: Double?
+    /// The runs test of the win/loss sequence (``TradeRunTracker``) and the probability
+    /// `erf(|Z| ÷ √2)` that the sequence is not random; nil when undefined.
+    public var zScore: Double?
+    public var zScoreConfidence: Double?
+    /// The longest streaks of wins and of losses (earliest on ties), and the streaks of the
+    /// largest profit and the largest loss; nil without such trades.
+    public var maxConsecutiveWins: TradeRun?
+    public var maxConsecutiveLosses: TradeRun?
+    public var maxConsecutiveProfit: TradeRun?
+    public var maxConsecutiveLoss: TradeRun?
+    /// Days (in the analysis calendar) on which at least one trade closed.
+    public var tradingDays = 0
+    /// Σ price move in pips of the trades whose symbol's digits are known (`pipsTrades`
+    /// of them; a pip is 10 points on 3- and 5-digit symbols, else one point); nil when none.
+    public var pips: Double?
+    public var pipsTrades = 0
+
     /// Statistics of no trades.
     public static let empty = TradeStatsAccumulator().stats
 
@@ -68,5 +89,16 @@ public struct TradeStats: Codable, Sendable, Equatable {
         case totalSwap = "total_swap"
         case totalFee = "total_fee"
         case long, short
+        case payoffRatio = "payoff_ratio"
+        case resultStandardDeviation = "result_standard_deviation"
+        case zScore = "z_score"
+        case zScoreConfidence = "z_score_confidence"
+        case maxConsecutiveWins = "max_consecutive_wins"
+        case maxConsecutiveLosses = "max_consecutive_losses"
+        case maxConsecutiveProfit = "max_consecutive_profit"
+        case maxConsecutiveLoss = "max_consecutive_loss"
+        case tradingDays = "trading_days"
+        case pips
+        case pipsTrades = "pips_trades"
     }
 }

@@ -21,14 +21,37 @@ public struct TradeStatsAccumulator: Sendable {
     private var short = DirectionSums()
     private var best: TradeExtreme?
     private var worst: TradeExtreme?
+    /// Welford's running mean and sum of squared deviations of the results.
+    private var mean = 0.0
+    private var squares = 0.0
+    private var runs = TradeRunTracker()
+    private var days = Set<Int64>()
+    private var pips = 0.0
+    private var pipsTrades = 0
 
     /// An accumulator of no trades.
     public init() {}
 
-    /// Adds one closed trade. Add trades in close-time order for best/worst tie-breaking.
-    public mutating func add(_ trade: Trade) {
+    /// Adds one closed trade. Add trades in close-time order (best/worst ties and streaks).
+    /// - Parameters:
+    ///   - trade: a closed trade.
+    ///   - day: its close day in the analysis calendar (counts trading days).
+    ///   - pipSize: its symbol's pip (``SymbolSpec/pipSize``); nil leaves it out of `pips`.
+    public mutating func add(_ trade: Trade, day: Int64? = nil, pipSize: Double? = nil) {
         let net = trade.analyticsNetProfit
         count += 1
+        let delta = net - mean
+        mean += delta / Double(count)
+        squares += delta * (net - mean)
+        runs.add(net: net, close: trade.timeClose ?? trade.time)
+        if let day { days.insert(day) }
+        if let pipSize, pipSize > 0 {
+            let move = (trade.priceClose - trade.priceOpen) / pipSize * (trade.type == .buy ? 1 : -1)
+            if move.isFinite {
+                pips += move
+                pipsTrades += 1
+            }
+        }
         if net > Self.breakevenTolerance {
             wins += 1
             grossProfit += net
@@ -57,7 +80,10 @@ public struct TradeStatsAccumulator: Sendable {
     public var stats: TradeStats {
         let expectancy = count > 0 ? netProfit / Double(count) : nil
         let averageLoss = losses > 0 ? grossLoss / Double(losses) : nil
-        return TradeStats(
+        let averageWin = wins > 0 ? grossProfit / Double(wins) : nil
+        var streaks = runs
+        streaks.finish()
+        var stats = TradeStats(
             count: count, wins: wins, losses: losses, breakeven: count - wins - losses,
             winRate: Self.ratio(Double(wins), Double(count)),
             netProfit: netProfit, grossProfit: grossProfit, grossLoss: grossLoss,
@@ -72,6 +98,19 @@ public struct TradeStatsAccumulator: Sendable {
             totalCommission: commission, totalSwap: swap, totalFee: fee,
             long: long.stats, short: short.stats
         )
+        stats.payoffRatio = averageWin.flatMap { win in averageLoss.flatMap { Self.ratio(win, -$0) } }
+        let deviation = (squares / Double(max(1, count - 1))).squareRoot()
+        stats.resultStandardDeviation = count >= 2 && deviation.isFinite ? deviation : nil
+        stats.zScore = streaks.zScore
+        stats.zScoreConfidence = streaks.zScoreConfidence
+        stats.maxConsecutiveWins = streaks.longestWins
+        stats.maxConsecutiveLosses = streaks.longestLosses
+        stats.maxConsecutiveProfit = streaks.largestProfit
+        stats.maxConsecutiveLoss = streaks.largestLoss
+        stats.tradingDays = days.count
+        stats.pips = pipsTrades > 0 && pips.isFinite ? pips : nil
+        stats.pipsTrades = pipsTrades
+        return stats
     }
 
     /// Net profit as the sum of the direction sums, so long + short equals the total exactly.

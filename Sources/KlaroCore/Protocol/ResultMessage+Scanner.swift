@@ -38,6 +38,7 @@ extension ResultMessage {
         var mt5Error: MT5Error?, loginMs: Int64?, fetchMs: Int64?, account: AccountInfo?
         var positions: [TradePosition]?, deals: [TradeDeal]?, terminal: TerminalSummary?
         var dealsTruncated = false, positionsTruncated = false
+        var serverClock: ServerClockSample?, symbols: [SymbolSpec]?
         var present = Set<String>()
         try scanner.readObject("(root)") { (scanner: inout JSONScanner, key: String) throws(JSONScanner.Failure) in
             present.insert(key)
@@ -78,6 +79,8 @@ extension ResultMessage {
             case "deals_truncated": dealsTruncated = scanner.readNull() ? false : try scanner.readBool("deals_truncated")
             case "positions_truncated": positionsTruncated = scanner.readNull() ? false : try scanner.readBool("positions_truncated")
             case "terminal": terminal = scanner.readNull() ? nil : try readTerminal(&scanner)
+            case "server_clock": serverClock = scanner.readNull() ? nil : try readServerClock(&scanner)
+            case "symbols": symbols = scanner.readNull() ? nil : try readSymbols(&scanner)
             default: try scanner.skipValue()
             }
         }
@@ -99,7 +102,7 @@ extension ResultMessage {
             jobID: jobID, accountID: accountID, host: host, slot: slotValue, fence: fence, startedAt: startedAt,
             finishedAt: finishedAt, outcome: outcome, mt5Error: mt5Error, loginMs: loginMs, fetchMs: fetchMs,
             account: account, positions: positions, deals: deals, dealsTruncated: dealsTruncated,
-            positionsTruncated: positionsTruncated, terminal: terminal
+            positionsTruncated: positionsTruncated, terminal: terminal, serverClock: serverClock, symbols: symbols
         )
     }
 

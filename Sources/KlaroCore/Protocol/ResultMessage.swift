@@ -33,6 +33,10 @@ public struct ResultMessage: Decodable, Sendable, Equatable {
     public var dealsTruncated: Bool
     public var positionsTruncated: Bool
     public var terminal: TerminalSummary?
+    /// The broker server's clock beside the worker's UTC clock (optional, additive).
+    public var serverClock: ServerClockSample?
+    /// Digits and point of the symbols the worker saw (optional, additive).
+    public var symbols: [SymbolSpec]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case v, host, slot, fence, outcome, account, positions, deals, terminal
@@ -45,6 +49,8 @@ public struct ResultMessage: Decodable, Sendable, Equatable {
         case fetchMs = "fetch_ms"
         case dealsTruncated = "deals_truncated"
         case positionsTruncated = "positions_truncated"
+        case serverClock = "server_clock"
+        case symbols
     }
 
     /// Keys that must be present even when their value is null.
@@ -80,14 +86,18 @@ public struct ResultMessage: Decodable, Sendable, Equatable {
         dealsTruncated = try container.decodeIfPresent(Bool.self, forKey: .dealsTruncated) ?? false
         positionsTruncated = try container.decodeIfPresent(Bool.self, forKey: .positionsTruncated) ?? false
         terminal = try container.decodeIfPresent(TerminalSummary.self, forKey: .terminal)
+        serverClock = try container.decodeIfPresent(ServerClockSample.self, forKey: .serverClock)
+        symbols = try container.decodeIfPresent([SymbolSpec].self, forKey: .symbols)
     }
 
     init(
         jobID: UUID, accountID: UUID, host: String, slot: Int, fence: Int64, startedAt: Int64, finishedAt: Int64,
         outcome: SyncOutcome, mt5Error: MT5Error?, loginMs: Int64?, fetchMs: Int64?, account: AccountInfo?,
         positions: [TradePosition]?, deals: [TradeDeal]?, dealsTruncated: Bool, positionsTruncated: Bool,
-        terminal: TerminalSummary?
+        terminal: TerminalSummary?, serverClock: ServerClockSample? = nil, symbols: [SymbolSpec]? = nil
     ) {
+        self.serverClock = serverClock
+        self.symbols = symbols
         self.jobID = jobID
         self.accountID = accountID
         self.host = host

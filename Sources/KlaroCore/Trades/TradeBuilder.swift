@@ -14,6 +14,9 @@ import Foundation
 ///   closed once everything opened has been closed.
 /// - A position whose history holds no opening volume (its opening deal lies before the
 ///   fetched window) yields no trade: it cannot be rebuilt honestly.
+/// - Money (profit, swap, commission, fee) is summed exactly (``MoneySum``); prices are
+///   volume-weighted, then rounded to the symbol's digits (``PriceRounding``): the digits
+///   given for the symbol, else 8 (or more if a deal price has more decimals).
 public enum TradeBuilder {
     /// Lot amounts are compared after rounding to 1e-8 lots (this many steps per lot).
     public static let lotStepsPerLot = 1e8
@@ -25,8 +28,12 @@ public enum TradeBuilder {
     }
 
     /// Every trade the deals describe, ordered by opening time, then position id.
-    public static func trades(from deals: [TradeDeal]) -> [Trade] {
-        build(deals.filter(isTradeDeal))
+    /// - Parameters:
+    ///   - deals: the deals, in any order.
+    ///   - digits: each symbol's price digits (`symbol_info(symbol).digits`); a symbol not
+    ///     listed is rounded to 8 decimals (more if a deal price has more).
+    public static func trades(from deals: [TradeDeal], digits: [String: Int] = [:]) -> [Trade] {
+        build(deals.filter(isTradeDeal), digits: digits)
     }
 
     /// The trades of the given positions only (the ones a batch of new deals touched), ordered
@@ -34,8 +41,11 @@ public enum TradeBuilder {
     /// - Parameters:
     ///   - positionIDs: the positions to rebuild.
     ///   - deals: deals that include every deal of those positions (others are ignored).
-    public static func trades(forPositions positionIDs: Set<Int64>, from deals: [TradeDeal]) -> [Trade] {
-        build(deals.filter { isTradeDeal($0) && positionIDs.contains($0.positionID) })
+    ///   - digits: each symbol's price digits, as for ``trades(from:digits:)``.
+    public static func trades(
+        forPositions positionIDs: Set<Int64>, from deals: [TradeDeal], digits: [String: Int] = [:]
+    ) -> [Trade] {
+        build(deals.filter { isTradeDeal($0) && positionIDs.contains($0.positionID) }, digits: digits)
     }
 
     /// The position ids a batch of deals touches (trading deals with a non-zero position id).
@@ -49,12 +59,12 @@ public enum TradeBuilder {
         deal.type.isTrading && deal.positionID != 0
     }
 
-    private static func build(_ deals: [TradeDeal]) -> [Trade] {
+    private static func build(_ deals: [TradeDeal], digits: [String: Int]) -> [Trade] {
         var byTicket: [Int64: TradeDeal] = [:]
         for deal in deals { byTicket[deal.ticket] = deal }
         let groups = Dictionary(grouping: byTicket.values, by: \.positionID)
         let trades = groups.compactMap { positionID, group in
-            trade(positionID: positionID, deals: group.sorted(by: dealOrder))
+            trade(positionID: positionID, deals: group.sorted(by: dealOrder), digits: digits)
         }
         return trades.sorted { ($0.timeMsc, $0.positionID) < ($1.timeMsc, $1.positionID) }
     }
@@ -69,7 +79,7 @@ public enum TradeBuilder {
         deal.timeMsc != 0 ? deal.timeMsc : deal.time &* 1000
     }
 
-    private static func trade(positionID: Int64, deals: [TradeDeal]) -> Trade? {
+    private static func trade(positionID: Int64, deals: [TradeDeal], digits: [String: Int]) -> Trade? {
         var ledger = PositionLedger()
         for deal in deals { ledger.apply(deal) }
         guard let opening = ledger.firstOpening, let direction = opening.type.direction else {
@@ -77,17 +87,22 @@ public enum TradeBuilder {
         }
         let volume = roundedLots(ledger.openedVolume)
         let closedVolume = roundedLots(ledger.closedVolume)
+        let priceDigits = digits[opening.symbol]
+            ?? max(PriceRounding.fallbackDigits, deals.lazy.map { PriceRounding.decimals(of: $0.price) }.max() ?? 0)
+        func price(_ notional: Double, _ lots: Double) -> Double {
+            lots > 0 ? PriceRounding.round(notional / lots, digits: priceDigits) : 0
+        }
         return Trade(
             positionID: positionID,
             symbol: opening.symbol,
             type: direction,
             volume: volume,
-            priceOpen: ledger.openedVolume > 0 ? ledger.openedNotional / ledger.openedVolume : 0,
-            priceClose: ledger.closedVolume > 0 ? ledger.closedNotional / ledger.closedVolume : 0,
-            profit: ledger.profit,
-            swap: ledger.swap,
-            commission: ledger.commission,
-            fee: ledger.fee,
+            priceOpen: price(ledger.openedNotional, ledger.openedVolume),
+            priceClose: price(ledger.closedNotional, ledger.closedVolume),
+            profit: ledger.profit.value,
+            swap: ledger.swap.value,
+            commission: ledger.commission.value,
+            fee: ledger.fee.value,
             magic: opening.magic,
             comment: opening.comment,
             time: opening.time,
@@ -109,18 +124,18 @@ private struct PositionLedger {
     var closedNotional = 0.0
     /// Volume currently open (in whichever direction the position now has).
     var netVolume = 0.0
-    var profit = 0.0
-    var swap = 0.0
-    var commission = 0.0
-    var fee = 0.0
+    var profit = MoneySum()
+    var swap = MoneySum()
+    var commission = MoneySum()
+    var fee = MoneySum()
     var firstOpening: TradeDeal?
     var lastClosing: TradeDeal?
 
     mutating func apply(_ deal: TradeDeal) {
-        profit += deal.profit
-        swap += deal.swap
-        commission += deal.commission
-        fee += deal.fee
+        profit.add(deal.profit)
+        swap.add(deal.swap)
+        commission.add(deal.commission)
+        fee.add(deal.fee)
         let volume = max(0, deal.volume)
         switch deal.entry {
         case .in:

@@ -96,10 +96,23 @@ struct APIUnitTests {
         #expect(dates.to == Date(timeIntervalSince1970: 1_769_904_000))
         #expect(Self.fields { _ = try TimeWindow.parse(["range": "2w"], defaultRange: "30d", plan: .pro, now: now) } == ["range"])
         #expect(Self.fields { _ = try TimeWindow.parse(["from": "yesterday"], defaultRange: "30d", plan: .pro, now: now) } == ["from"])
-        let empty = try TimeWindow.parse(["from": "2026-02-01", "to": "2026-01-01"], defaultRange: "30d", plan: .pro, now: now)
-        #expect(empty.from! > empty.to)
-        let both = try TimeWindow.parse(["from": "2026-01-01", "range": "7d"], defaultRange: "30d", plan: .pro, now: now)
-        #expect(both.from == Date(timeIntervalSince1970: 1_767_225_600))
+        // Issue 12: every bad parameter is a 422 naming it.
+        func problem(_ query: [String: String]) -> [String] {
+            Self.fields { _ = try TimeWindow.parse(query, defaultRange: "30d", plan: .pro, now: now) }
+        }
+        #expect(problem(["from": "2026-02-01", "to": "2026-01-01"]) == ["from"], "from after to")
+        #expect(problem(["from": "2026-01-01", "to": "2026-01-01"]) == ["from"], "an empty period")
+        #expect(problem(["from": "2026-02-30"]) == ["from"], "a day that does not exist")
+        #expect(problem(["to": "2026-02-29T10:00:00Z"]) == ["to"], "2026 is not a leap year")
+        #expect(problem(["from": "2026-13-01"]) == ["from"])
+        #expect(problem(["from": "2026-01-01", "range": "7d"]) == ["range"], "range with from")
+        #expect(problem(["to": "2026-01-01", "range": "all"]) == ["range"], "range with to")
+        #expect(problem(["to": "2999-01-01"]) == ["to"], "the far future")
+        #expect(problem(["to": "2027-01-17"]) == ["to"], "two days ahead")
+        let leap = try TimeWindow.parse(["from": "2024-02-29", "to": "2024-03-01"], defaultRange: "30d", plan: .pro, now: now)
+        #expect(leap.from == Date(timeIntervalSince1970: 1_709_164_800))
+        let tomorrow = try TimeWindow.parse(["to": "2027-01-16"], defaultRange: "30d", plan: .pro, now: now)
+        #expect(tomorrow.to == Date(timeIntervalSince1970: 1_800_057_600), "the end of today is allowed")
     }
 
     @Test("curve totals carry each account's last value forward")

@@ -66,6 +66,17 @@ struct ResultDecodingTests {
                 "price": double(), "commission": double(), "swap": double(), "profit": double(), "fee": double(),
                 "symbol": text(), "comment": text(), "external_id": text(),
             ] as [String: Any] }
+            // The optional fields of issue 12.
+            if rng.next() % 2 == 0 {
+                var clock: [String: Any] = ["utc_ms": int(), "tick_time_msc": int()]
+                if rng.next() % 2 == 0 { clock["symbol"] = text() }
+                result["server_clock"] = rng.next() % 5 == 0 ? NSNull() : clock
+            }
+            if rng.next() % 2 == 0 {
+                result["symbols"] = (0..<Int(rng.next() % 3)).map { _ in
+                    ["symbol": text(), "digits": Int(rng.next() % 8), "point": double()] as [String: Any]
+                }
+            }
         } else {
             result["account"] = NSNull()
             result["positions"] = NSNull()

@@ -33,6 +33,8 @@ class Backend(Protocol):
     def positions_get(self) -> list[dict[str, Any]] | None: ...
     def history_deals_get(self, from_s: int, to_s: int) -> list[dict[str, Any]] | None: ...
     def terminal_info(self) -> dict[str, Any] | None: ...
+    def symbol_info_tick(self, symbol: str) -> dict[str, Any] | None: ...
+    def symbol_info(self, symbol: str) -> dict[str, Any] | None: ...
     def last_error(self) -> tuple[int, str]: ...
     def shutdown(self) -> None: ...
 
@@ -64,6 +66,14 @@ class ModuleBackend:
 
     def terminal_info(self) -> dict[str, Any] | None:
         record = self._mt5.terminal_info()
+        return None if record is None else dict(record._asdict())
+
+    def symbol_info_tick(self, symbol: str) -> dict[str, Any] | None:
+        record = self._mt5.symbol_info_tick(symbol)
+        return None if record is None else dict(record._asdict())
+
+    def symbol_info(self, symbol: str) -> dict[str, Any] | None:
+        record = self._mt5.symbol_info(symbol)
         return None if record is None else dict(record._asdict())
 
     def last_error(self) -> tuple[int, str]:

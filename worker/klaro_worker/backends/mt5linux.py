@@ -88,6 +88,12 @@ class Mt5LinuxBackend:
     def terminal_info(self) -> dict[str, Any] | None:
         return self._dict(self._mt5.terminal_info())
 
+    def symbol_info_tick(self, symbol: str) -> dict[str, Any] | None:
+        return self._dict(self._mt5.symbol_info_tick(symbol))
+
+    def symbol_info(self, symbol: str) -> dict[str, Any] | None:
+        return self._dict(self._mt5.symbol_info(symbol))
+
     def last_error(self) -> tuple[int, str]:
         code, message = self._obtain(self._mt5.last_error())
         return int(code), str(message)

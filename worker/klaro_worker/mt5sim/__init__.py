@@ -41,7 +41,7 @@ from .codes import (
     RES_E_UNSUPPORTED,
     RES_S_OK,
 )
-from .records import AccountInfo, TerminalInfo, TradeDeal, TradePosition
+from .records import AccountInfo, SymbolInfo, TerminalInfo, Tick, TradeDeal, TradePosition
 from .scenario import Scenario, ScenarioError, load_scenario
 from .terminal import SimTerminal
 
@@ -200,7 +200,9 @@ __all__ = [
     "AccountInfo",
     "Scenario",
     "ScenarioError",
+    "SymbolInfo",
     "TerminalInfo",
+    "Tick",
     "TradeDeal",
     "TradePosition",
     "account_info",
@@ -214,6 +216,18 @@ __all__ = [
     "positions_get",
     "positions_total",
     "shutdown",
+    "symbol_info",
+    "symbol_info_tick",
     "terminal_info",
     "version",
 ]
+
+
+def symbol_info_tick(symbol: str) -> Tick | None:
+    """The symbol's last tick, times on the server's wall clock (frozen over the weekend)."""
+    return _current().symbol_info_tick(symbol)
+
+
+def symbol_info(symbol: str) -> SymbolInfo | None:
+    """The symbol's properties (a subset of the real record's fields)."""
+    return _current().symbol_info(symbol)

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import clock as broker_clock
 from .market import CURRENCY_USD, SYMBOLS, SymbolSpec, mix64
 from .records import AccountInfo, TradeDeal, TradePosition
 from .scenario import Scenario
@@ -54,6 +55,8 @@ class Profile:
     created_ms: int
     offset_ms: int
     deposit_cents: int
+    # "none" or "new_york" (mt5sim/clock.py); deals and positions use broker_ms().
+    dst: str
     lot_unit: float
     commission_per_lot: float
     fee_per_lot: float
@@ -115,6 +118,10 @@ class SyntheticBroker:
     def now_ms(self) -> int:
         return int(self._clock() * 1000)
 
+    def broker_ms(self, profile: Profile, utc_ms: int) -> int:
+        """A UTC instant on the server's wall clock (its offset, with its DST switches)."""
+        return utc_ms + broker_clock.offset_ms(profile.offset_ms, profile.dst, utc_ms)
+
     # MARK: accounts
 
     def profile(self, login: int, server: str) -> Profile:
@@ -148,6 +155,7 @@ class SyntheticBroker:
             margin_mode=0 if rng.random() < 0.3 else 2,
             created_ms=self._epoch_ms + rng.randrange(self._bucket_ms // 2),
             offset_ms=round(server_rule.utc_offset_hours * _HOUR_MS),
+            dst=server_rule.dst,
             deposit_cents=round(deposit * 100),
             lot_unit=max(0.01, round(deposit / 200_000, 2)),
             commission_per_lot=rng.choice((0.0, 3.0, 3.5, 7.0)),
@@ -202,13 +210,18 @@ class SyntheticBroker:
 
     def deals(self, profile: Profile, from_s: int, to_s: int, now_ms: int) -> list[TradeDeal]:
         """Deals whose broker time (epoch seconds) lies in ``[from_s, to_s]`` and that already happened."""
-        low = from_s * 1000 - profile.offset_ms
+        # The offset may switch inside the window: widen by an hour, then filter on broker time.
+        low = from_s * 1000 - profile.offset_ms - _HOUR_MS
         high = min(to_s * 1000 + 999 - profile.offset_ms, now_ms)
         if high < profile.created_ms or low > high:
             return []
         found: list[TradeDeal] = []
         for k in range(max(0, self._bucket_of(low - self._max_life_ms)), self._bucket_of(high) + 1):
-            found.extend(deal for utc, deal, _ in self._bucket(profile, k).deals if low <= utc <= high)
+            found.extend(
+                deal
+                for utc, deal, _ in self._bucket(profile, k).deals
+                if low <= utc <= high and from_s * 1000 <= deal.time_msc <= to_s * 1000 + 999
+            )
         found.sort(key=lambda deal: (deal.time_msc, deal.ticket))
         return found
 
@@ -347,7 +360,7 @@ class SyntheticBroker:
                 if event.kind == "reverse":
                     direction, price_open, swap_since = 1 - direction, price, event.utc_ms
             comment = {REASON_SL: f"[sl {price}]", REASON_TP: f"[tp {price}]"}.get(event.reason, "")
-            broker_ms = event.utc_ms + profile.offset_ms
+            broker_ms = self.broker_ms(profile, event.utc_ms)
             deal = TradeDeal(
                 ticket=self._deal_ticket(event.utc_ms, event.sub),
                 order=self._order_ticket(event.utc_ms, event.sub),
@@ -392,10 +405,10 @@ class SyntheticBroker:
         ticket = self._order_ticket(lifecycle.open_ms, lifecycle.events[0].sub)
         return TradePosition(
             ticket=ticket,
-            time=(lifecycle.open_ms + profile.offset_ms) // 1000,
-            time_msc=lifecycle.open_ms + profile.offset_ms,
-            time_update=(updated + profile.offset_ms) // 1000,
-            time_update_msc=updated + profile.offset_ms,
+            time=self.broker_ms(profile, lifecycle.open_ms) // 1000,
+            time_msc=self.broker_ms(profile, lifecycle.open_ms),
+            time_update=self.broker_ms(profile, updated) // 1000,
+            time_update_msc=self.broker_ms(profile, updated),
             type=direction,
             magic=lifecycle.magic,
             identifier=ticket,
@@ -419,7 +432,7 @@ class SyntheticBroker:
     def _cash(
         self, profile: Profile, utc_ms: int, deal_type: int, cents: int, comment: str, sub: int
     ) -> tuple[int, TradeDeal, int]:
-        broker_ms = utc_ms + profile.offset_ms
+        broker_ms = self.broker_ms(profile, utc_ms)
         deal = TradeDeal(
             ticket=self._deal_ticket(utc_ms, sub),
             order=0,

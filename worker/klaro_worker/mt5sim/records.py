@@ -106,3 +106,42 @@ class TradeDeal(NamedTuple):
     symbol: str
     comment: str
     external_id: str
+
+
+class Tick(NamedTuple):
+    """``symbol_info_tick(symbol)``: the last tick, times on the broker's wall clock."""
+
+    time: int
+    bid: float
+    ask: float
+    last: float
+    volume: int
+    time_msc: int
+    flags: int
+    volume_real: float
+
+
+class SymbolInfo(NamedTuple):
+    """``symbol_info(symbol)``: the fields the worker reads and a few neighbours, in the real
+    module's names (the real record has ~90 fields; the simulator carries this subset)."""
+
+    custom: bool
+    select: bool
+    visible: bool
+    time: int
+    digits: int
+    spread: int
+    trade_mode: int
+    bid: float
+    ask: float
+    point: float
+    trade_tick_size: float
+    trade_contract_size: float
+    volume_min: float
+    volume_max: float
+    volume_step: float
+    currency_base: str
+    currency_profit: str
+    currency_margin: str
+    description: str
+    name: str

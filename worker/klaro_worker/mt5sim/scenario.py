@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .clock import DST_MODES
+
 #: 2026-01-01T00:00:00Z: accounts open on or after this instant unless the scenario says otherwise.
 DEFAULT_EPOCH = 1767225600
 
@@ -67,6 +69,8 @@ class AccountRule:
 class ServerRule:
     utc_offset_hours: float = 2.0
     company: str | None = None
+    # "none" or "new_york": +1 h while New York is on daylight-saving time (mt5sim/clock.py).
+    dst: str = "none"
 
 
 @dataclass(frozen=True)
@@ -253,7 +257,11 @@ def _account(item: Mapping[str, Any], index: int) -> AccountRule:
 def _server(name: str, value: Mapping[str, Any]) -> ServerRule:
     if not isinstance(value, Mapping):
         raise ScenarioError(f"scenario: servers.{name} must be a table")
+    dst = value.get("dst", "none")
+    if dst not in DST_MODES:
+        raise ScenarioError(f"scenario: servers.{name}.dst must be one of {', '.join(DST_MODES)}")
     return ServerRule(
         utc_offset_hours=float(value.get("utc_offset_hours", 2.0)),
         company=value.get("company"),
+        dst=dst,
     )

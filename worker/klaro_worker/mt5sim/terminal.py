@@ -13,9 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import codes
+from . import codes, quotes
 from .broker import Profile, SyntheticBroker
-from .records import AccountInfo, TerminalInfo, TradeDeal, TradePosition
+from .records import AccountInfo, SymbolInfo, TerminalInfo, Tick, TradeDeal, TradePosition
 from .scenario import Scenario
 
 T = TypeVar("T")
@@ -251,6 +251,20 @@ class SimTerminal:
         if self._portable:
             return _folder(self._path)
         return "C:\\users\\klaro\\AppData\\Roaming\\MetaQuotes\\Terminal\\D0E8209F77C8CF37AD8BF550E51FF075"
+
+    # MARK: symbols (mt5sim/quotes.py)
+
+    def symbol_info_tick(self, symbol: str) -> Tick | None:
+        return self._data("symbol_info_tick", lambda: self._quote(symbol, quotes.tick))
+
+    def symbol_info(self, symbol: str) -> SymbolInfo | None:
+        return self._data("symbol_info", lambda: self._quote(symbol, quotes.info))
+
+    def _quote(self, symbol: str, make: Callable[..., T]) -> T:
+        spec = quotes.find(symbol)
+        if spec is None:
+            raise _Failed(codes.INVALID_PARAMS)
+        return make(self.broker, self._profile(), spec, self.broker.now_ms(), self.scenario.time_scale)
 
     # MARK: plumbing
 

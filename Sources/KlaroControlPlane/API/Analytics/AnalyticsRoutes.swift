@@ -13,18 +13,22 @@ struct AnalyticsRoutes: Sendable {
         /// Every measure in one answer.
         api.get("analytics/report") { request, context in
             let loaded = try await loader.load(userID: try context.requireUser(), query: request.queryDictionary)
-            return JSONResponse(AnalyticsResponse(scope: loaded.scope, result: AccountAnalytics.report(loaded.combined())))
+            return JSONResponse(AnalyticsResponse(scope: loaded.scope, result: loaded.report()))
         }
         /// Closed-trade measures: win rates, profit factor, expectancy, averages, best/worst, lots, length.
         api.get("analytics/trades") { request, context in
             let loaded = try await loader.load(userID: try context.requireUser(), query: request.queryDictionary, tradesOnly: true)
-            let stats = AccountAnalytics.tradeStatistics(of: loaded.trades, range: loaded.range)
+            let stats = AccountAnalytics.tradeStatistics(
+                of: loaded.trades, range: loaded.range, timeZone: loaded.timeZone, dayOffsets: loaded.dayOffsets,
+                symbols: loaded.symbols)
             return JSONResponse(AnalyticsResponse(scope: loaded.scope, result: stats))
         }
         /// The same measures by symbol, magic number (EA), hour of day and day of week.
         api.get("analytics/breakdown") { request, context in
             let loaded = try await loader.load(userID: try context.requireUser(), query: request.queryDictionary, tradesOnly: true)
-            let breakdown = AccountAnalytics.breakdown(of: loaded.trades, range: loaded.range)
+            let breakdown = AccountAnalytics.breakdown(
+                of: loaded.trades, range: loaded.range, timeZone: loaded.timeZone, dayOffsets: loaded.dayOffsets,
+                symbols: loaded.symbols)
             return JSONResponse(AnalyticsResponse(scope: loaded.scope, result: breakdown))
         }
         /// Daily and monthly gain, profit and balance: the growth series.
@@ -38,7 +42,8 @@ struct AnalyticsRoutes: Sendable {
             let loaded = try await loader.load(userID: try context.requireUser(), query: request.queryDictionary)
             let report = AccountAnalytics.report(loaded.combined())
             return JSONResponse(AnalyticsResponse(
-                scope: loaded.scope, result: DrawdownResult(balance: report.balanceDrawdown, equity: report.equityDrawdown)))
+                scope: loaded.scope,
+                result: DrawdownResult(balance: report.balanceDrawdown, equity: report.equityDrawdown, since_inception: loaded.sinceInception())))
         }
     }
 }

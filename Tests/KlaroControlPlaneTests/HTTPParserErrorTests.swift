@@ -23,7 +23,7 @@ struct HTTPParserErrorTests {
             )
             let port = try #require(URL(string: klarod.baseURL)?.port)
             for sample in Self.cases {
-                let reply = try RawHTTP.send(Array(sample.request.utf8), port: port)
+                let reply = try await RawHTTP.send(Array(sample.request.utf8), port: port)
                 #expect(reply.status == sample.status, "\(sample.name)")
                 #expect(reply.headers["content-type"] == "application/problem+json", "\(sample.name)")
                 #expect(reply.headers["connection"] == "close", "\(sample.name)")
@@ -32,7 +32,7 @@ struct HTTPParserErrorTests {
                 #expect(body["status"] as? Int == sample.status, "\(sample.name)")
                 #expect((body["message"] as? String)?.contains(sample.says) == true, "\(sample.name): \(body["message"] ?? "")")
             }
-            let after = try RawHTTP.send(Array("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8), port: port)
+            let after = try await RawHTTP.send(Array("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8), port: port)
             #expect(after.status == 200)
             await klarod.stop()
         }

@@ -15,8 +15,15 @@ public enum RawHTTP {
     }
 
     /// Sends `request` to 127.0.0.1:`port` and returns the server's reply (waits at most 10 s).
-    public static func send(_ request: [UInt8], port: Int) throws -> Reply {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    /// The blocking socket calls run on a thread of their own, never on Swift's cooperative pool.
+    public static func send(_ request: [UInt8], port: Int) async throws -> Reply {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try exchange(request, port: port) }) }.start()
+        }
+    }
+
+    private static func exchange(_ request: [UInt8], port: Int) throws -> Reply {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestServerError.commandFailed("socket()") }
         defer { close(fd) }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)

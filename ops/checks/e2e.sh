@@ -69,7 +69,7 @@ with open(sys.argv[1], "w") as out:
         out.write(json.dumps({"user_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"e2e-{n % 7}")), "mt5_login": 8100000 + n,
                               "mt5_password": f"investor-{n}", "mt5_server": ["E2E-Demo", "E2E-Live"][n % 2]}) + "\n")
 PY
-"$bin/klarod" accounts import "$tmp/accounts.jsonl" >/dev/null
+"$bin/klarod" accounts import --ignore-plan "$tmp/accounts.jsonl" >/dev/null
 # Pro traders: their whole history is fetched (the free plan's is 30 days), so the balance
 # can be checked against the sum of every deal.
 psql "$database" -qc "INSERT INTO subscriptions (user_id, stripe_subscription_id, stripe_customer_id, status)

@@ -152,11 +152,24 @@ struct DeliveryTests {
                 try await fixture.count("SELECT count(*) FROM sync_runs WHERE outcome = 'terminal_error'") == 1
             })
             let account = try await fixture.pool.query(
-                "SELECT last_error_message, next_sync_at > now() + interval '10 minutes', inflight_job_id IS NULL FROM user_mt5_accounts WHERE id = $1",
+                """
+                SELECT last_error_message, next_sync_at > now() + interval '10 minutes', inflight_job_id IS NULL,
+                       consecutive_failures, attempt, last_outcome, last_error_code, interval_anchor = next_sync_at
+                FROM user_mt5_accounts WHERE id = $1
+                """,
                 [ids[0]])
             #expect(try account[0].string(0).contains("credentials could not be prepared"))
             #expect(try account[0].bool(1))
             #expect(try account[0].bool(2))
+            // Written by the statement that ends every job: one more failure, a new interval.
+            #expect(try account[0].int(3) == 1)
+            #expect(try account[0].int(4) == 1)
+            #expect(try account[0].string(5) == "terminal_error")
+            #expect(try account[0].int(6) == -2)
+            #expect(try account[0].bool(7))
+            let run = try await fixture.pool.query(
+                "SELECT state, error_code, finished_at IS NOT NULL, started_at IS NULL FROM sync_runs WHERE account_id = $1", [ids[0]])
+            #expect(try run[0].string(0) == "finished" && run[0].int(1) == -2 && run[0].bool(2) && run[0].bool(3))
             #expect(hosts[0].passwords.withLock { $0.isEmpty }, "no job reached the worker")
             for host in hosts { await host.kill() }
             await fixture.stop()

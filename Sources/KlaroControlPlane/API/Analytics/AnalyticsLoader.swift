@@ -96,15 +96,19 @@ struct AnalyticsLoader: Sendable {
             }
             var inputs: [AnalyticsInput] = []
             var curves: [BalanceCurve] = []
+            let windowStart = range.from ?? .min
             for account in accounts {
+                let history = (trades: trades[account.id] ?? [], flows: flows[account.id] ?? [])
+                // The window's records for the report; the whole history only for the curve.
                 var input = AnalyticsInput(
-                    trades: trades[account.id] ?? [], cashFlows: flows[account.id] ?? [],
+                    trades: tradesOnly ? history.trades : history.trades.filter { ($0.timeClose ?? $0.time) >= windowStart },
+                    cashFlows: history.flows.filter { $0.time >= windowStart },
                     snapshots: snapshots[account.id] ?? [], range: range, timeZone: zone ?? .gmt)
                 input.dayOffsets = dayOffsets
                 input.symbols = symbols
                 if !tradesOnly {
                     let curve = BalanceCurve(
-                        openingBalance: openings[account.id] ?? 0, trades: input.trades, cashFlows: input.cashFlows)
+                        openingBalance: openings[account.id] ?? 0, trades: history.trades, cashFlows: history.flows)
                     curves.append(curve)
                     if account.historyComplete {
                         input.startingBalance = curve.balance(before: range.from ?? 0)
@@ -130,9 +134,12 @@ struct AnalyticsLoader: Sendable {
     /// the source they share, else the weakest one's).
     static func combine(_ inputs: [AnalyticsInput], range: AnalyticsRange) -> AnalyticsInput {
         guard inputs.count != 1 else { return inputs[0] }
-        let reports = inputs.map { AccountAnalytics.report($0) }
-        let startingBalance = reports.reduce(0.0) { $0 + $1.startingBalance }
-        let sources = Set(reports.map(\.startingBalanceSource))
+        // Given starting balances (from the deal history) add up as they are; otherwise each
+        // account's report infers its own.
+        let given = inputs.compactMap(\.startingBalance)
+        let reports = given.count == inputs.count ? [] : inputs.map { AccountAnalytics.report($0) }
+        let startingBalance = reports.isEmpty ? MoneySum(given).value : reports.reduce(0.0) { $0 + $1.startingBalance }
+        let sources = reports.isEmpty ? Set(inputs.map(\.startingBalanceSource)) : Set(reports.map(\.startingBalanceSource))
         let source: StartingBalanceSource = sources.count == 1 ? sources.first! : .firstSnapshot
         let series = inputs.map { input in
             CurveAggregator.Series(

@@ -81,7 +81,9 @@ struct AnalyticsLoader: Sendable {
             // The history shown starts where the plan lets it (free: 30 days), else at the beginning.
             let historyStart = plan.historyStart(now: now) ?? Date(timeIntervalSince1970: 0)
             let loadFrom = tradesOnly ? from : historyStart
-            let trades = try Self.trades(connection, ids: ids, from: loadFrom, to: window.to)
+            let trades = try Self.trades(connection, ids: ids, from: from, to: window.to)
+            // Before the window only each trade's result and close matter (for the curve).
+            let earlier = tradesOnly || loadFrom >= from ? [:] : try Self.results(connection, ids: ids, from: loadFrom, to: from)
             var flows: [UUID: [CashFlow]] = [:]
             var snapshots: [UUID: [EquitySnapshot]] = [:]
             var openings: [UUID: Double] = [:]
@@ -98,10 +100,10 @@ struct AnalyticsLoader: Sendable {
             var curves: [BalanceCurve] = []
             let windowStart = range.from ?? .min
             for account in accounts {
-                let history = (trades: trades[account.id] ?? [], flows: flows[account.id] ?? [])
+                let history = (trades: (earlier[account.id] ?? []) + (trades[account.id] ?? []), flows: flows[account.id] ?? [])
                 // The window's records for the report; the whole history only for the curve.
                 var input = AnalyticsInput(
-                    trades: tradesOnly ? history.trades : history.trades.filter { ($0.timeClose ?? $0.time) >= windowStart },
+                    trades: trades[account.id] ?? [],
                     cashFlows: history.flows.filter { $0.time >= windowStart },
                     snapshots: snapshots[account.id] ?? [], range: range, timeZone: zone ?? .gmt)
                 input.dayOffsets = dayOffsets
@@ -235,6 +237,34 @@ struct AnalyticsLoader: Sendable {
                 time: time, timeMsc: try row.intOrNil(17).map(Int64.init) ?? time * 1000, timeClose: close,
                 timeCloseMsc: try row.intOrNil(18).map(Int64.init) ?? close * 1000,
                 isClosed: true, closedVolume: try row.double(15), dealCount: try row.int(16))
+            trades[ids[try row.int(0) - 1], default: []].append(trade)
+        }
+        return trades
+    }
+
+    /// Closed trades reduced to what the balance curve reads: result and close time.
+    private static func results(_ connection: PostgresConnection, ids: [UUID], from: Date, to: Date) throws -> [UUID: [Trade]] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try connection.query(
+            """
+            SELECT array_position($1::uuid[], account_id), floor(extract(epoch FROM COALESCE(time_close_utc, time_close)))::bigint,
+                   (profit + swap + commission + fee)::float8,
+                   CASE WHEN COALESCE(time_close_msc, 0) = 0 THEN NULL
+                        ELSE time_close_msc - COALESCE(extract(epoch FROM time_close - time_close_utc)::bigint * 1000, 0) END
+            FROM trades
+            WHERE account_id = ANY($1::uuid[]) AND is_closed
+              AND COALESCE(time_close_utc, time_close) >= $2 AND COALESCE(time_close_utc, time_close) < $3
+            """,
+            [ids, from, to]
+        )
+        var trades: [UUID: [Trade]] = [:]
+        for row in rows {
+            let close = try row.int64(1)
+            let msc = try row.intOrNil(3).map(Int64.init) ?? close * 1000
+            let trade = Trade(
+                positionID: 0, symbol: "", type: .buy, volume: 0, priceOpen: 0, priceClose: 0, profit: try row.double(2),
+                swap: 0, commission: 0, fee: 0, magic: 0, comment: "", time: close, timeMsc: msc, timeClose: close,
+                timeCloseMsc: msc, isClosed: true, closedVolume: 0, dealCount: 0)
             trades[ids[try row.int(0) - 1], default: []].append(trade)
         }
         return trades

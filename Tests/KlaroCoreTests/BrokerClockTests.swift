@@ -77,8 +77,11 @@ import Testing
             ServerClockSample(utcMs: Self.utc("2026-03-08T12:00:00Z") * 1000, tickMs: closeTick),
             ServerClockSample(utcMs: Self.utc("2026-03-08T22:00:00Z") * 1000, tickMs: (Self.utc("2026-03-08T21:59:59Z") + 7_200) * 1000),
         ]
-        #expect(sequence.map { clock.observe($0) } == [.changed, .pending, .ignored, .ignored, .unchanged])
+        // The last reading keeps UTC+2 across New York's switch (8 March, 07:00 UTC): a fixed
+        // offset, which changes the extrapolated history.
+        #expect(sequence.map { clock.observe($0) } == [.changed, .pending, .ignored, .ignored, .changed])
         #expect(clock.segments == [OffsetSegment(fromUTC: Self.utc("2026-03-06T21:45:00Z"), offsetSeconds: 7_200)])
+        #expect(!clock.followsNewYork)
         // Saturday's reading of the frozen tick is off any 15-minute step.
         let frozen = ServerClockSample(utcMs: Self.utc("2026-03-07T10:07:00Z") * 1000, tickMs: closeTick)
         #expect(BrokerClock.sampleOffset(frozen) == nil)
@@ -123,11 +126,13 @@ import Testing
     @Test("a fixed UTC+0 broker through a New York switch stops following New York")
     func fixedOffset() {
         var clock = BrokerClock()
-        for sample in Self.samples(from: "2026-03-05T00:00:00Z", to: "2026-03-10T00:00:00Z", offset: { _ in 0 }) {
-            clock.observe(sample)
+        let observed = Self.samples(from: "2026-03-05T00:00:00Z", to: "2026-03-10T00:00:00Z", offset: { _ in 0 }).map {
+            clock.observe($0)
         }
         #expect(clock.segments.map(\.offsetSeconds) == [0])
         #expect(!clock.followsNewYork)
+        // Learning it changes the extrapolated history: the ingest must convert again.
+        #expect(observed.filter { $0 == .changed }.count == 2)
         #expect(clock.utc(fromBroker: 1_000_000) == 1_000_000)
     }
 

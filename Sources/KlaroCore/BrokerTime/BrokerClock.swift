@@ -76,8 +76,11 @@ public struct BrokerClock: Codable, Sendable, Equatable {
         if offset == current {
             pendingOffset = nil
             support += 1
-            if let lastValidUTC, NewYork.isDaylightSaving(lastValidUTC) != NewYork.isDaylightSaving(utc) {
+            if followsNewYork, let lastValidUTC, NewYork.isDaylightSaving(lastValidUTC) != NewYork.isDaylightSaving(utc) {
+                // The same offset on both sides of a New York switch: history is not extrapolated
+                // along New York any more, so times converted that way must be converted again.
                 followsNewYork = false
+                return .changed
             }
             return .unchanged
         }

@@ -81,7 +81,9 @@ struct AnalyticsLoader: Sendable {
             // The history shown starts where the plan lets it (free: 30 days), else at the beginning.
             let historyStart = plan.historyStart(now: now) ?? Date(timeIntervalSince1970: 0)
             let loadFrom = tradesOnly ? from : historyStart
-            let trades = try Self.trades(connection, ids: ids, from: loadFrom, to: window.to)
+            let trades = try Self.trades(connection, ids: ids, from: from, to: window.to)
+            // Before the window only each trade's result and close matter (for the curve).
+            let earlier = tradesOnly || loadFrom >= from ? [:] : try Self.results(connection, ids: ids, from: loadFrom, to: from)
             var flows: [UUID: [CashFlow]] = [:]
             var snapshots: [UUID: [EquitySnapshot]] = [:]
             var openings: [UUID: Double] = [:]
@@ -96,15 +98,19 @@ struct AnalyticsLoader: Sendable {
             }
             var inputs: [AnalyticsInput] = []
             var curves: [BalanceCurve] = []
+            let windowStart = range.from ?? .min
             for account in accounts {
+                let history = (trades: (earlier[account.id] ?? []) + (trades[account.id] ?? []), flows: flows[account.id] ?? [])
+                // The window's records for the report; the whole history only for the curve.
                 var input = AnalyticsInput(
-                    trades: trades[account.id] ?? [], cashFlows: flows[account.id] ?? [],
+                    trades: trades[account.id] ?? [],
+                    cashFlows: history.flows.filter { $0.time >= windowStart },
                     snapshots: snapshots[account.id] ?? [], range: range, timeZone: zone ?? .gmt)
                 input.dayOffsets = dayOffsets
                 input.symbols = symbols
                 if !tradesOnly {
                     let curve = BalanceCurve(
-                        openingBalance: openings[account.id] ?? 0, trades: input.trades, cashFlows: input.cashFlows)
+                        openingBalance: openings[account.id] ?? 0, trades: history.trades, cashFlows: history.flows)
                     curves.append(curve)
                     if account.historyComplete {
                         input.startingBalance = curve.balance(before: range.from ?? 0)
@@ -130,9 +136,12 @@ struct AnalyticsLoader: Sendable {
     /// the source they share, else the weakest one's).
     static func combine(_ inputs: [AnalyticsInput], range: AnalyticsRange) -> AnalyticsInput {
         guard inputs.count != 1 else { return inputs[0] }
-        let reports = inputs.map { AccountAnalytics.report($0) }
-        let startingBalance = reports.reduce(0.0) { $0 + $1.startingBalance }
-        let sources = Set(reports.map(\.startingBalanceSource))
+        // Given starting balances (from the deal history) add up as they are; otherwise each
+        // account's report infers its own.
+        let given = inputs.compactMap(\.startingBalance)
+        let reports = given.count == inputs.count ? [] : inputs.map { AccountAnalytics.report($0) }
+        let startingBalance = reports.isEmpty ? MoneySum(given).value : reports.reduce(0.0) { $0 + $1.startingBalance }
+        let sources = reports.isEmpty ? Set(inputs.map(\.startingBalanceSource)) : Set(reports.map(\.startingBalanceSource))
         let source: StartingBalanceSource = sources.count == 1 ? sources.first! : .firstSnapshot
         let series = inputs.map { input in
             CurveAggregator.Series(
@@ -228,6 +237,34 @@ struct AnalyticsLoader: Sendable {
                 time: time, timeMsc: try row.intOrNil(17).map(Int64.init) ?? time * 1000, timeClose: close,
                 timeCloseMsc: try row.intOrNil(18).map(Int64.init) ?? close * 1000,
                 isClosed: true, closedVolume: try row.double(15), dealCount: try row.int(16))
+            trades[ids[try row.int(0) - 1], default: []].append(trade)
+        }
+        return trades
+    }
+
+    /// Closed trades reduced to what the balance curve reads: result and close time.
+    private static func results(_ connection: PostgresConnection, ids: [UUID], from: Date, to: Date) throws -> [UUID: [Trade]] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try connection.query(
+            """
+            SELECT array_position($1::uuid[], account_id), floor(extract(epoch FROM COALESCE(time_close_utc, time_close)))::bigint,
+                   (profit + swap + commission + fee)::float8,
+                   CASE WHEN COALESCE(time_close_msc, 0) = 0 THEN NULL
+                        ELSE time_close_msc - COALESCE(extract(epoch FROM time_close - time_close_utc)::bigint * 1000, 0) END
+            FROM trades
+            WHERE account_id = ANY($1::uuid[]) AND is_closed
+              AND COALESCE(time_close_utc, time_close) >= $2 AND COALESCE(time_close_utc, time_close) < $3
+            """,
+            [ids, from, to]
+        )
+        var trades: [UUID: [Trade]] = [:]
+        for row in rows {
+            let close = try row.int64(1)
+            let msc = try row.intOrNil(3).map(Int64.init) ?? close * 1000
+            let trade = Trade(
+                positionID: 0, symbol: "", type: .buy, volume: 0, priceOpen: 0, priceClose: 0, profit: try row.double(2),
+                swap: 0, commission: 0, fee: 0, magic: 0, comment: "", time: close, timeMsc: msc, timeClose: close,
+                timeCloseMsc: msc, isClosed: true, closedVolume: 0, dealCount: 0)
             trades[ids[try row.int(0) - 1], default: []].append(trade)
         }
         return trades

@@ -4,7 +4,7 @@
 # Debian packages klarod needs to build and run, and those the tests need (read by the
 # scripts that source this file).
 # shellcheck disable=SC2034
-KLARO_BUILD_PACKAGES=(pkg-config libpq-dev libhiredis-dev libsystemd-dev libssl-dev)
+KLARO_BUILD_PACKAGES=(pkg-config libpq-dev libhiredis-dev libsystemd-dev libssl-dev libargon2-dev)
 # shellcheck disable=SC2034
 KLARO_SERVER_PACKAGES=(postgresql redis-server)
 # shellcheck disable=SC2034

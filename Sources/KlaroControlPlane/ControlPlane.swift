@@ -1,4 +1,5 @@
 import Foundation
+import KlaroCore
 import KlaroCrypto
 import KlaroPostgres
 import KlaroRedis
@@ -25,6 +26,8 @@ public final class ControlPlane: Sendable {
     public let listeningPort = ListeningPort()
     /// Every Redis client the parts use; each is a service, closed at shutdown after its users.
     private let redisClients: [RedisClient]
+    /// Token verification, and the built-in identity when no Supabase project is configured.
+    let identity: Identity
     private let logger: Logger
 
     public init(configuration: KlaroConfiguration, telemetry: MetricsBootstrap, logger: Logger) throws {
@@ -74,6 +77,7 @@ public final class ControlPlane: Sendable {
         statusReporter = StatusReporter(pool: pool, settings: settings, metrics: metrics, logger: logger)
         housekeeping = Housekeeping(pool: pool, redis: control, leadership: leadership, settings: settings, logger: logger)
         self.redisClients = redisClients
+        identity = try Identity(configuration: configuration, pool: pool, logger: logger)
     }
 
     /// The services in start order; a `ServiceGroup` stops them in reverse, so the HTTP server
@@ -81,14 +85,16 @@ public final class ControlPlane: Sendable {
     /// first.
     public func services(notifier: SystemdNotifier?) -> [any Service] {
         let routes: [any RouteGroup] = [
-            HealthRoutes(checker: checker), MetricsRoute(telemetry: telemetry), APIRoutes(configuration: configuration, pool: pool),
+            HealthRoutes(checker: checker), MetricsRoute(telemetry: telemetry),
+            APIRoutes(configuration: configuration, pool: pool, identity: identity), IdentityRoutes(service: identity.service),
             AdminRoutes(controlPlane: self),
         ]
         let port = listeningPort
         let logger = self.logger
         let host = configuration.httpHost
         let http = HTTPServer.makeApplication(
-            host: configuration.httpHost, port: configuration.httpPort, routes: routes, logger: logger
+            host: configuration.httpHost, port: configuration.httpPort, routes: routes,
+            clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies), logger: logger
         ) { bound in
             port.set(bound)
             logger.notice("klarod is listening", metadata: ["address": "\(host):\(bound)"])

@@ -7,7 +7,7 @@ import KlaroPostgres
 
 /// The traders' API (`/api/*`), its Stripe webhook, `/openapi.yaml`, and CORS for them.
 ///
-/// `/api` routes need a Supabase user token (``AuthMiddleware``); every query is scoped to
+/// `/api` routes need a user's access token, built-in or Supabase's (``AuthMiddleware``); every query is scoped to
 /// that user. The webhook is authenticated by Stripe's signature instead.
 struct APIRoutes: RouteGroup {
     let accounts: AccountRoutes
@@ -17,7 +17,7 @@ struct APIRoutes: RouteGroup {
     let auth: AuthMiddleware
     let corsOrigins: [String]
 
-    init(configuration: KlaroConfiguration, pool: PostgresPool) {
+    init(configuration: KlaroConfiguration, pool: PostgresPool, identity: Identity) {
         let staleness = Staleness(staleAfter: configuration.sync.staleAfter)
         accounts = AccountRoutes(repository: AccountRepository(
             pool: pool, vault: configuration.credentialKeys.map(CredentialVault.init(keyRing:)), staleness: staleness,
@@ -25,8 +25,7 @@ struct APIRoutes: RouteGroup {
         dashboard = DashboardRoutes(query: DashboardQuery(pool: pool, staleness: staleness))
         analytics = AnalyticsRoutes(loader: AnalyticsLoader(pool: pool))
         billing = BillingRoutes(repository: BillingRepository(pool: pool), secret: configuration.stripeWebhookSecret)
-        auth = AuthMiddleware(
-            verifier: JWTVerifier(secret: configuration.jwtSecret), limiter: AuthFailureLimiter(perMinute: configuration.authFailureLimit), users: UserDirectory(pool: pool))
+        auth = AuthMiddleware(verifier: identity.verifier, limiter: identity.failureLimiter, users: identity.users)
         corsOrigins = configuration.corsOrigins
     }
 
@@ -57,6 +56,10 @@ struct APIRoutes: RouteGroup {
         ("/api/analytics/daily", [.get]),
         ("/api/analytics/drawdown", [.get]),
         ("/api/billing/stripe-webhook", [.post]),
+        ("/auth/v1/signup", [.post]),
+        ("/auth/v1/token", [.post]),
+        ("/auth/v1/logout", [.post]),
+        ("/auth/v1/user", [.get, .put]),
         ("/openapi.yaml", [.get]),
         ("/healthz", [.get]),
         ("/readyz", [.get]),

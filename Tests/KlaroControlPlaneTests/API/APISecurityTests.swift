@@ -70,7 +70,7 @@ struct APISecurityTests {
         }
     }
 
-    @Test("a client that keeps failing to authenticate gets 429 with Retry-After")
+    @Test("a client that keeps failing to authenticate gets 429 with Retry-After for invalid tokens only")
     func authFailureRateLimit() async throws {
         try await APIServer.with { api in
             var statuses: [Int] = []
@@ -79,9 +79,11 @@ struct APISecurityTests {
             }
             #expect(statuses.prefix(20).allSatisfy { $0 == 401 })
             #expect(statuses.suffix(5).allSatisfy { $0 == 429 })
-            let limited = try await api.call("GET", "/api/accounts", token: TestJWT.user().token)
+            let limited = try await api.call("GET", "/api/accounts", token: "garbage")
             #expect(limited.status == 429)
             #expect(limited.header("Retry-After").flatMap(Int.init).map { $0 >= 1 } == true)
+            // The lockout is for guessing: the locked-out client's valid token keeps working.
+            #expect(try await api.call("GET", "/api/accounts", token: TestJWT.user().token).status == 200)
         }
     }
 

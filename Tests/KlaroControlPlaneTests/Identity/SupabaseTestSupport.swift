@@ -1,4 +1,5 @@
 import Foundation
+import KlaroCore
 import HTTPTypes
 import Hummingbird
 @testable import KlaroControlPlane

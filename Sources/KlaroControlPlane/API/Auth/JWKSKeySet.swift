@@ -1,4 +1,5 @@
 import Foundation
+import KlaroCore
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

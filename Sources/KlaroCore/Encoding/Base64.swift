@@ -1,5 +1,4 @@
 import Foundation
-import KlaroCore
 
 /// Standard base64 (RFC 4648 §4, alphabet `A–Z a–z 0–9 + /`): Klaro's one base64 codec
 /// (keys, envelopes, sealed passwords; ``Base64URL`` for JWTs builds on it).

@@ -22,6 +22,7 @@ public final class ControlPlane: Sendable {
     public let fleetMonitor: FleetMonitor
     public let statusReporter: StatusReporter
     public let housekeeping: Housekeeping
+    public let accountEvents: AccountEventHub
     public let listeningPort = ListeningPort()
     private let logger: Logger
 
@@ -63,6 +64,7 @@ public final class ControlPlane: Sendable {
         rescuer = Rescuer(pool: pool, redis: control, leadership: leadership, settings: settings, metrics: metrics, logger: logger)
         fleetMonitor = FleetMonitor(pool: pool, redis: control, leadership: leadership, settings: settings, metrics: metrics, logger: logger)
         statusReporter = StatusReporter(pool: pool, settings: settings, metrics: metrics, logger: logger)
+        accountEvents = AccountEventHub(url: configuration.databaseURL, logger: logger)
         housekeeping = Housekeeping(pool: pool, redis: control, leadership: leadership, settings: settings, logger: logger)
     }
 
@@ -71,8 +73,8 @@ public final class ControlPlane: Sendable {
     /// first.
     public func services(notifier: SystemdNotifier?) -> [any Service] {
         let routes: [any RouteGroup] = [
-            HealthRoutes(checker: checker), MetricsRoute(telemetry: telemetry), APIRoutes(configuration: configuration, pool: pool),
-            AdminRoutes(controlPlane: self),
+            HealthRoutes(checker: checker), MetricsRoute(telemetry: telemetry), APIRoutes(configuration: configuration, pool: pool, events: accountEvents),
+            AdminRoutes(controlPlane: self), WebAppRoutes(root: configuration.webRoot),
         ]
         let port = listeningPort
         let logger = self.logger
@@ -85,7 +87,7 @@ public final class ControlPlane: Sendable {
             notifier?.ready()
         }
         var services: [any Service] = [
-            pool, checker, leadership, fleetMonitor, scheduler, rescuer, statusReporter, housekeeping,
+            pool, checker, leadership, fleetMonitor, scheduler, rescuer, statusReporter, housekeeping, accountEvents,
         ] + ingestors + [http]
         if let notifier { services.append(notifier) }
         return services

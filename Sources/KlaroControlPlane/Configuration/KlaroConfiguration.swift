@@ -30,6 +30,8 @@ public struct KlaroConfiguration: Sendable {
     public var stripeWebhookSecret: Secret?
     /// Failed API authentications a client may make per minute (burst and refill); 0: no limit.
     public var authFailureLimit: Int
+    /// Directory of the built web app (`KLARO_WEB_ROOT`; default: this checkout's `web/dist`).
+    public var webRoot: String = KlaroConfiguration.checkoutWebRoot
 
     /// Reads and validates. Messages name the variable and the problem, never a value, since
     /// URLs and keys carry secrets.
@@ -136,7 +138,8 @@ public struct KlaroConfiguration: Sendable {
             corsOrigins: corsOrigins,
             sync: sync,
             stripeWebhookSecret: stripeWebhookSecret,
-            authFailureLimit: authFailureLimit
+            authFailureLimit: authFailureLimit,
+            webRoot: reader.string(Key.webRoot, required: false) ?? checkoutWebRoot
         )
     }
 }
@@ -258,4 +261,13 @@ struct ConfigurationReader {
         }
         return parsed
     }
+}
+
+extension KlaroConfiguration {
+    /// `web/dist` of the checkout klarod was built from (ops/web build writes it there).
+    static let checkoutWebRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }  // Configuration, KlaroControlPlane, Sources, checkout
+        return url.appendingPathComponent("web/dist").path
+    }()
 }

@@ -165,6 +165,8 @@ struct IngestWrites {
         try connection.execute(Self.updateAccounts, [
             accID, accJob, accFinished, accOK, accOutcome, accCode, accMessage, accPark, accNext, accAttempt, accAnchor, accCursor,
         ])
+        // Announces the syncs to every replica's /api/events streams when this transaction commits.
+        try AccountEventNotifier.notify(accounts: accID, outcomes: accOutcome, connection: connection)
     }
 
     // MARK: Statements

@@ -67,7 +67,7 @@ function AccountRow(props: { account: Account; onEdit: () => void; onDelete: () 
           <StatusBadge status={account.status} stale={account.stale} inFlight={account.sync_in_flight} />
         </div>
         <p className="muted small">Login {account.mt5_login} · {account.mt5_server} · {account.account_category}</p>
-        <p className="status-text">{account.status_text}</p>
+        {account.last_error?.text !== account.status_text && <p className="status-text">{account.status_text}</p>}
         {account.last_error && (
           <div className="account-error" role="note">
             <strong>Last sync failed:</strong> {account.last_error.text}

@@ -64,7 +64,7 @@ export function AddAccountPage(): JSX.Element {
             </Field>
             <Field label="Investor password" name="mt5_password" error={fields.mt5_password}
               hint="Use the investor (read-only) password: Klaro only reads balances, positions and history, and this password cannot place trades.">
-              {(attributes) => <input {...attributes} type="password" autoComplete="off" value={password} onChange={(event) => setPassword(event.target.value)} required />}
+              {(attributes) => <input {...attributes} type="password" autoComplete="new-password" value={password} onChange={(event) => setPassword(event.target.value)} required />}
             </Field>
             <Field label="Server" name="mt5_server" error={fields.mt5_server} hint="As MT5 shows it under File → Login, e.g. ICMarketsSC-Demo.">
               {(attributes) => <input {...attributes} autoComplete="off" value={server} onChange={(event) => setServer(event.target.value)} required />}

@@ -6,8 +6,9 @@ import type { AnalyticsReport, TradeGroup } from '../api/types';
 import { useApp, useLiveRefresh, useResource, useTitle } from '../ui/app';
 import { ChartView, type Series } from '../ui/Chart';
 import { EmptyState, ErrorMessage, Link, Money, Percent, Skeleton } from '../ui/components';
-import { formatDuration, formatMoney, formatNumber, formatPercent } from '../ui/format';
+import { formatDuration, formatMoney, formatMoneyAxis, formatNumber, formatPercent, trendClass } from '../ui/format';
 import { periodError, periodQuery, RANGE_KEYS, rangeName, type Period } from '../ui/ranges';
+import { drawdownSeries, maxDrawdown } from './drawdown';
 import { TradeTable } from './TradeTable';
 
 const weekdays = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -97,6 +98,7 @@ function Report(props: { report: AnalyticsReport; currency: string }): JSX.Eleme
   const { report, currency } = props;
   const trades = report.trades;
   const money = useMemo(() => (value: number) => formatMoney(value, currency), [currency]);
+  const moneyAxis = useMemo(() => (value: number) => formatMoneyAxis(value, currency), [currency]);
   const percent = (value: number): string => formatPercent(value);
   const days = report.daily;
   const dayLabels = useMemo(() => days.map((day) => day.date.slice(5)), [days]);
@@ -104,17 +106,7 @@ function Report(props: { report: AnalyticsReport; currency: string }): JSX.Eleme
     { label: 'Balance', values: days.map((day) => day.balance), color: '--chart-1' },
     { label: 'Equity', values: days.map((day) => day.equity ?? null), color: '--chart-2' },
   ], [days]);
-  const drawdown = useMemo<Series[]>(() => {
-    let peak = -Infinity;
-    return [{
-      label: 'Drawdown from peak', color: '--loss', fill: true,
-      values: days.map((day) => {
-        const value = day.equity ?? day.balance;
-        peak = Math.max(peak, value);
-        return peak > 0 ? -(peak - value) / peak : 0;
-      }),
-    }];
-  }, [days]);
+  const drawdown = useMemo<Series[]>(() => [{ label: 'Drawdown from peak', color: '--loss', fill: true, values: drawdownSeries(days) }], [days]);
   const dailyGain = useMemo<Series[]>(() => [{ label: 'Daily profit', values: days.map((day) => day.net_profit), color: '--chart-1', signColored: true }], [days]);
   const monthLabels = useMemo(() => report.monthly.map((month) => month.month), [report.monthly]);
   const monthly = useMemo<Series[]>(() => [{ label: 'Monthly gain', values: report.monthly.map((month) => month.gain ?? 0), color: '--chart-1', signColored: true }], [report.monthly]);
@@ -129,7 +121,7 @@ function Report(props: { report: AnalyticsReport; currency: string }): JSX.Eleme
         <Measure label="Net profit"><Money value={report.net_profit} currency={currency} signed /></Measure>
         <Measure label="Win rate"><span className="money">{formatPercent(trades.win_rate)}</span></Measure>
         <Measure label="Profit factor"><span className="money">{formatNumber(trades.profit_factor)}</span></Measure>
-        <Measure label="Max drawdown"><span className="money loss">{formatPercent(report.equity_drawdown?.max_percent ?? report.balance_drawdown?.max_percent)}</span></Measure>
+        <Measure label="Max drawdown" hint="of gain"><span className={`money ${trendClass(maxDrawdown(days))}`}>{formatPercent(maxDrawdown(days))}</span></Measure>
         <Measure label="Trades"><span className="money">{trades.count}</span></Measure>
         <Measure label="Expectancy"><Money value={trades.expectancy} currency={currency} signed /></Measure>
         <Measure label="Sharpe"><span className="money">{formatNumber(report.sharpe_ratio)}</span></Measure>
@@ -137,15 +129,15 @@ function Report(props: { report: AnalyticsReport; currency: string }): JSX.Eleme
       <div className="grid grid-2">
         <section className="card" aria-labelledby="balance-title">
           <h2 id="balance-title">Balance and equity</h2>
-          <ChartView kind="line" labels={dayLabels} series={curve} format={money} title="Balance and equity at the end of each day" />
+          <ChartView kind="line" labels={dayLabels} series={curve} format={money} axisFormat={moneyAxis} title="Balance and equity at the end of each day" />
         </section>
         <section className="card" aria-labelledby="drawdown-title">
           <h2 id="drawdown-title">Drawdown</h2>
-          <ChartView kind="line" labels={dayLabels} series={drawdown} format={percent} title="Drawdown from the running peak, by day" />
+          <ChartView kind="line" labels={dayLabels} series={drawdown} format={percent} title="Fall of the time-weighted gain from its running peak, by day" />
         </section>
         <section className="card" aria-labelledby="daily-title">
           <h2 id="daily-title">Daily profit</h2>
-          <ChartView kind="bar" labels={dayLabels} series={dailyGain} format={money} title="Net profit of each day" />
+          <ChartView kind="bar" labels={dayLabels} series={dailyGain} format={money} axisFormat={moneyAxis} title="Net profit of each day" />
         </section>
         <section className="card" aria-labelledby="monthly-title">
           <h2 id="monthly-title">Monthly gain</h2>
@@ -155,15 +147,15 @@ function Report(props: { report: AnalyticsReport; currency: string }): JSX.Eleme
       <section className="card" aria-labelledby="stats-title">
         <h2 id="stats-title">Trades</h2>
         <dl className="figures figures-wide">
-          <div><dt>Wins / losses</dt><dd className="money">{trades.wins} / {trades.losses}</dd></div>
-          <div><dt>Average win</dt><dd><Money value={trades.average_win} currency={currency} signed /></dd></div>
-          <div><dt>Average loss</dt><dd><Money value={trades.average_loss} currency={currency} signed /></dd></div>
-          <div><dt>Best trade</dt><dd><Money value={trades.best_trade?.net_profit} currency={currency} signed /></dd></div>
-          <div><dt>Worst trade</dt><dd><Money value={trades.worst_trade?.net_profit} currency={currency} signed /></dd></div>
-          <div><dt>Lots traded</dt><dd className="money">{formatNumber(trades.total_lots)}</dd></div>
-          <div><dt>Average length</dt><dd className="money">{formatDuration(trades.average_duration_seconds)}</dd></div>
-          <div><dt>Long / short profit</dt><dd><Money value={trades.long.net_profit} currency={currency} signed /> / <Money value={trades.short.net_profit} currency={currency} signed /></dd></div>
-          <div><dt>Commission and swap</dt><dd><Money value={trades.total_commission + trades.total_swap} currency={currency} signed /></dd></div>
+          <dt>Wins / losses</dt><dd className="money">{trades.wins} / {trades.losses}</dd>
+          <dt>Average win</dt><dd><Money value={trades.average_win} currency={currency} signed /></dd>
+          <dt>Average loss</dt><dd><Money value={trades.average_loss} currency={currency} signed /></dd>
+          <dt>Best trade</dt><dd><Money value={trades.best_trade?.net_profit} currency={currency} signed /></dd>
+          <dt>Worst trade</dt><dd><Money value={trades.worst_trade?.net_profit} currency={currency} signed /></dd>
+          <dt>Lots traded</dt><dd className="money">{formatNumber(trades.total_lots)}</dd>
+          <dt>Average length</dt><dd className="money">{formatDuration(trades.average_duration_seconds)}</dd>
+          <dt>Long / short profit</dt><dd><Money value={trades.long.net_profit} currency={currency} signed /> / <Money value={trades.short.net_profit} currency={currency} signed /></dd>
+          <dt>Commission and swap</dt><dd><Money value={trades.total_commission + trades.total_swap} currency={currency} signed /></dd>
         </dl>
       </section>
       <div className="grid grid-2">
@@ -188,16 +180,18 @@ function Measure(props: { label: string; hint?: string; children: JSX.Element })
 function Breakdown(props: {
   title: string; groups: TradeGroup[]; currency: string; keyLabel: string; name: (key: string | number) => string; chartOnly?: boolean;
 }): JSX.Element {
-  const labels = useMemo(() => props.groups.map((group) => props.name(group.key)), [props.groups, props.name]);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const labels = useMemo(() => props.groups.map((group) => props.name(group.key)), [props.groups]);
   const series = useMemo<Series[]>(() => [{ label: 'Net profit', values: props.groups.map((group) => group.stats.net_profit), color: '--chart-1', signColored: true }], [props.groups]);
   const money = useMemo(() => (value: number) => formatMoney(value, props.currency), [props.currency]);
+  const moneyAxis = useMemo(() => (value: number) => formatMoneyAxis(value, props.currency), [props.currency]);
   const id = props.title.replace(/\W+/g, '-').toLowerCase();
   return (
     <section className="card" aria-labelledby={id}>
       <h2 id={id}>{props.title}</h2>
       {props.groups.length === 0 ? <p className="muted">No closed trades.</p> : (
         <>
-          <ChartView kind="bar" labels={labels} series={series} format={money} title={`Net profit ${props.title.toLowerCase()}`} height="small" />
+          <ChartView kind="bar" labels={labels} series={series} format={money} axisFormat={moneyAxis} title={`Net profit ${props.title.toLowerCase()}`} height="small" />
           <div className="table-wrap">
             <table className="table">
               <caption className="visually-hidden">{props.title}</caption>

@@ -299,7 +299,7 @@ export interface Problem {
   request_id?: string;
 }
 
-/** One event of `GET /api/events` (the `data` of an `account` event). */
+/** @schema AccountEvent */
 export interface AccountEvent {
   account_id: string;
   kind: 'sync_finished' | 'sync_failed';
@@ -373,7 +373,7 @@ export interface AdminStatus {
 export interface Move {
   account_id: string;
   from?: string;
-  to?: string;
+  to: string;
   reason: 'new' | 'slot_gone' | 'drain' | 'over_capacity' | 'pin' | 'rebalance';
   in_flight: boolean;
 }

@@ -6,7 +6,7 @@ import type { DashboardAccount, DashboardSummary, DashboardTotals } from '../api
 import { useApp, useLiveRefresh, useNow, useResource, useTitle } from '../ui/app';
 import { ChartView, type Series } from '../ui/Chart';
 import { EmptyState, ErrorMessage, Link, Money, Skeleton, StatusBadge } from '../ui/components';
-import { formatAgo, formatMoney, formatNumber, formatShortDate } from '../ui/format';
+import { formatAgo, formatMoney, formatMoneyAxis, formatNumber, formatShortDate } from '../ui/format';
 import { apiRange, isHourly, isRangeKey, RANGE_KEYS, rangeName, type RangeKey } from '../ui/ranges';
 
 let completeMarked = false;
@@ -132,7 +132,8 @@ function CurveChart(props: { currency: string; points: { t: string; balance: num
     { label: 'Balance', values: props.points.map((point) => point.balance), color: '--chart-1' },
   ], [props.points]);
   const format = useMemo(() => (value: number) => formatMoney(value, props.currency), [props.currency]);
-  return <ChartView kind="line" labels={labels} series={series} format={format} title={`Balance and equity in ${props.currency} over the selected period`} />;
+  const axisFormat = useMemo(() => (value: number) => formatMoneyAxis(value, props.currency), [props.currency]);
+  return <ChartView kind="line" labels={labels} series={series} format={format} axisFormat={axisFormat} title={`Balance and equity in ${props.currency} over the selected period`} />;
 }
 
 export function AccountCard(props: { account: DashboardAccount }): JSX.Element {
@@ -150,16 +151,20 @@ export function AccountCard(props: { account: DashboardAccount }): JSX.Element {
       </header>
       {account.snapshot_at ? (
         <dl className="figures">
-          <div><dt>Balance</dt><dd><Money value={account.balance} currency={c} /></dd></div>
-          <div><dt>Equity</dt><dd><Money value={account.equity} currency={c} /></dd></div>
-          <div><dt>Floating P/L</dt><dd><Money value={account.floating_profit} currency={c} signed /></dd></div>
-          <div><dt>Today</dt><dd><Money value={account.closed_profit_today} currency={c} signed /></dd></div>
-          <div><dt>This month</dt><dd><Money value={account.closed_profit_month} currency={c} signed /></dd></div>
-          <div><dt>Margin level</dt><dd className="money">{account.margin_level ? `${formatNumber(account.margin_level, 0)}%` : '—'}</dd></div>
-          <div><dt>Open positions</dt><dd className="money">{account.open_positions}</dd></div>
+          <dt>Balance</dt><dd><Money value={account.balance} currency={c} /></dd>
+          <dt>Equity</dt><dd><Money value={account.equity} currency={c} /></dd>
+          <dt>Floating P/L</dt><dd><Money value={account.floating_profit} currency={c} signed /></dd>
+          <dt>Today</dt><dd><Money value={account.closed_profit_today} currency={c} signed /></dd>
+          <dt>This month</dt><dd><Money value={account.closed_profit_month} currency={c} signed /></dd>
+          <dt>Margin level</dt><dd className="money">{account.margin_level ? `${formatNumber(account.margin_level, 0)}%` : '—'}</dd>
+          <dt>Open positions</dt><dd className="money">{account.open_positions}</dd>
         </dl>
       ) : (
-        <p className="muted">{account.sync_in_flight ? 'First sync in progress…' : 'Waiting for the first sync.'}</p>
+        <p className="muted">
+          {account.sync_in_flight ? 'First sync in progress…' : account.status === 'auth_failed'
+            ? <>Klaro could not log in to this account. <Link to="/accounts">Check its password</Link>.</>
+            : 'Waiting for the first sync.'}
+        </p>
       )}
       <footer className="account-card-foot">
         <span>{account.status_text}</span>

@@ -29,10 +29,10 @@ export function SettingsPage(): JSX.Element {
           {summary.data && plan && (
             <>
               <dl className="figures figures-wide">
-                <div><dt>Plan</dt><dd>{plan === 'pro' ? 'Pro' : 'Free'}</dd></div>
-                <div><dt>Accounts</dt><dd>{limit === null ? `${used} (unlimited)` : `${used} of ${limit}`}</dd></div>
-                <div><dt>History</dt><dd>{summary.data.history_days ? `Last ${summary.data.history_days} days` : 'Full history'}</dd></div>
-                <div><dt>Billing</dt><dd>{plan === 'pro' ? 'Subscription active' : 'No subscription'}</dd></div>
+                <dt>Plan</dt><dd>{plan === 'pro' ? 'Pro' : 'Free'}</dd>
+                <dt>Accounts</dt><dd>{limit === null ? `${used} (unlimited)` : `${used} of ${limit}`}</dd>
+                <dt>History</dt><dd>{summary.data.history_days ? `Last ${summary.data.history_days} days` : 'Full history'}</dd>
+                <dt>Billing</dt><dd>{plan === 'pro' ? 'Subscription active' : 'No subscription'}</dd>
               </dl>
               {limit !== null && used >= limit && <Notice tone="warning">You use every account your plan includes.</Notice>}
               {plan === 'free' && (

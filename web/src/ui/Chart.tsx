@@ -28,6 +28,8 @@ export function ChartView(props: {
   /** What the chart shows, in words (its accessible name). */
   title: string;
   format?: (value: number) => string;
+  /** Axis labels (shorter than the tooltip's `format`). */
+  axisFormat?: (value: number) => string;
   height?: 'small' | 'normal';
 }): JSX.Element {
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -38,6 +40,7 @@ export function ChartView(props: {
     const text = themeColor('--text-muted');
     const grid = themeColor('--border', 0.6);
     const format = props.format ?? ((value: number) => String(value));
+    const axisFormat = props.axisFormat ?? format;
     const datasets = props.series.map((series) => {
       const color = themeColor(series.color);
       const gain = themeColor('--gain'), loss = themeColor('--loss');
@@ -50,7 +53,7 @@ export function ChartView(props: {
           : series.fill ? themeColor(series.color, 0.15) : color,
         fill: series.fill ?? false,
         borderWidth: props.kind === 'line' ? 2 : 0,
-        pointRadius: 0,
+        pointRadius: props.kind === 'line' && props.labels.length < 40 ? 3 : 0,
         pointHoverRadius: 3,
         tension: 0.25,
         spanGaps: true,
@@ -70,7 +73,7 @@ export function ChartView(props: {
         },
         scales: {
           x: { ticks: { color: text, maxRotation: 0, autoSkip: true, maxTicksLimit: 8 }, grid: { display: false } },
-          y: { ticks: { color: text, callback: (value) => format(Number(value)), maxTicksLimit: 6 }, grid: { color: grid } },
+          y: { ticks: { color: text, callback: (value) => axisFormat(Number(value)), maxTicksLimit: 6 }, grid: { color: grid } },
         },
       },
     };
@@ -84,7 +87,7 @@ export function ChartView(props: {
       chart.current?.destroy();
       chart.current = null;
     };
-  }, [props.kind, props.labels, props.series, props.format]);
+  }, [props.kind, props.labels, props.series, props.format, props.axisFormat]);
 
   return (
     <figure className={`chart chart-${props.height ?? 'normal'}`}>

@@ -99,3 +99,16 @@ export function formatDuration(seconds: number | null | undefined): string {
   if (hours < 48) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
   return `${Math.round(hours / 24)} days`;
 }
+
+/** Money for chart axes: whole units, compact above 10,000 ("$181K"). */
+export function formatMoneyAxis(value: number, currency: string | null | undefined, locale?: string): string {
+  const code = (currency ?? '').toUpperCase() || 'USD';
+  try {
+    return new Intl.NumberFormat(locale, {
+      style: 'currency', currency: code, currencyDisplay: 'narrowSymbol', maximumFractionDigits: Math.abs(value) >= 10_000 ? 1 : 0,
+      notation: Math.abs(value) >= 10_000 ? 'compact' : 'standard',
+    }).format(value);
+  } catch {
+    return new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(value);
+  }
+}

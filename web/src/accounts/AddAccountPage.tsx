@@ -35,7 +35,10 @@ export function AddAccountPage(): JSX.Element {
       await api.createAccount(account);
       router.navigate('/dashboard');
     } catch (failure) {
-      if (failure instanceof ApiError) {
+      if (failure instanceof ApiError && failure.code === 'plan_limit') {
+        setFields({});
+        setError(failure);
+      } else if (failure instanceof ApiError) {
         setFields(failure.fields);
         setError(Object.keys(failure.fields).length > 0 ? 'Some fields need attention.' : failure);
       } else setError('The account could not be connected. Please try again.');

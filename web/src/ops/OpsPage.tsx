@@ -36,7 +36,7 @@ function TokenForm(props: { onToken: (token: string) => void }): JSX.Element {
         <p className="muted">For Klaro's operators. The token stays in this tab only and is forgotten when it closes.</p>
         <form onSubmit={submit} noValidate>
           <Field label="Admin token" name="admin_token" error={error}>
-            {(attributes) => <input {...attributes} type="password" autoComplete="off" value={value} onChange={(event) => setValue(event.target.value)} />}
+            {(attributes) => <input {...attributes} type="password" autoComplete="current-password" value={value} onChange={(event) => setValue(event.target.value)} />}
           </Field>
           <button type="submit" className="button button-primary button-wide">Open the fleet view</button>
         </form>

@@ -5,7 +5,7 @@ import {
   BarController, BarElement, CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip,
   type ChartConfiguration,
 } from 'chart.js';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { themeColor } from './chartColors';
 
 Chart.register(LineController, LineElement, PointElement, BarController, BarElement, CategoryScale, LinearScale, Filler, Tooltip, Legend);
@@ -34,6 +34,14 @@ export function ChartView(props: {
 }): JSX.Element {
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart | null>(null);
+  // Colours are resolved when the chart is drawn: draw again when the theme flips.
+  const [scheme, setScheme] = useState(0);
+  useEffect(() => {
+    const query = window.matchMedia('(prefers-color-scheme: dark)');
+    const flip = (): void => setScheme((value) => value + 1);
+    query.addEventListener('change', flip);
+    return () => query.removeEventListener('change', flip);
+  }, []);
 
   useEffect(() => {
     if (!canvas.current) return undefined;
@@ -87,7 +95,7 @@ export function ChartView(props: {
       chart.current?.destroy();
       chart.current = null;
     };
-  }, [props.kind, props.labels, props.series, props.format, props.axisFormat]);
+  }, [props.kind, props.labels, props.series, props.format, props.axisFormat, scheme]);
 
   return (
     <figure className={`chart chart-${props.height ?? 'normal'}`}>

@@ -18,6 +18,7 @@ from typing import Any, Callable
 import pytest
 from axe_selenium_python import Axe
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -57,7 +58,7 @@ def state() -> dict[str, Any]:
 
 
 def wait(driver: WebDriver, condition: Callable[[WebDriver], Any], timeout: float = 20, message: str = "") -> Any:
-    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(condition, message)
+    return WebDriverWait(driver, timeout, poll_frequency=0.2, ignored_exceptions=[StaleElementReferenceException]).until(condition, message)
 
 
 def by_label(driver: WebDriver, label: str) -> WebElement:
@@ -68,15 +69,17 @@ def by_label(driver: WebDriver, label: str) -> WebElement:
     return driver.find_element(By.ID, target) if target else labels[0].find_element(By.CSS_SELECTOR, "input, select")
 
 
-def button(driver: WebDriver, name: str, scope: WebElement | None = None) -> WebElement:
-    """The button or link whose accessible text (or aria-label) is `name`."""
-    root = scope or driver
-    for element in root.find_elements(By.CSS_SELECTOR, "button, a"):
-        if not element.is_displayed():
-            continue
-        if element.text.strip() == name or element.get_attribute("aria-label") == name:
-            return element
-    raise AssertionError(f"no button or link named {name!r}")
+def button(driver: WebDriver, name: str, scope: WebElement | None = None, timeout: float = 15) -> WebElement:
+    """The visible button or link whose text (or aria-label) is `name`, waiting for it to appear."""
+    def find(_: WebDriver) -> WebElement | None:
+        for element in (scope or driver).find_elements(By.CSS_SELECTOR, "button, a"):
+            try:
+                if element.is_displayed() and (element.text.strip() == name or element.get_attribute("aria-label") == name):
+                    return element
+            except StaleElementReferenceException:
+                continue
+        return None
+    return wait(driver, find, timeout, f"no button or link named {name!r}")
 
 
 def heading(driver: WebDriver, text: str, timeout: float = 20) -> WebElement:
@@ -154,19 +157,29 @@ def check_page(driver: WebDriver, name: str) -> None:
     serious = [v for v in results["violations"] if v.get("impact") in ("serious", "critical")]
     assert not serious, f"{name}: axe violations:\n" + "\n".join(
         f"- {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}" for v in serious)
-    low = driver.execute_script(CONTRAST_SCRIPT)
-    assert not low, f"{name}: text below WCAG AA contrast:\n" + "\n".join(low[:10])
+    for scheme in ("dark", "light"):
+        set_color_scheme(driver, scheme)
+        low = driver.execute_script(CONTRAST_SCRIPT)
+        assert not low, f"{name} ({scheme}): text below WCAG AA contrast:\n" + "\n".join(low[:10])
     errors = console_errors(driver)
     assert not errors, f"{name}: console errors: {errors}"
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    for label, (width, height) in SIZES.items():
+    # The plan's dark theme at both sizes, and the light one on the desktop.
+    for scheme, (width, height) in (("dark", SIZES["desktop"]), ("dark", SIZES["phone"]), ("light", SIZES["desktop"])):
+        set_color_scheme(driver, scheme)
         set_viewport(driver, width, height)
         time.sleep(0.4)
-        path = OUTPUT / f"{name}-{width}x{height}.png"
+        path = OUTPUT / f"{name}-{width}x{height}{'' if scheme == 'dark' else '-light'}.png"
         driver.save_screenshot(str(path))
         print(f"screenshot: {path}")
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     set_viewport(driver, *SIZES["desktop"])
+    set_color_scheme(driver, "dark")
+
+
+def set_color_scheme(driver: WebDriver, scheme: str) -> None:
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+    time.sleep(0.15)
 
 
 def api(path: str, token: str | None = None, method: str = "GET", body: Any = None,

@@ -28,7 +28,6 @@ const byCode: Record<string, string> = {
   not_found: 'That no longer exists. It may have been deleted.',
   auth_rate_limited: 'Too many failed sign-in attempts. Wait a moment and try again.',
   sync_rate_limited: 'A sync was requested a moment ago.',
-  too_many_streams: 'Too many open Klaro tabs. Close one and reload.',
   invalid_credentials: 'The email or password is not right.',
   invalid_grant: 'The email or password is not right.',
   user_already_exists: 'An account with this email exists already. Sign in instead.',

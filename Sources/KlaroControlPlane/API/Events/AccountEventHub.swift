@@ -10,7 +10,7 @@ import Synchronization
 /// One PostgreSQL session of its own `LISTEN`s on ``AccountEvent/channel`` (so every replica
 /// hears every commit, whichever replica ingested it) on a thread of its own; each open
 /// `/api/events` stream subscribes for its user. Streams also get a heartbeat, and a user may
-/// hold only ``maxStreamsPerUser`` streams on one replica.
+/// hold only ``maxStreamsPerUser`` streams on one replica (a new one closes the oldest).
 public final class AccountEventHub: Service, Sendable {
     enum Message: Sendable, Equatable {
         case event(AccountEvent)
@@ -48,16 +48,23 @@ public final class AccountEventHub: Service, Sendable {
 
     public var isListening: Bool { listening.load(ordering: .acquiring) }
 
-    /// Opens a stream for `user`, or nil when the user already holds the most streams allowed.
-    func subscribe(_ user: UUID) -> Subscription? {
+    /// Opens a stream for `user`. A user at ``maxStreamsPerUser`` loses their oldest stream
+    /// first: a browser that reloads leaves its old stream open until a write fails, and those
+    /// must not lock the user out of live updates.
+    func subscribe(_ user: UUID) -> Subscription {
         let (stream, continuation) = AsyncStream<Message>.makeStream(bufferingPolicy: .bufferingNewest(256))
-        let id: Int? = registry.withLock { registry in
-            guard (registry.streams[user]?.count ?? 0) < maxStreamsPerUser else { return nil }
+        let (id, evicted) = registry.withLock { registry -> (Int, AsyncStream<Message>.Continuation?) in
             registry.nextID += 1
-            registry.streams[user, default: [:]][registry.nextID] = continuation
-            return registry.nextID
+            var streams = registry.streams[user, default: [:]]
+            var evicted: AsyncStream<Message>.Continuation?
+            if streams.count >= maxStreamsPerUser, let oldest = streams.keys.min() {
+                evicted = streams.removeValue(forKey: oldest)
+            }
+            streams[registry.nextID] = continuation
+            registry.streams[user] = streams
+            return (registry.nextID, evicted)
         }
-        guard let id else { return nil }
+        evicted?.finish()
         continuation.onTermination = { [weak self] _ in self?.unsubscribe(user, id: id) }
         return Subscription(id: id, messages: stream)
     }

@@ -28,7 +28,7 @@ export function SettingsPage(): JSX.Element {
           {!summary.data && <Skeleton lines={3} label="Loading your plan…" />}
           {summary.data && plan && (
             <>
-              <dl className="figures figures-wide">
+              <dl className="figures">
                 <dt>Plan</dt><dd>{plan === 'pro' ? 'Pro' : 'Free'}</dd>
                 <dt>Accounts</dt><dd>{limit === null ? `${used} (unlimited)` : `${used} of ${limit}`}</dd>
                 <dt>History</dt><dd>{summary.data.history_days ? `Last ${summary.data.history_days} days` : 'Full history'}</dd>

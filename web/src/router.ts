@@ -11,6 +11,7 @@ export type Route =
   | { name: 'ops' }
   | { name: 'notFound'; path: string };
 
+// klarod answers index.html for exactly these paths (WebAppFiles.appRoutes): keep the two lists alike.
 const table: ReadonlyArray<[string, Route['name']]> = [
   ['/login', 'login'], ['/signup', 'signup'], ['/dashboard', 'dashboard'], ['/accounts', 'accounts'],
   ['/accounts/add', 'addAccount'], ['/analytics', 'analytics'], ['/settings', 'settings'], ['/ops', 'ops'],

@@ -37,7 +37,7 @@ struct WebAppFilesTests {
     @Test("every app route gets index.html, uncached, with the security headers")
     func spaFallback() async throws {
         let files = WebAppFiles(root: try Self.builtApp())
-        for path in ["/", "/dashboard", "/accounts/add", "/analytics"] {
+        for path in ["/", "/dashboard", "/dashboard/", "/accounts/add", "/analytics", "/login", "/signup", "/settings", "/ops"] {
             let response = try await files.response(path: path, acceptEncoding: nil)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "text/html; charset=utf-8")
@@ -70,7 +70,8 @@ struct WebAppFilesTests {
     @Test("a missing asset, an API path or a path that leaves the root is a 404, never the app")
     func notFound() async throws {
         let files = WebAppFiles(root: try Self.builtApp())
-        for path in ["/assets/gone-123.js", "/api/nothing", "/admin/x", "/auth/v1/nothing", "/../etc/passwd", "/%2e%2e/etc/passwd", "/missing.png"] {
+        for path in ["/assets/gone-123.js", "/api/nothing", "/admin/x", "/auth/v1/nothing", "/../etc/passwd", "/%2e%2e/etc/passwd", "/missing.png",
+                     "/no/such/route", "/assets"] {
             await #expect(throws: HTTPProblem.self, "\(path)") { _ = try await files.response(path: path, acceptEncoding: nil) }
         }
         #expect(WebAppFiles.safeRelativePath("/a/../../b") == nil)

@@ -56,3 +56,11 @@ def test_types_follow_the_openapi_description() -> None:
             if member in properties and is_required != (member in required):
                 problems.append(f"{name}.{member}: {'required' if is_required else 'optional'} in TypeScript, not in the schema")
     assert not problems, "\n".join(problems)
+
+
+def test_klarod_serves_the_app_for_exactly_the_routers_pages() -> None:
+    router = (ROOT / "web/src/router.ts").read_text()
+    pages = set(re.findall(r"\['(/[a-z/]*)', '\w+'\]", router)) | {"/"}
+    swift = (ROOT / "Sources/KlaroControlPlane/HTTP/WebApp/WebAppRoutes.swift").read_text()
+    served = set(re.findall(r'"(/[a-z/]*)"', swift.split("static let appRoutes", 1)[1].split("]", 1)[0]))
+    assert pages == served, f"router.ts has {sorted(pages - served)} that klarod does not serve; klarod serves {sorted(served - pages)} unknown to the router"

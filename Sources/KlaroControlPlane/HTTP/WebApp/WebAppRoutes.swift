@@ -5,10 +5,10 @@ import NIOPosix
 
 /// Serves the traders' web app (`web/dist`, built by `ops/web build`) at `/`.
 ///
-/// `/assets/*` are content-hashed, so they are cached for a year as immutable; every other
-/// path that is not a file gets `index.html` (the app's router takes it from there). A
-/// precompressed `.gz` sibling is sent when the client accepts gzip. API paths never fall
-/// back to the app: an unknown `/api/…` stays a JSON 404.
+/// `/assets/*` are content-hashed, so they are cached for a year as immutable; the app's own
+/// routes (``WebAppFiles/appRoutes``) get `index.html` and its router takes it from there. A
+/// precompressed `.gz` sibling is sent when the client accepts gzip. Any other path stays a
+/// problem+json 404, so an unknown `/api/…` never turns into HTML.
 struct WebAppRoutes: RouteGroup {
     let root: String
 
@@ -31,6 +31,11 @@ struct WebAppFiles: Sendable {
     /// Prefixes that belong to klarod's own interfaces, never to the app.
     static let reservedPrefixes = ["/api/", "/admin/", "/auth/", "/metrics", "/healthz", "/readyz", "/openapi.yaml"]
 
+    /// The pages of the app's router (`web/src/router.ts`); each answers `index.html`.
+    static let appRoutes: Set<String> = [
+        "/", "/login", "/signup", "/dashboard", "/accounts", "/accounts/add", "/analytics", "/settings", "/ops",
+    ]
+
     func response(path: String, acceptEncoding: String?, head: Bool = false) async throws -> Response {
         if Self.reservedPrefixes.contains(where: { path == $0 || path.hasPrefix($0) || path + "/" == $0 }) {
             throw HTTPProblem.notFound("\(path)")
@@ -42,15 +47,14 @@ struct WebAppFiles: Sendable {
         let isAsset = path.hasPrefix("/assets/")
         guard let relative = Self.safeRelativePath(path) else { throw HTTPProblem.notFound("\(path)") }
         var file = index
-        if !relative.isEmpty {
+        let route = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+        if !Self.appRoutes.contains(route) {
             let candidate = root + "/" + relative
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue {
-                file = candidate
-            } else if isAsset || relative.contains(".") && !relative.hasSuffix(".html") {
-                // A missing asset must not turn into HTML (a browser would try to run it).
+            guard !relative.isEmpty, FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue else {
                 throw HTTPProblem.notFound("\(path)")
             }
+            file = candidate
         }
 
         var headers = WebSecurityHeaders.fields

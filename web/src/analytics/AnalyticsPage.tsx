@@ -19,8 +19,13 @@ export function AnalyticsPage(): JSX.Element {
   const accounts = useResource((signal) => api.listAccounts(signal), []);
   const [accountID, setAccountID] = useState('');
   const [period, setPeriod] = useState<Period>({ kind: 'preset', key: '3M' });
-  const query = { account_id: accountID || undefined, ...periodQuery(period) };
-  const report = useResource((signal) => api.analyticsReport(query, signal), [accountID, JSON.stringify(period)]);
+  // All accounts together only add up in one deposit currency: offer the choice when they differ.
+  const summary = useResource((signal) => api.dashboard('1d', signal), []);
+  const currencies = summary.data?.totals.map((total) => total.currency) ?? [];
+  const [chosenCurrency, setCurrency] = useState('');
+  const currency = accountID || currencies.length < 2 ? undefined : chosenCurrency || currencies[0];
+  const query = { account_id: accountID || undefined, currency, ...periodQuery(period) };
+  const report = useResource((signal) => api.analyticsReport(query, signal), [accountID, currency, JSON.stringify(period)]);
   useLiveRefresh(report.reload);
 
   if (accounts.data && accounts.data.length === 0) {
@@ -33,7 +38,7 @@ export function AnalyticsPage(): JSX.Element {
       </>
     );
   }
-  const currency = report.data?.scope.currency ?? '';
+  const reportCurrency = report.data?.scope.currency ?? '';
   return (
     <>
       <div className="page-head"><h1>Analytics</h1></div>
@@ -47,6 +52,14 @@ export function AnalyticsPage(): JSX.Element {
             ))}
           </select>
         </label>
+        {!accountID && currencies.length > 1 && (
+          <label className="inline-field">
+            <span>Currency</span>
+            <select value={currency} onChange={(event) => setCurrency(event.target.value)}>
+              {currencies.map((code) => <option key={code} value={code}>{code}</option>)}
+            </select>
+          </label>
+        )}
         <PeriodPicker period={period} onChange={setPeriod} />
       </section>
       <ErrorMessage error={report.error} onRetry={report.reload} />
@@ -56,8 +69,8 @@ export function AnalyticsPage(): JSX.Element {
           {report.data.scope.clamped && (
             <p className="muted small">Your plan covers the last 30 days; longer periods are cut. <Link to="/settings">Upgrade to Pro</Link> for the full history.</p>
           )}
-          <Report report={report.data.result} currency={currency} />
-          <TradeTable accountID={accountID || undefined} query={periodQuery(period)} currency={currency} />
+          <Report report={report.data.result} currency={reportCurrency} />
+          <TradeTable accountID={accountID || undefined} query={periodQuery(period)} currency={reportCurrency} />
         </>
       )}
     </>

@@ -7,7 +7,7 @@ import { AddAccountPage } from './accounts/AddAccountPage';
 import { AnalyticsPage } from './analytics/AnalyticsPage';
 import { ApiClient } from './api/client';
 import { AuthPage } from './auth/AuthPages';
-import { SessionStore } from './auth/session';
+import { browserTabLock, SessionStore } from './auth/session';
 import { DashboardPage } from './dashboard/DashboardPage';
 import { OpsPage } from './ops/OpsPage';
 import { HistoryRouter, isPublic, matchRoute, type Route } from './router';
@@ -19,7 +19,9 @@ import './ui/theme.css';
 
 function createServices(): AppServices {
   const fetcher = (input: string, init?: RequestInit): Promise<Response> => fetch(input, init);
-  const session = new SessionStore(window.localStorage, fetcher);
+  const session = new SessionStore(window.localStorage, fetcher, undefined, browserTabLock());
+  // Another tab refreshed, signed in or signed out: follow it.
+  window.addEventListener('storage', (event) => { if (event.key === 'klaro.session') session.adoptStored(); });
   const router = new HistoryRouter(window);
   const api = new ApiClient(() => session.accessToken(), () => session.clear(), fetcher);
   const live = new LiveFeed(() => session.accessToken());

@@ -14,6 +14,15 @@ export interface StoredSession {
 
 type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+/** Runs `work` while holding a lock shared by every tab of the app (the Web Locks API). */
+export type TabLock = <T>(work: () => Promise<T>) => Promise<T>;
+
+/** The browser's cross-tab lock when it has one; otherwise only this tab is serialised. */
+export function browserTabLock(): TabLock {
+  const locks = typeof navigator !== 'undefined' ? (navigator as Navigator & { locks?: LockManager }).locks : undefined;
+  if (!locks) return (work) => work();
+  return (work) => locks.request('klaro.session.refresh', () => work());
+}
 
 const storageKey = 'klaro.session';
 /** Refresh this many seconds before expiry. */
@@ -28,8 +37,17 @@ export class SessionStore {
     private readonly storage: KeyValueStorage,
     private readonly fetcher: Fetch,
     private readonly now: () => number = () => Date.now() / 1000,
+    private readonly lock: TabLock = (work) => work(),
   ) {
     this.session = SessionStore.read(storage);
+  }
+
+  /** Takes the session another tab stored (a refresh, a sign-in or a sign-out there). */
+  adoptStored(): void {
+    const stored = SessionStore.read(this.storage);
+    if (stored?.access_token === this.session?.access_token) return;
+    this.session = stored;
+    this.emit();
   }
 
   get current(): StoredSession | null {
@@ -58,23 +76,29 @@ export class SessionStore {
     return this.refreshing;
   }
 
-  private async doRefresh(): Promise<StoredSession | null> {
-    const session = this.session;
-    if (!session) return null;
-    try {
-      const answer = await this.auth<AuthSession>('/auth/v1/token?grant_type=refresh_token', { refresh_token: session.refresh_token });
-      return this.store(answer);
-    } catch (error) {
-      // Another tab may have rotated the token already: take its session if it is newer.
+  // Refresh tokens are single-use and a reused one revokes the session, so tabs take turns:
+  // under the lock, a tab first looks whether another tab has refreshed already.
+  private doRefresh(): Promise<StoredSession | null> {
+    return this.lock(async () => {
       const stored = SessionStore.read(this.storage);
-      if (stored && stored.refresh_token !== session.refresh_token) {
+      if (stored && stored.refresh_token !== this.session?.refresh_token && stored.expires_at - refreshMargin > this.now()) {
         this.session = stored;
         this.emit();
         return stored;
       }
-      if (error instanceof ApiError && error.status > 0) this.clear();
-      return null;
-    }
+      const session = stored ?? this.session;
+      if (!session) {
+        if (this.session) this.clear();
+        return null;
+      }
+      try {
+        const answer = await this.auth<AuthSession>('/auth/v1/token?grant_type=refresh_token', { refresh_token: session.refresh_token });
+        return this.store(answer);
+      } catch (error) {
+        if (error instanceof ApiError && error.status > 0) this.clear();
+        return null;
+      }
+    });
   }
 
   async signIn(email: string, password: string): Promise<StoredSession> {

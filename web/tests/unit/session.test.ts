@@ -57,3 +57,28 @@ test('a refused refresh signs out; sign-up without a session logs in', async () 
   assert.equal(store.current, null);
   assert.equal(storage.getItem('klaro.session'), null);
 });
+
+test('tabs take turns refreshing: the second finds the first one\'s new session and does not reuse the token', async () => {
+  const storage = new MemoryStorage();
+  let refreshes = 0;
+  let tail: Promise<unknown> = Promise.resolve();
+  const lock = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = tail.then(work);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  const fetcher = async (url: string) => {
+    if (url.includes('refresh_token')) {
+      refreshes += 1;
+      return new Response(JSON.stringify(session('a2', 'r2', 9000)), { status: 200 });
+    }
+    return new Response(JSON.stringify(session('a1', 'r1', 1030)), { status: 200 });
+  };
+  const first = new SessionStore(storage, fetcher, () => 1000, lock);
+  await first.signIn('a@b.c', 'x');
+  const second = new SessionStore(storage, fetcher, () => 1000, lock);
+  const [one, two] = await Promise.all([first.accessToken(), second.accessToken()]);
+  assert.equal(one, 'a2');
+  assert.equal(two, 'a2');
+  assert.equal(refreshes, 1);
+});

@@ -202,11 +202,12 @@ def test_another_user_sees_none_of_it(driver, state: dict[str, Any]) -> None:
     open_page(driver, "/dashboard")
     heading(driver, "Connect your first MT5 account")
     assert "Swing account" not in driver.page_source
+    check_page(driver, "dashboard-empty")
     open_page(driver, "/accounts")
     heading(driver, "Connect your first MT5 account")
+    assert "Swing account" not in driver.page_source
     status, _ = api(f"/api/accounts/{state['account_id']}", session_token(driver))
     assert status == 404
-    check_page(driver, "dashboard-empty")
     sign_out(driver)
 
 
@@ -248,7 +249,7 @@ def test_ops_page(driver) -> None:
     assert not console_errors(driver)
 
 
-def test_not_built_and_security_headers() -> None:
+def test_security_headers_and_gzip() -> None:
     import urllib.request
     with urllib.request.urlopen(BASE_URL + "/dashboard") as response:
         policy = response.headers["Content-Security-Policy"]

@@ -62,6 +62,9 @@ export KLARO_WEB_ROOT="$root/web/dist" KLARO_RETRY_ATTEMPTS=1
 "$bin/klarod" serve >"$tmp/klarod.log" 2>&1 &
 klarod_pid=$!
 klaro_wait_http "http://127.0.0.1:$port/readyz" 60 || klaro_die "klarod did not become ready"
+# The traders sign up through klarod's built-in identity (issue 10); without it the flow cannot start.
+signup=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{}' "http://127.0.0.1:$port/auth/v1/signup")
+[ "$signup" != 404 ] || klaro_die "this klarod has no /auth/v1/signup (built-in sign-up, issue 10): the browser tests need it"
 
 scenario="$tmp/scenario.json"
 echo '{"seed": 11, "wrong_passwords": ["wrong-password"], "latency": {"login": {"median": 1500, "sigma": 0.1, "max": 3000}}}' >"$scenario"

@@ -32,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
 
         // MARK: Domain and adapters
         .target(name: "KlaroCore", swiftSettings: swiftSettings),
@@ -55,7 +56,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "KlaroCrypto", dependencies: ["COpenSSL", "KlaroCore"], swiftSettings: swiftSettings),
+        .target(name: "KlaroCrypto", dependencies: ["COpenSSL", "CArgon2", "KlaroCore"], swiftSettings: swiftSettings),
         .target(
             name: "KlaroTelemetry",
             dependencies: [
@@ -75,6 +76,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

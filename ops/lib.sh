@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 
 # Debian packages klarod needs to build and run, and those the tests need.
-KLARO_BUILD_PACKAGES=(pkg-config libpq-dev libhiredis-dev libsystemd-dev libssl-dev)
+KLARO_BUILD_PACKAGES=(pkg-config libpq-dev libhiredis-dev libsystemd-dev libssl-dev libargon2-dev)
 KLARO_SERVER_PACKAGES=(postgresql redis-server)
 KLARO_TOOL_PACKAGES=(curl openssl postgresql-client redis-tools python3 python3-pip python3-venv prometheus systemd)
 

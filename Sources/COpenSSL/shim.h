@@ -15,3 +15,8 @@ static const int KLARO_EVP_CTRL_GCM_GET_TAG = EVP_CTRL_GCM_GET_TAG;
 static const int KLARO_EVP_CTRL_GCM_SET_TAG = EVP_CTRL_GCM_SET_TAG;
 static const int KLARO_EVP_CTRL_GCM_SET_IVLEN = EVP_CTRL_GCM_SET_IVLEN;
 static const int KLARO_EVP_PKEY_HKDF = EVP_PKEY_HKDF;
+#include <openssl/bn.h>
+#include <openssl/rsa.h>
+
+// Selections and sizes used to import and export JWS keys (ES256, RS256).
+static const int KLARO_EVP_PKEY_PUBLIC_KEY = EVP_PKEY_PUBLIC_KEY;

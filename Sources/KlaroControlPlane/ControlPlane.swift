@@ -1,4 +1,5 @@
 import Foundation
+import KlaroCore
 import KlaroCrypto
 import KlaroPostgres
 import KlaroRedis
@@ -24,6 +25,8 @@ public final class ControlPlane: Sendable {
     public let housekeeping: Housekeeping
     public let accountEvents: AccountEventHub
     public let listeningPort = ListeningPort()
+    /// Token verification, and the built-in identity when no Supabase project is configured.
+    let identity: Identity
     private let logger: Logger
 
     public init(configuration: KlaroConfiguration, telemetry: MetricsBootstrap, logger: Logger) throws {
@@ -66,6 +69,7 @@ public final class ControlPlane: Sendable {
         statusReporter = StatusReporter(pool: pool, settings: settings, metrics: metrics, logger: logger)
         accountEvents = AccountEventHub(url: configuration.databaseURL, logger: logger)
         housekeeping = Housekeeping(pool: pool, redis: control, leadership: leadership, settings: settings, logger: logger)
+        identity = try Identity(configuration: configuration, pool: pool, logger: logger)
     }
 
     /// The services in start order; a `ServiceGroup` stops them in reverse, so the HTTP server
@@ -73,14 +77,16 @@ public final class ControlPlane: Sendable {
     /// first.
     public func services(notifier: SystemdNotifier?) -> [any Service] {
         let routes: [any RouteGroup] = [
-            HealthRoutes(checker: checker), MetricsRoute(telemetry: telemetry), APIRoutes(configuration: configuration, pool: pool, events: accountEvents),
+            HealthRoutes(checker: checker), MetricsRoute(telemetry: telemetry),
+            APIRoutes(configuration: configuration, pool: pool, identity: identity, events: accountEvents), IdentityRoutes(service: identity.service),
             AdminRoutes(controlPlane: self), WebAppRoutes(root: configuration.webRoot),
         ]
         let port = listeningPort
         let logger = self.logger
         let host = configuration.httpHost
         let http = HTTPServer.makeApplication(
-            host: configuration.httpHost, port: configuration.httpPort, routes: routes, logger: logger
+            host: configuration.httpHost, port: configuration.httpPort, routes: routes,
+            clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies), logger: logger
         ) { bound in
             port.set(bound)
             logger.notice("klarod is listening", metadata: ["address": "\(host):\(bound)"])

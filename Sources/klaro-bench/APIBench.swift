@@ -80,9 +80,10 @@ struct APIBench: AsyncParsableCommand {
             env["KLARO_CREDENTIAL_KEYS"] = try KeyRing.generateEntry(id: "bench")
             env["KLARO_LOG"] = "stderr"
             env["KLARO_LOG_LEVEL"] = "warning"
+            env["KLARO_PUBLIC_URL"] = base
             klarod = try BenchProcess.start(binary, ["serve"], environment: env)
             try await Self.waitForHealth(base)
-            let token = Self.token(user: user, secret: secret)
+            let token = Self.token(user: user, secret: secret, issuer: base + "/auth/v1")
 
             for path in ["/api/dashboard/summary", analyticsPath] {
                 let probe = try await BenchHTTP.get(base + path, token: token)
@@ -114,14 +115,15 @@ struct APIBench: AsyncParsableCommand {
     }
 
     /// An HS256 token shaped like Supabase's.
-    static func token(user: UUID, secret: String) -> String {
+    static func token(user: UUID, secret: String, issuer: String) -> String {
         func encode(_ bytes: [UInt8]) -> String {
             Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
                 .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         }
         let header = encode(Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
         let exp = Int(Date().timeIntervalSince1970) + 86_400
-        let payload = encode(Array(#"{"sub":"\#(user.uuidString.lowercased())","aud":"authenticated","exp":\#(exp)}"#.utf8))
+        let payload = encode(Array(
+            #"{"sub":"\#(user.uuidString.lowercased())","aud":"authenticated","role":"authenticated","iss":"\#(issuer)","exp":\#(exp)}"#.utf8))
         let signature = (try? HMAC.sha256(key: Array(secret.utf8), message: Array("\(header).\(payload)".utf8))) ?? []
         return "\(header).\(payload).\(encode(signature))"
     }

@@ -15,7 +15,7 @@ struct Klarod: AsyncParsableCommand {
         commandName: "klarod",
         abstract: "Klaro control plane: schedules MT5 account syncs, ingests results, serves the API.",
         version: KlarodVersion.current,
-        subcommands: [Serve.self, Migrate.self, Keys.self, Accounts.self],
+        subcommands: [Serve.self, Migrate.self, Keys.self, Accounts.self, Users.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -15,6 +15,9 @@ public final class RunningControlPlane: Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
+    /// The public URL test klarods claim; user tokens carry `iss` = this + `/auth/v1`.
+    public static let testPublicURL = "https://klaro.test"
+
     /// Settings for tests: a fresh admin token and key ring, port 0.
     public static func configuration(
         databaseURL: String, redisURL: String, sync: SyncSettings = SyncSettings()
@@ -27,6 +30,7 @@ public final class RunningControlPlane: Sendable {
             "KLARO_JWT_SECRET": "test-jwt-secret-0123456789abcdef0123456789",
             "KLARO_CREDENTIAL_KEYS": try KeyRing.generateEntry(id: "test1"),
             "KLARO_LOG": "stderr",
+            "KLARO_PUBLIC_URL": testPublicURL,
         ]
         var configuration = try KlaroConfiguration.load(environment: environment, requiring: .everything)
         configuration.sync = sync

@@ -110,8 +110,10 @@ export KLARO_ADMIN_TOKEN KLARO_JWT_SECRET="$jwt_secret" KLARO_CREDENTIAL_KEYS KL
 KLARO_ADMIN_TOKEN=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
 KLARO_CREDENTIAL_KEYS=$("$klarod" keys generate --id st1)
 export KLARO_STRIPE_WEBHOOK_SECRET="whsec_$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
-# schemathesis checks that unauthenticated calls are refused; do not let that lock it out.
-export KLARO_AUTH_FAILURE_LIMIT=0
+# schemathesis checks that unauthenticated calls are refused; do not let that lock it out,
+# nor the built-in identity's rate limits stop its sign-ups and log-ins.
+export KLARO_AUTH_FAILURE_LIMIT=0 KLARO_AUTH_RATE_LIMIT=0 KLARO_AUTH_EMAIL_RATE_LIMIT=0
+export KLARO_PUBLIC_URL="$base"
 # Seeded slots stay alive without new heartbeats; jobs nobody answers are lost quickly.
 export KLARO_SLOT_DEAD_AFTER=3600 KLARO_JOB_DEADLINE=5 KLARO_LOST_GRACE=0
 export KLARO_CORS_ORIGINS="https://app.klaro.test"
@@ -129,11 +131,12 @@ curl -fsS "$base/readyz" >/dev/null || { cat "$tmp/klarod.log" >&2; klaro_die "k
 # MARK: a pro user with an account and a week of data
 
 user=$(python3 -c 'import uuid; print(uuid.uuid4())')
-token=$(python3 - "$jwt_secret" "$user" <<'PY'
+token=$(python3 - "$jwt_secret" "$user" "$base/auth/v1" <<'PY'
 import base64, hashlib, hmac, json, sys, time
 def b64(data): return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-claims = {"sub": sys.argv[2], "aud": "authenticated", "role": "authenticated", "exp": int(time.time()) + 7200}
+claims = {"sub": sys.argv[2], "aud": "authenticated", "role": "authenticated", "iss": sys.argv[3],
+          "exp": int(time.time()) + 7200}
 payload = b64(json.dumps(claims).encode())
 signature = hmac.new(sys.argv[1].encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
 print(f"{header}.{payload}.{b64(signature)}")

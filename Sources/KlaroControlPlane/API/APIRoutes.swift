@@ -7,7 +7,7 @@ import KlaroPostgres
 
 /// The traders' API (`/api/*`), its Stripe webhook, `/openapi.yaml`, and CORS for them.
 ///
-/// `/api` routes need a Supabase user token (``AuthMiddleware``); every query is scoped to
+/// `/api` routes need a user's access token, built-in or Supabase's (``AuthMiddleware``); every query is scoped to
 /// that user. The webhook is authenticated by Stripe's signature instead.
 struct APIRoutes: RouteGroup {
     let accounts: AccountRoutes
@@ -19,7 +19,7 @@ struct APIRoutes: RouteGroup {
     let auth: AuthMiddleware
     let corsOrigins: [String]
 
-    init(configuration: KlaroConfiguration, pool: PostgresPool, events: AccountEventHub) {
+    init(configuration: KlaroConfiguration, pool: PostgresPool, identity: Identity, events: AccountEventHub) {
         let staleness = Staleness(staleAfter: configuration.sync.staleAfter)
         accounts = AccountRoutes(repository: AccountRepository(
             pool: pool, vault: configuration.credentialKeys.map(CredentialVault.init(keyRing:)), staleness: staleness,
@@ -29,8 +29,7 @@ struct APIRoutes: RouteGroup {
         self.events = EventRoutes(hub: events, pool: pool)
         trades = TradeListRoutes(pool: pool)
         billing = BillingRoutes(repository: BillingRepository(pool: pool), secret: configuration.stripeWebhookSecret)
-        auth = AuthMiddleware(
-            verifier: JWTVerifier(secret: configuration.jwtSecret), limiter: AuthFailureLimiter(perMinute: configuration.authFailureLimit), users: UserDirectory(pool: pool))
+        auth = AuthMiddleware(verifier: identity.verifier, limiter: identity.failureLimiter, users: identity.users)
         corsOrigins = configuration.corsOrigins
     }
 
@@ -65,6 +64,10 @@ struct APIRoutes: RouteGroup {
         ("/api/events", [.get]),
         ("/api/trades", [.get]),
         ("/api/billing/stripe-webhook", [.post]),
+        ("/auth/v1/signup", [.post]),
+        ("/auth/v1/token", [.post]),
+        ("/auth/v1/logout", [.post]),
+        ("/auth/v1/user", [.get, .put]),
         ("/openapi.yaml", [.get]),
         ("/healthz", [.get]),
         ("/readyz", [.get]),

@@ -6,7 +6,8 @@ import Logging
 
 /// Guards `/admin/*` with the admin bearer token (`KLARO_ADMIN_TOKEN`), compared in constant
 /// time. A request without the right token gets 401, changes nothing, and is written to the
-/// audit log as `denied` (action `auth`, target its method and path) with the peer's address,
+/// audit log as `denied` (action `auth`, target its method and path) with the client's address
+/// (``ClientAddressMiddleware``, the same the limiter charges),
 /// never the token it sent. A client that fails too often (`KLARO_AUTH_FAILURE_LIMIT` a minute)
 /// gets 429 until it cools down, without further audit rows, so guessing cannot flood the log.
 ///
@@ -25,7 +26,7 @@ struct AdminAuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let client = AuthFailureLimiter.clientKey(remoteAddress: context.remoteAddress, forwardedFor: request.headers[.xForwardedFor])
+        let client = context.clientKey
         if let wait = limiter.retryAfter(client) {
             throw HTTPProblem.tooManyRequests("auth_rate_limited", "too many failed authentications; try again later", retryAfter: wait)
         }
@@ -36,13 +37,13 @@ struct AdminAuthMiddleware: RouterMiddleware {
             do {
                 try await audit.record(
                     actor: Self.actor(request), action: "auth", target: target,
-                    result: .denied, remoteAddress: context.remoteAddress, after: ["reason": .string(reason)]
+                    result: .denied, remoteAddress: context.clientAddress, after: ["reason": .string(reason)]
                 )
             } catch {
                 logger.error("could not audit a refused admin request", metadata: ["error": "\(error)"])
             }
             logger.warning("admin request refused", metadata: [
-                "reason": "\(reason)", "path": "\(target)", "remote_addr": "\(context.remoteAddress ?? "-")",
+                "reason": "\(reason)", "path": "\(target)", "remote_addr": "\(context.clientAddress ?? "-")",
             ])
             throw HTTPProblem.unauthorized(
                 "the admin API needs `Authorization: Bearer <KLARO_ADMIN_TOKEN>`", challenge: "Bearer realm=\"klaro-admin\""

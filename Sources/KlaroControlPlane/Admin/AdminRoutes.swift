@@ -72,7 +72,7 @@ struct AdminRoutes: RouteGroup {
                 throw HTTPProblem.notFound("action \(context.parameters.get("action") ?? "")")
             }
             let body = try await AdminHostActions.Body.read(request, context: context, empty: AdminHostActions.Body())
-            try await hostActions.perform(action, host: host, body: body, actor: parameters.actor, remoteAddress: context.remoteAddress)
+            try await hostActions.perform(action, host: host, body: body, actor: parameters.actor, remoteAddress: context.clientAddress)
             return JSONResponse(try await self.host(host))
         }
         admin.post("rebalance") { request, context in
@@ -83,7 +83,7 @@ struct AdminRoutes: RouteGroup {
             if !dryRun {
                 try await audit.record(
                     actor: AdminParameters(request: request, context: context).actor, action: "placement.rebalance",
-                    target: run.mode.rawValue, remoteAddress: context.remoteAddress,
+                    target: run.mode.rawValue, remoteAddress: context.clientAddress,
                     after: ["moves": .integer(Int64(response.summary.moves)), "deferred": .integer(Int64(response.summary.deferred)),
                             "unplaced": .integer(Int64(response.summary.unplaced)),
                             "by_reason": .object(response.summary.by_reason.mapValues { .integer(Int64($0)) })]
@@ -143,17 +143,17 @@ struct AdminRoutes: RouteGroup {
             let id = try parameters.accountID()
             let body = try await AdminAccounts.PinBody.read(request, context: context)
             return JSONResponse(try await accounts.pin(
-                id, to: SlotID(host: body.host, index: body.slot), actor: parameters.actor, remoteAddress: context.remoteAddress))
+                id, to: SlotID(host: body.host, index: body.slot), actor: parameters.actor, remoteAddress: context.clientAddress))
         }
         admin.delete("accounts/:id/pin") { request, context in
             let parameters = AdminParameters(request: request, context: context)
             return JSONResponse(try await accounts.pin(
-                try parameters.accountID(), to: nil, actor: parameters.actor, remoteAddress: context.remoteAddress))
+                try parameters.accountID(), to: nil, actor: parameters.actor, remoteAddress: context.clientAddress))
         }
         admin.post("accounts/:id/sync") { request, context in
             let parameters = AdminParameters(request: request, context: context)
             return JSONResponse(try await accounts.syncNow(
-                try parameters.accountID(), actor: parameters.actor, remoteAddress: context.remoteAddress), status: .accepted)
+                try parameters.accountID(), actor: parameters.actor, remoteAddress: context.clientAddress), status: .accepted)
         }
         admin.get("accounts/:id/runs") { request, context in
             let parameters = AdminParameters(request: request, context: context)

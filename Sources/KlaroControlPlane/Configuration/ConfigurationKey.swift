@@ -32,6 +32,14 @@ public enum ConfigurationKey {
     public static let nodeName = "KLARO_NODE_NAME"
     public static let stripeWebhookSecret = "KLARO_STRIPE_WEBHOOK_SECRET"
     public static let authFailureLimit = "KLARO_AUTH_FAILURE_LIMIT"
+    public static let publicURL = "KLARO_PUBLIC_URL"
+    public static let supabaseURL = "KLARO_SUPABASE_URL"
+    public static let supabaseJWKSFile = "KLARO_SUPABASE_JWKS_FILE"
+    public static let accessTokenLifetime = "KLARO_ACCESS_TOKEN_LIFETIME"
+    public static let sessionIdleTimeout = "KLARO_SESSION_IDLE_TIMEOUT"
+    public static let authRateLimit = "KLARO_AUTH_RATE_LIMIT"
+    public static let authEmailRateLimit = "KLARO_AUTH_EMAIL_RATE_LIMIT"
+    public static let trustedProxies = "KLARO_TRUSTED_PROXIES"
 
     /// Every known key, to catch typos in configuration files.
     public static let all: Set<String> = [
@@ -40,5 +48,7 @@ public enum ConfigurationKey {
         syncInterval, log, logLevel, queueDepth, jobDeadline, lostGrace, slotDeadAfter, staleAfter,
         schedulerTick, runRetentionDays, snapshotRetentionDays, placementEpsilon, maxDeals, ingestBatch, ingestWorkers,
         retryBase, retryCap, retryAttempts, corsOrigins, webRoot, nodeName, stripeWebhookSecret, authFailureLimit,
+        publicURL, supabaseURL, supabaseJWKSFile, accessTokenLifetime, sessionIdleTimeout, authRateLimit,
+        authEmailRateLimit, trustedProxies,
     ]
 }

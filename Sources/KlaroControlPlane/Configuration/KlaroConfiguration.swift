@@ -30,6 +30,10 @@ public struct KlaroConfiguration: Sendable {
     public var stripeWebhookSecret: Secret?
     /// Failed API authentications a client may make per minute (burst and refill); 0: no limit.
     public var authFailureLimit: Int
+    /// Built-in sign-up and log-in, or a Supabase project's tokens (DESIGN §14).
+    public var identity: IdentitySettings
+    /// Proxies whose `X-Forwarded-For` names the client (``ClientAddress``).
+    public var trustedProxies: [IPNetwork]
     /// Directory of the built web app (`KLARO_WEB_ROOT`; default: this checkout's `web/dist`).
     public var webRoot: String = KlaroConfiguration.checkoutWebRoot
 
@@ -70,7 +74,13 @@ public struct KlaroConfiguration: Sendable {
         }
 
         let adminToken = reader.secret(Key.adminToken, required: everything, minimumLength: 24)
-        let jwtSecret = reader.secret(Key.jwtSecret, required: everything, minimumLength: 32)
+        let supabaseURL = reader.string(Key.supabaseURL, required: false) { url in
+            url.hasPrefix("https://") || url.hasPrefix("http://") ? nil : "must be the project's URL (https://<ref>.supabase.co)"
+        }
+        let supabaseJWKSFile = reader.string(Key.supabaseJWKSFile, required: false)
+        if supabaseJWKSFile != nil, supabaseURL == nil { reader.problem(Key.supabaseJWKSFile, "needs KLARO_SUPABASE_URL") }
+        // Built-in identity signs with it; a Supabase project may have none (asymmetric keys only).
+        let jwtSecret = reader.secret(Key.jwtSecret, required: everything && supabaseURL == nil, minimumLength: 32)
 
         var keyRing: KeyRing?
         if let keys = reader.secret(Key.credentialKeys, required: everything, minimumLength: 1) {
@@ -121,6 +131,21 @@ public struct KlaroConfiguration: Sendable {
         let nodeName = reader.string(Key.nodeName, required: false) ?? ProcessInfo.processInfo.hostName
         let stripeWebhookSecret = reader.secret(Key.stripeWebhookSecret, required: false, minimumLength: 16)
         let authFailureLimit = reader.int(Key.authFailureLimit, default: 20, in: 0...100_000)
+        let publicURL = reader.string(Key.publicURL, required: false) { url in
+            url.hasPrefix("https://") || url.hasPrefix("http://") ? nil : "must be an http(s) URL such as https://klaro.example.com"
+        }
+        let identity = IdentitySettings(
+            mode: supabaseURL.map { .supabase(url: Self.trimmedURL($0), jwksFile: supabaseJWKSFile) } ?? .builtIn,
+            publicURL: Self.trimmedURL(publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"),
+            accessTokenLifetime: reader.seconds(Key.accessTokenLifetime, default: 3600, in: 60...86_400),
+            sessionIdleTimeout: reader.seconds(Key.sessionIdleTimeout, default: 30 * 86_400, in: 300...(365 * 86_400)),
+            clientRateLimit: reader.int(Key.authRateLimit, default: 30, in: 0...100_000),
+            emailRateLimit: reader.int(Key.authEmailRateLimit, default: 10, in: 0...100_000)
+        )
+        let proxies = IPNetwork.parseList(reader.string(Key.trustedProxies, required: false) ?? "")
+        if !proxies.invalid.isEmpty {
+            reader.problem(Key.trustedProxies, "must be addresses or CIDR ranges separated by commas (not: \(proxies.invalid.prefix(3).joined(separator: ", ")))")
+        }
 
         guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
         return KlaroConfiguration(
@@ -139,8 +164,14 @@ public struct KlaroConfiguration: Sendable {
             sync: sync,
             stripeWebhookSecret: stripeWebhookSecret,
             authFailureLimit: authFailureLimit,
+            identity: identity,
+            trustedProxies: proxies.networks,
             webRoot: reader.string(Key.webRoot, required: false) ?? checkoutWebRoot
         )
+    }
+
+    private static func trimmedURL(_ url: String) -> String {
+        url.hasSuffix("/") ? String(url.dropLast()) : url
     }
 }
 

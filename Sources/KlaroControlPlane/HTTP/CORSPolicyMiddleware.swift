@@ -9,8 +9,9 @@ struct CORSPolicyMiddleware: RouterMiddleware {
     typealias Context = KlaroRequestContext
 
     let allowedOrigins: Set<String>
-    static let allowMethods = "GET, POST, PATCH, DELETE, OPTIONS"
-    static let allowHeaders = "Authorization, Content-Type, X-Request-Id"
+    // PUT and supabase-js's own headers: the built-in identity's `/auth/v1` (docs/identity.md).
+    static let allowMethods = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+    static let allowHeaders = "Authorization, Content-Type, X-Request-Id, apikey, X-Client-Info, X-Supabase-Api-Version"
     static let exposeHeaders = "X-Request-Id, Retry-After"
     static let maxAge = "600"
 

@@ -1,4 +1,5 @@
 import Hummingbird
+import KlaroCore
 import KlaroTelemetry
 import Logging
 import NIOCore
@@ -6,9 +7,10 @@ import Synchronization
 
 /// Builds klarod's HTTP application: health, metrics, and the API routes added by later parts.
 enum HTTPServer {
-    static func makeRouter(routes: [any RouteGroup]) -> Router<KlaroRequestContext> {
+    static func makeRouter(routes: [any RouteGroup], clientAddress: ClientAddress) -> Router<KlaroRequestContext> {
         let router = Router(context: KlaroRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: ClientAddressMiddleware(resolver: clientAddress))
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: LogRequestsMiddleware(.debug))
         for group in routes { group.register(on: router) }
@@ -16,10 +18,10 @@ enum HTTPServer {
     }
 
     static func makeApplication(
-        host: String, port: Int, routes: [any RouteGroup], logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
+        host: String, port: Int, routes: [any RouteGroup], clientAddress: ClientAddress, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
         Application(
-            router: makeRouter(routes: routes),
+            router: makeRouter(routes: routes, clientAddress: clientAddress),
             configuration: .init(address: .hostname(host, port: port), serverName: "klarod"),
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? port)

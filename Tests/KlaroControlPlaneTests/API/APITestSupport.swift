@@ -19,11 +19,14 @@ struct APIServer: Sendable {
     var vault: CredentialVault { CredentialVault(keyRing: klarod.controlPlane.configuration.credentialKeys!) }
 
     /// Runs `body` with a klarod on a fresh migrated database and stops both afterwards.
-    static func with<T: Sendable>(_ body: (APIServer) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(
+        configure: (inout KlaroConfiguration) -> Void = { _ in }, _ body: (APIServer) async throws -> T
+    ) async throws -> T {
         try await withTestDatabase { database in
             var configuration = try RunningControlPlane.configuration(databaseURL: database.url, redisURL: try await TestRedis.url())
             configuration.stripeWebhookSecret = Secret(stripeSecret)
             configuration.corsOrigins = [webOrigin]
+            configure(&configuration)
             let klarod = try await RunningControlPlane(configuration: configuration)
             let pool = database.pool(size: 2)
             let server = APIServer(klarod: klarod, database: database, pool: pool)
@@ -76,12 +79,17 @@ struct APIServer: Sendable {
 
 /// Makes HS256 tokens shaped like Supabase's.
 enum TestJWT {
+    /// The issuer test klarods expect (``RunningControlPlane/testPublicURL``).
+    static let issuer = RunningControlPlane.testPublicURL + "/auth/v1"
+
     static func make(
         sub: String, secret: String = APIServer.jwtSecret, aud: Any = "authenticated", exp: Double = Date().timeIntervalSince1970 + 3600,
-        alg: String = "HS256", extra: [String: Any] = [:]
+        alg: String = "HS256", iss: String = issuer, extra: [String: Any] = [:]
     ) -> String {
         let header = try! JSONSerialization.data(withJSONObject: ["alg": alg, "typ": "JWT"], options: [.sortedKeys])
-        var claims: [String: Any] = ["sub": sub, "aud": aud, "exp": exp, "role": "authenticated", "iat": Date().timeIntervalSince1970]
+        var claims: [String: Any] = [
+            "sub": sub, "aud": aud, "exp": exp, "role": "authenticated", "iat": Date().timeIntervalSince1970, "iss": iss,
+        ]
         claims.merge(extra) { $1 }
         let payload = try! JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])
         let input = Base64URL.encode(header) + "." + Base64URL.encode(payload)

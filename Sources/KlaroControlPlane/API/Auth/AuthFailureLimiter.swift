@@ -56,14 +56,4 @@ final class AuthFailureLimiter: Sendable {
         buckets = buckets.filter { now - $0.value.updated < full }
         if buckets.count >= capacity { buckets.removeAll() }
     }
-
-    /// The client a request is charged to: the peer address, or, when the peer is a proxy on
-    /// this host (loopback), the address that proxy appended last to `X-Forwarded-For`.
-    static func clientKey(remoteAddress: String?, forwardedFor: String?) -> String {
-        let peer = remoteAddress ?? "unknown"
-        guard peer == "127.0.0.1" || peer == "::1", let forwardedFor,
-              let last = forwardedFor.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
-        else { return peer }
-        return String(last.prefix(64))
-    }
 }

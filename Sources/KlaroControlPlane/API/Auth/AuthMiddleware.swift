@@ -4,8 +4,10 @@ import Hummingbird
 import Logging
 
 /// Requires a valid bearer token on `/api` routes and puts its user in the context. Failed
-/// attempts are counted per client (``AuthFailureLimiter``); a client over its budget gets
-/// 429 until it cools down. The token is never logged.
+/// attempts are counted per client (``AuthFailureLimiter``, keyed by the client address of
+/// ``ClientAddressMiddleware``); a client over its budget gets 429 for further *invalid*
+/// tokens until it cools down, while its valid tokens keep working, so a lockout cannot be
+/// used to shut a user out from a shared address. The token is never logged.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = KlaroRequestContext
 
@@ -14,21 +16,20 @@ struct AuthMiddleware: RouterMiddleware {
     let users: UserDirectory
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let client = AuthFailureLimiter.clientKey(
-            remoteAddress: context.remoteAddress, forwardedFor: request.headers[.xForwardedFor])
-        if let wait = limiter.retryAfter(client) {
-            throw HTTPProblem.tooManyRequests("auth_rate_limited", "too many failed authentications; try again later", retryAfter: wait)
-        }
+        let client = context.clientKey
         let claims: JWTClaims
         do {
-            claims = try verifier.verify(try Self.bearerToken(request))
-        } catch let error as JWTError {
+            claims = try await verifier.verify(try Self.bearerToken(request))
+        } catch {
+            if let wait = limiter.retryAfter(client) {
+                throw HTTPProblem.tooManyRequests("auth_rate_limited", "too many failed authentications; try again later", retryAfter: wait)
+            }
             limiter.recordFailure(client)
-            context.logger.info("authentication failed", metadata: ["reason": "\(error)", "client": "\(client)"])
-            throw HTTPProblem.unauthorized(error.description, challenge: "Bearer error=\"invalid_token\"")
-        } catch let problem as HTTPProblem {
-            limiter.recordFailure(client)
-            throw problem
+            if let error = error as? JWTError {
+                context.logger.info("authentication failed", metadata: ["reason": "\(error)", "client": "\(client)"])
+                throw HTTPProblem.unauthorized(error.description, challenge: "Bearer error=\"invalid_token\"")
+            }
+            throw error
         }
         try await users.ensure(claims.userID, email: claims.email)
         var context = context

@@ -240,7 +240,8 @@ def test_ops_page(driver) -> None:
     fill(by_label(driver, "Admin token"), os.environ["KLARO_ADMIN_TOKEN"])
     button(driver, "Open the fleet view").click()
     heading(driver, "Fleet")
-    wait(driver, lambda d: "sim-1" in d.page_source, 20)
+    wait(driver, lambda d: "sim-1" in d.page_source or d.find_elements(By.CSS_SELECTOR, "[role=alert]"), 20)
+    assert "sim-1" in driver.page_source, driver.find_element(By.TAG_NAME, "main").text
     button(driver, "Show the move plan").click()
     wait(driver, lambda d: re.search(r"\d+ moves \(", d.page_source), 20)
     assert driver.execute_script("return window.sessionStorage.getItem('klaro.adminToken') !== null")

@@ -18,7 +18,18 @@ export function OpsPage(): JSX.Element {
   if (!token) {
     return <TokenForm onToken={(value) => { sessionStorage.setItem(tokenKey, value); setToken(value); }} />;
   }
-  return <Operations client={new AdminClient(token)} onForget={() => { sessionStorage.removeItem(tokenKey); setToken(null); }} />;
+  return <Operations client={client(token)} onForget={() => { sessionStorage.removeItem(tokenKey); setToken(null); }} />;
+}
+
+// One client per token, so the page's effects do not start over on every render.
+const clients = new Map<string, AdminClient>();
+function client(token: string): AdminClient {
+  let existing = clients.get(token);
+  if (!existing) {
+    existing = new AdminClient(token);
+    clients.set(token, existing);
+  }
+  return existing;
 }
 
 function TokenForm(props: { onToken: (token: string) => void }): JSX.Element {

@@ -23,6 +23,7 @@ public final class ControlPlane: Sendable {
     public let fleetMonitor: FleetMonitor
     public let statusReporter: StatusReporter
     public let housekeeping: Housekeeping
+    public let accountEvents: AccountEventHub
     public let listeningPort = ListeningPort()
     /// Every Redis client the parts use; each is a service, closed at shutdown after its users.
     private let redisClients: [RedisClient]
@@ -75,6 +76,7 @@ public final class ControlPlane: Sendable {
         rescuer = Rescuer(pool: pool, redis: control, leadership: leadership, settings: settings, metrics: metrics, logger: logger)
         fleetMonitor = FleetMonitor(pool: pool, redis: control, leadership: leadership, settings: settings, metrics: metrics, logger: logger)
         statusReporter = StatusReporter(pool: pool, settings: settings, metrics: metrics, logger: logger)
+        accountEvents = AccountEventHub(url: configuration.databaseURL, logger: logger)
         housekeeping = Housekeeping(pool: pool, redis: control, leadership: leadership, settings: settings, logger: logger)
         self.redisClients = redisClients
         identity = try Identity(configuration: configuration, pool: pool, logger: logger)
@@ -86,8 +88,8 @@ public final class ControlPlane: Sendable {
     public func services(notifier: SystemdNotifier?) -> [any Service] {
         let routes: [any RouteGroup] = [
             HealthRoutes(checker: checker), MetricsRoute(telemetry: telemetry),
-            APIRoutes(configuration: configuration, pool: pool, identity: identity), IdentityRoutes(service: identity.service),
-            AdminRoutes(controlPlane: self),
+            APIRoutes(configuration: configuration, pool: pool, identity: identity, events: accountEvents), IdentityRoutes(service: identity.service),
+            AdminRoutes(controlPlane: self), WebAppRoutes(root: configuration.webRoot),
         ]
         let port = listeningPort
         let logger = self.logger
@@ -101,7 +103,7 @@ public final class ControlPlane: Sendable {
             notifier?.ready()
         }
         var services: [any Service] = [pool] + redisClients + [
-            checker, leadership, fleetMonitor, scheduler, rescuer, statusReporter, housekeeping,
+            checker, leadership, fleetMonitor, scheduler, rescuer, statusReporter, housekeeping, accountEvents,
         ] + ingestors + [http]
         if let notifier { services.append(notifier) }
         return services

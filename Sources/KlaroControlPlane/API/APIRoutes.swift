@@ -14,16 +14,20 @@ struct APIRoutes: RouteGroup {
     let dashboard: DashboardRoutes
     let analytics: AnalyticsRoutes
     let billing: BillingRoutes
+    let events: EventRoutes
+    let trades: TradeListRoutes
     let auth: AuthMiddleware
     let corsOrigins: [String]
 
-    init(configuration: KlaroConfiguration, pool: PostgresPool, identity: Identity) {
+    init(configuration: KlaroConfiguration, pool: PostgresPool, identity: Identity, events: AccountEventHub) {
         let staleness = Staleness(staleAfter: configuration.sync.staleAfter)
         accounts = AccountRoutes(repository: AccountRepository(
             pool: pool, vault: configuration.credentialKeys.map(CredentialVault.init(keyRing:)), staleness: staleness,
             manualSyncInterval: 60))
         dashboard = DashboardRoutes(query: DashboardQuery(pool: pool, staleness: staleness))
         analytics = AnalyticsRoutes(loader: AnalyticsLoader(pool: pool))
+        self.events = EventRoutes(hub: events, pool: pool)
+        trades = TradeListRoutes(pool: pool)
         billing = BillingRoutes(repository: BillingRepository(pool: pool), secret: configuration.stripeWebhookSecret)
         auth = AuthMiddleware(verifier: identity.verifier, limiter: identity.failureLimiter, users: identity.users)
         corsOrigins = configuration.corsOrigins
@@ -39,6 +43,8 @@ struct APIRoutes: RouteGroup {
         accounts.register(on: api)
         dashboard.register(on: api)
         analytics.register(on: api)
+        events.register(on: api)
+        trades.register(on: api)
         for (path, methods) in Self.allowedMethods {
             MethodNotAllowed.register(on: router, path: RouterPath(path), allowed: methods)
         }
@@ -55,6 +61,8 @@ struct APIRoutes: RouteGroup {
         ("/api/analytics/breakdown", [.get]),
         ("/api/analytics/daily", [.get]),
         ("/api/analytics/drawdown", [.get]),
+        ("/api/events", [.get]),
+        ("/api/trades", [.get]),
         ("/api/billing/stripe-webhook", [.post]),
         ("/auth/v1/signup", [.post]),
         ("/auth/v1/token", [.post]),

@@ -27,6 +27,9 @@ struct JobCompletionWrites {
 
     var isEmpty: Bool { job.isEmpty }
     var count: Int { job.count }
+    /// The accounts and outcomes added so far, in order (for the live-events NOTIFY).
+    var accounts: [UUID] { account }
+    var outcomes: [String] { outcome }
 
     /// Adds one job's end.
     /// - Parameters:

@@ -28,6 +28,7 @@ public enum ConfigurationKey {
     public static let retryCap = "KLARO_RETRY_CAP"
     public static let retryAttempts = "KLARO_RETRY_ATTEMPTS"
     public static let corsOrigins = "KLARO_CORS_ORIGINS"
+    public static let webRoot = "KLARO_WEB_ROOT"
     public static let nodeName = "KLARO_NODE_NAME"
     public static let stripeWebhookSecret = "KLARO_STRIPE_WEBHOOK_SECRET"
     public static let authFailureLimit = "KLARO_AUTH_FAILURE_LIMIT"
@@ -46,7 +47,7 @@ public enum ConfigurationKey {
         placementAffinity,
         syncInterval, log, logLevel, queueDepth, jobDeadline, lostGrace, slotDeadAfter, staleAfter,
         schedulerTick, runRetentionDays, snapshotRetentionDays, placementEpsilon, maxDeals, ingestBatch, ingestWorkers,
-        retryBase, retryCap, retryAttempts, corsOrigins, nodeName, stripeWebhookSecret, authFailureLimit,
+        retryBase, retryCap, retryAttempts, corsOrigins, webRoot, nodeName, stripeWebhookSecret, authFailureLimit,
         publicURL, supabaseURL, supabaseJWKSFile, accessTokenLifetime, sessionIdleTimeout, authRateLimit,
         authEmailRateLimit, trustedProxies,
     ]

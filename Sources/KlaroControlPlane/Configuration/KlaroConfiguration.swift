@@ -34,6 +34,8 @@ public struct KlaroConfiguration: Sendable {
     public var identity: IdentitySettings
     /// Proxies whose `X-Forwarded-For` names the client (``ClientAddress``).
     public var trustedProxies: [IPNetwork]
+    /// Directory of the built web app (`KLARO_WEB_ROOT`; default: this checkout's `web/dist`).
+    public var webRoot: String = KlaroConfiguration.checkoutWebRoot
 
     /// Reads and validates. Messages name the variable and the problem, never a value, since
     /// URLs and keys carry secrets.
@@ -163,7 +165,8 @@ public struct KlaroConfiguration: Sendable {
             stripeWebhookSecret: stripeWebhookSecret,
             authFailureLimit: authFailureLimit,
             identity: identity,
-            trustedProxies: proxies.networks
+            trustedProxies: proxies.networks,
+            webRoot: reader.string(Key.webRoot, required: false) ?? checkoutWebRoot
         )
     }
 
@@ -289,4 +292,13 @@ struct ConfigurationReader {
         }
         return parsed
     }
+}
+
+extension KlaroConfiguration {
+    /// `web/dist` of the checkout klarod was built from (ops/web build writes it there).
+    static let checkoutWebRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }  // Configuration, KlaroControlPlane, Sources, checkout
+        return url.appendingPathComponent("web/dist").path
+    }()
 }

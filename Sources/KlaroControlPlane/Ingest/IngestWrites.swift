@@ -153,6 +153,8 @@ struct IngestWrites {
         try brokerTime.writeTimes(connection)
         try HistoryCompleteness.mark(accounts: wholeHistoryAccount, jobs: wholeHistoryJob, connection: connection)
         try completions.execute(connection)
+        // Announces the syncs to every replica's /api/events streams when this transaction commits.
+        try AccountEventNotifier.notify(accounts: completions.accounts, outcomes: completions.outcomes, connection: connection)
     }
 
     // MARK: Statements

@@ -10,13 +10,14 @@ import Synchronization
 /// `PGconn` pointer lives only here, behind a mutex.
 public final class PostgresConnection: @unchecked Sendable {
     /// Touched only under `state`'s lock; the pointer is what makes it non-Sendable.
-    private struct State: @unchecked Sendable {
+    struct State: @unchecked Sendable {
         var handle: OpaquePointer?
         /// SQL text → prepared statement name, valid for the current server session.
         var prepared: [String: String] = [:]
     }
 
-    private let state: Mutex<State>
+    /// Internal (not private) for the LISTEN/NOTIFY extension in its own file.
+    let state: Mutex<State>
     /// `host:port/dbname`, for messages (never the password).
     public let target: String
 
@@ -187,7 +188,7 @@ public final class PostgresConnection: @unchecked Sendable {
         return line.count > 120 ? String(line.prefix(120)) + "…" : line
     }
 
-    private static func lastMessage(_ handle: OpaquePointer) -> String {
+    static func lastMessage(_ handle: OpaquePointer) -> String {
         guard let pointer = PQerrorMessage(handle) else { return "unknown error" }
         return String(cString: pointer).trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -36,6 +36,8 @@ let package = Package(
 
         // MARK: Domain and adapters
         .target(name: "KlaroCore", swiftSettings: swiftSettings),
+        // The /admin request and response bodies klarod and the klaro CLI share.
+        .target(name: "KlaroAdminAPI", swiftSettings: swiftSettings),
         .target(
             name: "KlaroPostgres",
             dependencies: [
@@ -73,6 +75,7 @@ let package = Package(
             name: "KlaroControlPlane",
             dependencies: [
                 "KlaroCore", "KlaroPostgres", "KlaroRedis", "KlaroCrypto", "KlaroTelemetry",
+                "KlaroAdminAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -102,6 +105,7 @@ let package = Package(
             name: "klaro",
             dependencies: [
                 "KlaroCore",
+                "KlaroAdminAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -131,6 +135,7 @@ let package = Package(
             name: "KlaroControlPlaneTests",
             dependencies: [
                 "KlaroControlPlane", "KlaroTestSupport",
+                "KlaroAdminAPI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

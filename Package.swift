@@ -37,6 +37,8 @@ let package = Package(
 
         // MARK: Domain and adapters
         .target(name: "KlaroCore", swiftSettings: swiftSettings),
+        // The /admin request and response bodies klarod and the klaro CLI share.
+        .target(name: "KlaroAdminAPI", swiftSettings: swiftSettings),
         .target(
             name: "KlaroPostgres",
             dependencies: [
@@ -74,6 +76,7 @@ let package = Package(
             name: "KlaroControlPlane",
             dependencies: [
                 "KlaroCore", "KlaroPostgres", "KlaroRedis", "KlaroCrypto", "KlaroTelemetry",
+                "KlaroAdminAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -104,6 +107,7 @@ let package = Package(
             name: "klaro",
             dependencies: [
                 "KlaroCore",
+                "KlaroAdminAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -133,6 +137,7 @@ let package = Package(
             name: "KlaroControlPlaneTests",
             dependencies: [
                 "KlaroControlPlane", "KlaroTestSupport",
+                "KlaroAdminAPI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

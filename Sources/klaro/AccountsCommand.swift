@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KlaroAdminAPI
 
 /// `klaro accounts [--stale] [--status S] [--host H] [--limit N]`.
 struct AccountsCommand: AsyncParsableCommand {

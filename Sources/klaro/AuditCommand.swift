@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KlaroAdminAPI
 
 /// `klaro audit`.
 struct AuditCommand: AsyncParsableCommand {

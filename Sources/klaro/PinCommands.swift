@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KlaroAdminAPI
 
 /// `klaro pin ACCOUNT HOST:SLOT`.
 struct PinCommand: AsyncParsableCommand {

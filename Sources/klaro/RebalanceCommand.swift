@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KlaroAdminAPI
 
 /// `klaro rebalance [--dry-run]`: the placement plan, shown or applied.
 struct RebalanceCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KlaroAdminAPI
 
 /// `klaro runs ACCOUNT`.
 struct RunsCommand: AsyncParsableCommand {

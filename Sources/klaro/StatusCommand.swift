@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KlaroAdminAPI
 
 /// `klaro status`: the fleet on one screen.
 struct StatusCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KlaroAdminAPI
 
 /// `klaro sync ACCOUNT`.
 struct SyncCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import KlaroAdminAPI
 import KlaroCore
 import KlaroPostgres
 import Logging
@@ -14,37 +15,11 @@ struct AdminAccounts: Sendable {
         static let fields: Set<String> = ["host", "slot"]
     }
 
-    /// The answer to a manual sync request. Field names are the API's.
-    struct SyncRequest: Encodable, Sendable {
-        let account_id: String
-        /// False when a sync was already running.
-        let queued: Bool
-        let in_flight: Bool
-        let next_sync_at: Date
-        let assigned: String?
-        let message: String
-    }
+    /// The answer to a manual sync request (shared with the CLI).
+    typealias SyncRequest = AdminAPI.SyncRequest
 
-    /// One sync run. Field names are the API's.
-    struct Run: Encodable, Sendable {
-        let job_id: String
-        let host: String
-        let slot: Int
-        let attempt: Int
-        let state: String
-        let outcome: String?
-        let error_code: Int?
-        let error_message: String?
-        let enqueued_at: Date
-        let started_at: Date?
-        let finished_at: Date?
-        let queue_wait_ms: Int?
-        let duration_ms: Int?
-        let login_ms: Int?
-        let fetch_ms: Int?
-        let positions_count: Int?
-        let deals_count: Int?
-    }
+    /// One sync run (shared with the CLI).
+    typealias Run = AdminAPI.Run
 
     let pool: PostgresPool
     let placer: AccountPlacer

@@ -1,4 +1,5 @@
 import Foundation
+import KlaroAdminAPI
 import KlaroPostgres
 
 /// The admin audit log (`admin_audit`): every change an operator makes, every refused
@@ -13,18 +14,8 @@ struct AdminAuditLog: Sendable {
         case failed
     }
 
-    /// One entry as the API returns it.
-    struct Entry: Encodable, Sendable, Equatable {
-        let id: Int64
-        let at: Date
-        let actor: String
-        let action: String
-        let target: String
-        let result: Outcome
-        let remote_addr: String?
-        let before: JSONValue?
-        let after: JSONValue?
-    }
+    /// One entry as the API returns it (shared with the CLI).
+    typealias Entry = AdminAPI.AuditEntry<JSONValue>
 
     let pool: PostgresPool
 
@@ -61,7 +52,7 @@ struct AdminAuditLog: Sendable {
             """, [limit, action, target]).map { row in
                 Entry(
                     id: try row.int64(0), at: try row.date(1), actor: try row.string(2), action: try row.string(3),
-                    target: try row.string(4), result: Outcome(rawValue: try row.string(5)) ?? .failed,
+                    target: try row.string(4), result: (Outcome(rawValue: try row.string(5)) ?? .failed).rawValue,
                     remote_addr: row.stringOrNil(6), before: row.stringOrNil(7).flatMap(JSONValue.parse),
                     after: row.stringOrNil(8).flatMap(JSONValue.parse)
                 )

@@ -1,4 +1,5 @@
 import Foundation
+import KlaroAdminAPI
 import KlaroCore
 
 /// `POST /admin/rebalance`: the full placement as a plan (`dry_run`) or applied.
@@ -15,45 +16,20 @@ enum AdminRebalance {
         static let fields: Set<String> = ["dry_run", "mode"]
     }
 
-    /// One move of the plan. Field names are the API's.
-    struct MoveView: Encodable, Sendable, Equatable {
-        let account_id: String
-        /// `host:slot`, absent for an account that had none.
-        let from: String?
-        let to: String
-        let reason: MoveReason
-        /// The account's job is in flight: it moves when that job finishes.
-        let in_flight: Bool
-    }
-
-    struct Summary: Encodable, Sendable, Equatable {
-        let moves: Int
-        /// Moves of accounts that had a slot (the rest are first placements).
-        let relocations: Int
-        /// Relocations that wait for a job in flight.
-        let deferred: Int
-        /// Accounts left without a slot (no active slot at all).
-        let unplaced: Int
-        let by_reason: [String: Int]
-    }
-
-    struct Response: Encodable, Sendable {
-        let dry_run: Bool
-        let applied: Bool
-        let mode: PlacementMode
-        let summary: Summary
-        let moves: [MoveView]
-    }
+    /// The answer's body and its parts (shared with the CLI).
+    typealias Response = AdminAPI.Rebalance
+    typealias MoveView = AdminAPI.Rebalance.Move
+    typealias Summary = AdminAPI.Rebalance.Summary
 
     static func response(_ run: PlacementRun) -> Response {
         let moves = run.moves.map { move in
-            MoveView(account_id: move.account.uuidString.lowercased(), from: move.from?.description, to: move.to.description, reason: move.reason,
+            MoveView(account_id: move.account.uuidString.lowercased(), from: move.from?.description, to: move.to.description, reason: move.reason.rawValue,
                      in_flight: run.inFlight.contains(move.account))
         }
         var byReason: [String: Int] = [:]
         for move in run.moves { byReason[move.reason.rawValue, default: 0] += 1 }
         return Response(
-            dry_run: !run.applied, applied: run.applied, mode: run.mode,
+            dry_run: !run.applied, applied: run.applied, mode: run.mode.rawValue,
             summary: Summary(
                 moves: moves.count, relocations: run.result.relocations.count, deferred: run.deferred,
                 unplaced: run.result.unplaced.count, by_reason: byReason

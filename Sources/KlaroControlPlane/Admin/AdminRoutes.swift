@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import KlaroAdminAPI
 import KlaroCore
 import KlaroPostgres
 import Logging
@@ -98,7 +99,7 @@ struct AdminRoutes: RouteGroup {
                 limit: try parameters.integer("limit", default: 100, in: 1...1000), action: try parameters.text("action"),
                 target: try parameters.text("target")
             )
-            return JSONResponse(["entries": entries])
+            return JSONResponse(AdminAPI.AuditList(entries: entries))
         }
         // Behind the token like every admin route: a wrong method is 405 only for operators.
         for (path, methods) in Self.allowedMethods {
@@ -175,14 +176,6 @@ struct AdminRoutes: RouteGroup {
         let hosts: [FleetOverview.Host]
     }
 
-    struct AccountList: Encodable, Sendable {
-        let accounts: [AdminAccountView]
-        /// How many match the filters (the list stops at `limit`).
-        let total: Int
-    }
-
-    struct RunList: Encodable, Sendable {
-        let account_id: String
-        let runs: [AdminAccounts.Run]
-    }
+    typealias AccountList = AdminAPI.AccountList
+    typealias RunList = AdminAPI.RunList
 }

@@ -1,55 +1,11 @@
 import Foundation
+import KlaroAdminAPI
 import KlaroPostgres
 
-/// `GET /admin/status`: the one screen of `klaro status`. Field names are the API's.
-struct AdminStatus: Encodable, Sendable {
-    struct Leader: Encodable, Sendable {
-        /// True when some replica holds the scheduler lock.
-        let present: Bool
-        /// True when the replica that answered is the leader.
-        let this_node: Bool
-        /// The answering replica's `KLARO_NODE_NAME`.
-        let node: String
-        /// The leader's database client address and session start, when visible.
-        let client_addr: String?
-        let since: Date?
-    }
+/// `GET /admin/status`: the one screen of `klaro status` (the body is shared with the CLI).
+typealias AdminStatus = AdminAPI.Status
 
-    struct Syncs: Encodable, Sendable {
-        let total: Int
-        let ok: Int
-        /// ok ÷ total over the last hour; nil without syncs.
-        let success_rate: Double?
-        let by_outcome: [String: Int]
-    }
-
-    struct Accounts: Encodable, Sendable {
-        let by_status: [String: Int]
-        let active: Int
-        let stale: Int
-        let unplaced: Int
-        let oldest_success_age_seconds: Double
-    }
-
-    struct Queue: Encodable, Sendable {
-        /// Active accounts due now and waiting for dispatch.
-        let due: Int
-        /// Jobs dispatched and not finished.
-        let in_flight: Int
-    }
-
-    let generated_at: Date
-    let leader: Leader
-    let syncs_1h: Syncs
-    let accounts: Accounts
-    let queue: Queue
-    /// Slots by state: `idle`, `busy`, `dead`, `draining`, `cordoned`, `pending`.
-    let slots: [String: Int]
-    /// Hosts by state (`dead` for admitted hosts without a live slot).
-    let hosts: [String: Int]
-    /// Needed slot-seconds per interval ÷ available (above 1: the fleet cannot keep up).
-    let demand_ratio: Double
-
+extension AdminStatus {
     /// Reads it all in one connection.
     static func read(pool: PostgresPool, settings: SyncSettings, node: String, isLeader: Bool) async throws -> AdminStatus {
         try await pool.withConnection { connection in

@@ -29,7 +29,8 @@ enum Wire {
             let by_status: [String: Int]
             let stale: Int
             let unplaced: Int
-            let oldest_success_age_seconds: Double
+            let oldest_success_age_seconds: Double?
+            let never_synced: Int
         }
 
         struct Queue: Decodable, Sendable {

@@ -28,7 +28,10 @@ struct AdminStatus: Encodable, Sendable {
         let active: Int
         let stale: Int
         let unplaced: Int
-        let oldest_success_age_seconds: Double
+        /// Of the active accounts that ever succeeded; absent when none has.
+        let oldest_success_age_seconds: Double?
+        /// Active accounts that never synced successfully.
+        let never_synced: Int
     }
 
     struct Queue: Encodable, Sendable {
@@ -82,7 +85,7 @@ struct AdminStatus: Encodable, Sendable {
                 syncs_1h: Syncs(total: total, ok: ok, success_rate: total > 0 ? Double(ok) / Double(total) : nil, by_outcome: byOutcome),
                 accounts: Accounts(
                     by_status: snapshot.accounts, active: snapshot.active, stale: snapshot.stale, unplaced: snapshot.unplaced,
-                    oldest_success_age_seconds: snapshot.oldestAge
+                    oldest_success_age_seconds: snapshot.oldestSuccessAge, never_synced: snapshot.neverSynced
                 ),
                 queue: Queue(due: snapshot.due, in_flight: snapshot.inFlight),
                 slots: snapshot.slots,

@@ -44,14 +44,21 @@ extension AdminAPI {
             public let active: Int?
             public let stale: Int
             public let unplaced: Int
-            public let oldest_success_age_seconds: Double
+            /// Of the active accounts that ever succeeded; absent when none has.
+            public let oldest_success_age_seconds: Double?
+            /// Active accounts that never synced successfully (always sent by this klarod;
+            /// optional so that the CLI still reads a klarod from before it).
+            public let never_synced: Int?
 
-            public init(by_status: [String: Int], active: Int?, stale: Int, unplaced: Int, oldest_success_age_seconds: Double) {
+            public init(
+                by_status: [String: Int], active: Int?, stale: Int, unplaced: Int, oldest_success_age_seconds: Double?, never_synced: Int?
+            ) {
                 self.by_status = by_status
                 self.active = active
                 self.stale = stale
                 self.unplaced = unplaced
                 self.oldest_success_age_seconds = oldest_success_age_seconds
+                self.never_synced = never_synced
             }
         }
 

@@ -38,7 +38,7 @@ extension AdminStatus {
                 syncs_1h: Syncs(total: total, ok: ok, success_rate: total > 0 ? Double(ok) / Double(total) : nil, by_outcome: byOutcome),
                 accounts: Accounts(
                     by_status: snapshot.accounts, active: snapshot.active, stale: snapshot.stale, unplaced: snapshot.unplaced,
-                    oldest_success_age_seconds: snapshot.oldestAge
+                    oldest_success_age_seconds: snapshot.oldestSuccessAge, never_synced: snapshot.neverSynced
                 ),
                 queue: Queue(due: snapshot.due, in_flight: snapshot.inFlight),
                 slots: snapshot.slots,

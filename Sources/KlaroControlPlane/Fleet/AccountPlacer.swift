@@ -63,6 +63,9 @@ final class AccountPlacer: Sendable {
         let previous = last.withLock { $0 }
         let changed = previous.map { $0.slots != states } ?? true
         guard waiting || changed || previous.map({ ContinuousClock.now - $0.at > .seconds(60) }) ?? true else { return nil }
+        // No slot takes accounts and the last run already unplaced those of the slots that
+        // went: a run could only rewrite what is there (a fresh install, a whole-fleet outage).
+        guard changed || states.values.contains(.active) else { return nil }
         let died = waiting ? nil : previous.flatMap { Self.singleDeath(from: $0.slots, to: states) }
         let run = try await place(automatic: true, deadSlot: died)
         last.withLock { $0 = (states, ContinuousClock.now) }
@@ -105,19 +108,22 @@ final class AccountPlacer: Sendable {
                 try Placement.reassign(orphansOf: dead, slots: slots, accounts: accounts, options: options)
             } ?? Placement.place(slots: slots, accounts: accounts, options: options, mode: mode)
             let held = automatic ? Self.holdBack(.overCapacity, in: &result) : 0
-            if !dryRun { try Self.write(result, connection) }
+            let placed = Set(accounts.lazy.filter { $0.current != nil }.map(\.id))
+            let unassigned = result.unplaced.filter(placed.contains)
+            if !dryRun { try Self.write(result.moves, unassigned: unassigned, connection) }
             return PlacementRun(
-                mode: mode, result: result, inFlight: inFlight, applied: !dryRun, heldBack: held, incremental: deadSlot != nil
+                mode: mode, result: result, inFlight: inFlight, applied: !dryRun, heldBack: held,
+                unassigned: unassigned.count, incremental: deadSlot != nil
             )
         }
-        guard run.applied, !run.result.moves.isEmpty || !run.result.unplaced.isEmpty else { return run }
+        guard run.applied, !run.result.moves.isEmpty || run.unassigned > 0 else { return run }
         for move in run.moves {
             metrics.placementMoves(PlacementMoveReason(rawValue: move.reason.rawValue) ?? .rebalance).increment()
         }
         let relocated = run.result.relocations.count
         logger.info("placement applied", metadata: [
             "kind": "\(deadSlot != nil ? "slot death" : automatic ? "automatic" : "rebalance/\(mode.rawValue)")",
-            "placed": "\(run.moves.count - relocated)", "moved": "\(relocated)", "unplaced": "\(run.result.unplaced.count)",
+            "placed": "\(run.moves.count - relocated)", "moved": "\(relocated)", "unassigned": "\(run.unassigned)", "unplaced": "\(run.result.unplaced.count)",
             "moved_after_job": "\(run.deferred)", "held_back": "\(run.heldBack)",
             "duration": "\(ContinuousClock.now - started)",
         ])
@@ -140,15 +146,16 @@ final class AccountPlacer: Sendable {
         return held
     }
 
-    /// Writes the assignments that changed.
-    private static func write(_ result: PlacementResult, _ connection: PostgresConnection) throws {
+    /// Writes the assignments that changed: the moves, and the accounts that had a slot and
+    /// now have none (an account already unplaced is not rewritten).
+    private static func write(_ moves: [Move], unassigned: [UUID], _ connection: PostgresConnection) throws {
         var ids: [UUID] = [], hosts: [String?] = [], slots: [Int?] = []
-        for move in result.moves {
+        for move in moves {
             ids.append(move.account)
             hosts.append(move.to.host)
             slots.append(move.to.index)
         }
-        for account in result.unplaced {
+        for account in unassigned {
             ids.append(account)
             hosts.append(nil)
             slots.append(nil)
@@ -157,7 +164,7 @@ final class AccountPlacer: Sendable {
         try connection.execute("""
             UPDATE user_mt5_accounts a SET assigned_host = u.host, assigned_slot = u.slot
             FROM unnest($1::uuid[], $2::text[], $3::int[]) AS u(id, host, slot)
-            WHERE a.id = u.id
+            WHERE a.id = u.id AND (a.assigned_host IS DISTINCT FROM u.host OR a.assigned_slot IS DISTINCT FROM u.slot)
             """, [ids, hosts, slots])
     }
 
@@ -219,6 +226,8 @@ struct PlacementRun: Sendable {
     let applied: Bool
     /// Over-capacity moves an automatic run left for an explicit rebalance.
     let heldBack: Int
+    /// Accounts that had a slot and now have none (no usable slot has room for them).
+    var unassigned = 0
     /// True when only a dead slot's accounts were re-placed (the incremental path).
     var incremental = false
 

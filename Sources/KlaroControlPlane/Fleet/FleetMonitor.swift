@@ -68,8 +68,11 @@ public final class FleetMonitor: Service, Sendable {
                 ])
             }
         }
-        for slot in died {
-            logger.warning("slot is dead: no heartbeat", metadata: ["slot": "\(slot)"])
+        if !died.isEmpty {
+            for slot in died {
+                logger.debug("slot is dead: no heartbeat", metadata: ["slot": "\(slot)"])
+            }
+            logger.warning("slots dead: no heartbeat", metadata: BurstLog.summary(count: died.count, examples: died))
         }
         try await placer.placeIfNeeded()
     }

@@ -67,7 +67,9 @@ public final class StatusReporter: Service, Sendable {
                    count(*) FILTER (WHERE inflight_job_id IS NOT NULL),
                    count(*),
                    count(*) FILTER (WHERE inflight_job_id IS NULL AND next_sync_at <= now()),
-                   count(*) FILTER (WHERE assigned_host IS NULL)
+                   count(*) FILTER (WHERE assigned_host IS NULL),
+                   extract(epoch FROM now() - min(last_success_at)),
+                   count(*) FILTER (WHERE last_success_at IS NULL)
             FROM user_mt5_accounts WHERE status = 'active' AND is_active
             """, [settings.staleAfter])[0]
         snapshot.stale = try staleness.int(0)
@@ -76,6 +78,8 @@ public final class StatusReporter: Service, Sendable {
         snapshot.active = try staleness.int(3)
         snapshot.due = try staleness.int(4)
         snapshot.unplaced = try staleness.int(5)
+        snapshot.oldestSuccessAge = try staleness.doubleOrNil(6)
+        snapshot.neverSynced = try staleness.int(7)
         for row in try connection.query("""
             SELECT CASE WHEN h.admin_state IN ('pending', 'refused') THEN 'pending'
                         WHEN s.state = 'dead' THEN 'dead'
@@ -113,7 +117,13 @@ public final class StatusReporter: Service, Sendable {
     struct Snapshot: Sendable {
         var accounts: [String: Int] = [:]
         var stale = 0
+        /// Age of the oldest last success, or the creation of an account that never succeeded
+        /// (the gauge: a never-synced account grows stale like any other).
         var oldestAge = 0.0
+        /// Age of the oldest last success among accounts that have one; nil when none has.
+        var oldestSuccessAge: Double?
+        /// Active accounts that never synced successfully.
+        var neverSynced = 0
         var inFlight = 0
         var active = 0
         var slots: [String: Int] = [:]

@@ -83,13 +83,26 @@ public final class Rescuer: Service, Sendable {
         for job in lost {
             metrics.jobsLost.increment()
             metrics.syncs(outcome: .lost, host: job.host).increment()
-            logger.warning("job lost", metadata: [
+        }
+        Self.report(lost, logger: logger)
+        try await removeFromStreams(lost)
+        return lost.count
+    }
+
+    /// One warning per sweep (a dead host loses thousands of jobs at once), each job at debug.
+    static func report(_ lost: [LostJob], logger: Logger) {
+        for job in lost {
+            logger.debug("job lost", metadata: [
                 "job_id": "\(job.jobID)", "account_id": "\(job.accountID)", "host": "\(job.host)", "slot": "\(job.slot)",
                 "outcome": "lost", "cause": "\(job.slotDied ? "slot dead" : "deadline passed")",
             ])
         }
-        try await removeFromStreams(lost)
-        return lost.count
+        var metadata = BurstLog.summary(count: lost.count, examples: lost.lazy.map { $0.jobID.uuidString.lowercased() })
+        metadata["slot_dead"] = "\(lost.count(where: \.slotDied))"
+        metadata["deadline_passed"] = "\(lost.count { !$0.slotDied })"
+        metadata["hosts"] = "\(Set(lost.map(\.host)).count)"
+        metadata["outcome"] = "lost"
+        logger.warning("jobs lost", metadata: metadata)
     }
 
     /// Acknowledges and deletes the lost jobs' entries in their slots' streams.

@@ -42,7 +42,7 @@ struct AdminWireTests {
         let status = AdminStatus(
             generated_at: Self.at, leader: .init(present: true, this_node: true, node: "n1", client_addr: nil, since: Self.at),
             syncs_1h: .init(total: 2, ok: 1, success_rate: 0.5, by_outcome: ["ok": 1, "auth_failed": 1]),
-            accounts: .init(by_status: ["active": 3], active: 3, stale: 1, unplaced: 0, oldest_success_age_seconds: 12.5),
+            accounts: .init(by_status: ["active": 3], active: 3, stale: 1, unplaced: 0, oldest_success_age_seconds: 12.5, never_synced: 2),
             queue: .init(due: 4, in_flight: 1), slots: ["idle": 2], hosts: ["approved": 1], demand_ratio: 0.25
         )
         let statusJSON = try Self.klarodEncode(status)

@@ -49,8 +49,8 @@ struct EventStreamTests {
             let redisURL = try await TestRedis.url()
             let klarod = try await RunningControlPlane(
                 configuration: try RunningControlPlane.configuration(databaseURL: database.url, redisURL: redisURL, sync: fastSettings()))
-            let listener = try PostgresConnection.connect(url: database.url, applicationName: "test-listen", connectTimeout: 5, statementTimeout: 5)
-            try listener.listen(AccountEvent.channel)
+            let listener = PostgresListener(url: database.url, channel: AccountEvent.channel, applicationName: "test-listen")
+            _ = try listener.wait(timeout: 0.1) // LISTEN before anything commits
             let pool = database.pool()
             let vault = CredentialVault(keyRing: try #require(klarod.controlPlane.configuration.credentialKeys))
             let ids = try await TestFleet.createAccounts(pool, vault: vault, count: 2) { $0 == 0 ? "good" : "bad" }
@@ -62,8 +62,8 @@ struct EventStreamTests {
             var events: [UUID: AccountEvent] = [:]
             let deadline = Date().addingTimeInterval(30)
             while events.count < 2 && Date() < deadline {
-                for note in try listener.waitForNotifications(timeout: 0.5) {
-                    if let event = AccountEvent.decode(payload: note.payload) { events[event.accountID] = event }
+                for payload in try listener.wait(timeout: 0.5) {
+                    if let event = AccountEvent.decode(payload: payload) { events[event.accountID] = event }
                 }
             }
             let user = try await pool.query("SELECT user_id FROM user_mt5_accounts WHERE id = $1", [ids[0]])[0].uuid(0)

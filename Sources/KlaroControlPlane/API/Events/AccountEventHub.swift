@@ -29,17 +29,16 @@ public final class AccountEventHub: Service, Sendable {
     }
 
     let maxStreamsPerUser: Int
-    private let url: String
     private let heartbeat: Duration
     private let logger: Logger
     private let thread = NIOThreadPool(numberOfThreads: 1)
     private let registry = Mutex(Registry())
-    private let connection = Mutex<PostgresConnection?>(nil)
+    private let listener: PostgresListener
     /// True while the LISTEN session is up (tests wait for it before they commit).
     private let listening = Atomic<Bool>(false)
 
     public init(url: String, logger: Logger, maxStreamsPerUser: Int = 5, heartbeat: Duration = .seconds(15)) {
-        self.url = url
+        self.listener = PostgresListener(url: url, channel: AccountEvent.channel, applicationName: "klarod-events")
         self.logger = logger
         self.maxStreamsPerUser = maxStreamsPerUser
         self.heartbeat = heartbeat
@@ -97,7 +96,7 @@ public final class AccountEventHub: Service, Sendable {
         var failures = 0
         while !isStopping {
             do {
-                let payloads = try await thread.runIfActive { [self] in try waitOnce() }
+                let payloads = try await thread.runIfActive { [listener] in try listener.wait(timeout: 0.5) }
                 listening.store(true, ordering: .releasing)
                 failures = 0
                 for payload in payloads {
@@ -119,24 +118,7 @@ public final class AccountEventHub: Service, Sendable {
             registry.streams.values.flatMap(\.values).forEach { $0.finish() }
             registry.streams = [:]
         }
-        _ = try? await thread.runIfActive { [self] in connection.withLock { $0?.close(); $0 = nil } }
+        _ = try? await thread.runIfActive { [listener] in listener.close() }
         try? await thread.shutdownGracefully()
-    }
-
-    /// On the hub's thread: (re)connects and LISTENs when needed, then waits briefly for notifications.
-    private func waitOnce() throws -> [String] {
-        let session: PostgresConnection = try connection.withLock { current in
-            if let current { return current }
-            let opened = try PostgresConnection.connect(url: url, applicationName: "klarod-events", connectTimeout: 5, statementTimeout: 5)
-            try opened.listen(AccountEvent.channel)
-            current = opened
-            return opened
-        }
-        do {
-            return try session.waitForNotifications(timeout: 0.5).filter { $0.channel == AccountEvent.channel }.map(\.payload)
-        } catch {
-            connection.withLock { $0?.close(); $0 = nil }
-            throw error
-        }
     }
 }

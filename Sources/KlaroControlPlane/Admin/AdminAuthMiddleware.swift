@@ -9,7 +9,8 @@ import Logging
 /// audit log as `denied` (action `auth`, target its method and path) with the client's address
 /// (``ClientAddressMiddleware``, the same the limiter charges),
 /// never the token it sent. A client that fails too often (`KLARO_AUTH_FAILURE_LIMIT` a minute)
-/// gets 429 until it cools down, without further audit rows, so guessing cannot flood the log.
+/// gets 429 for further wrong tokens until it cools down, without further audit rows, so
+/// guessing cannot flood the log; the right token still works (as on `/api`).
 ///
 /// Every operator shares the token, so the audit log's actor is what the caller says it is
 /// in `X-Klaro-Actor` (the CLI sends `user@machine`), prefixed with `admin:`; it names who
@@ -27,10 +28,12 @@ struct AdminAuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let client = context.clientKey
-        if let wait = limiter.retryAfter(client) {
-            throw HTTPProblem.tooManyRequests("auth_rate_limited", "too many failed authentications; try again later", retryAfter: wait)
-        }
         guard let presented = Self.bearerToken(request.headers[.authorization]), token.constantTimeEquals(presented) else {
+            // Only a wrong or missing token is limited: an operator whose address is locked out
+            // (a browser that failed a few log-ins, a shared NAT) keeps working with the token.
+            if let wait = limiter.retryAfter(client) {
+                throw HTTPProblem.tooManyRequests("auth_rate_limited", "too many failed authentications; try again later", retryAfter: wait)
+            }
             limiter.recordFailure(client)
             let reason = request.headers[.authorization] == nil ? "no bearer token" : "wrong token"
             let target = "\(request.method.rawValue) \(request.uri.path)"

@@ -24,6 +24,11 @@ struct AdminRateLimitTests {
             #expect(limited.header("Retry-After").flatMap(Int.init).map { $0 >= 1 } == true)
             #expect(try limited.json()["code"] as? String == "auth_rate_limited")
             #expect(try await pool.query("SELECT count(*) FROM admin_audit")[0].int(0) == 3)
+            // The locked-out address keeps working with the right token (issue 15: a locked-out
+            // client's valid credentials are not refused), and wrong ones stay limited.
+            let good = ["Authorization": "Bearer \(klarod.adminToken)"]
+            #expect(try await TestHTTP.request("GET", klarod.baseURL + "/admin/fleet", headers: good).status == 200)
+            #expect(try await TestHTTP.request("GET", klarod.baseURL + "/admin/fleet", headers: bad).status == 429)
             await klarod.stop()
             await pool.close()
         }

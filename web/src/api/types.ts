@@ -126,6 +126,12 @@ export interface AnalyticsScope {
   clamped: boolean;
   plan: 'free' | 'pro';
   equity_resolution: 'snapshot' | 'daily';
+  /** Every account's whole deal history is stored (starting balances come from it). */
+  history_complete: boolean;
+  /** `broker` (the broker's own days) or the `tz` asked for. */
+  time_zone: string;
+  /** False while a broker's UTC offset is not learned yet. */
+  broker_offset_known: boolean;
 }
 
 /** @schema DirectionStats */
@@ -169,6 +175,25 @@ export interface TradeStats {
   total_fee: number;
   long: DirectionStats;
   short: DirectionStats;
+  payoff_ratio?: number;
+  result_standard_deviation?: number;
+  z_score?: number;
+  z_score_confidence?: number;
+  max_consecutive_wins?: TradeRun;
+  max_consecutive_losses?: TradeRun;
+  max_consecutive_profit?: TradeRun;
+  max_consecutive_loss?: TradeRun;
+  trading_days?: number;
+  pips?: number;
+  pips_trades?: number;
+}
+
+/** @schema TradeRun */
+export interface TradeRun {
+  count: number;
+  amount: number;
+  start: number;
+  end: number;
 }
 
 /** @schema TradeGroup */
@@ -193,6 +218,31 @@ export interface DrawdownEpisode {
   trough_value: number;
   amount: number;
   percent?: number;
+  /** Absent when not recovered. */
+  recovery_time?: number;
+}
+
+/** `AnalyticsReport.measures` (an inline object in the OpenAPI description). */
+export interface ReturnMeasures {
+  volatility?: number;
+  cagr?: number;
+  daily_max_drawdown?: number;
+  calmar_ratio?: number;
+  balance_curve_drawdown?: DrawdownReport;
+  recovery_factor?: number;
+  ahpr?: number;
+  ghpr?: number;
+}
+
+/** @schema BalanceCurveSummary */
+export interface BalanceCurveSummary {
+  source: 'deals';
+  history_complete: boolean;
+  since?: number;
+  opening_balance: number;
+  drawdown?: DrawdownReport;
+  highest_balance?: number;
+  highest_balance_time?: number;
 }
 
 /** @schema DrawdownReport */
@@ -232,7 +282,7 @@ export interface AnalyticsReport {
   first_day?: string;
   last_day?: string;
   starting_balance: number;
-  starting_balance_source: 'given' | 'first_snapshot' | 'assumed_zero';
+  starting_balance_source: 'given' | 'deal_history' | 'first_snapshot' | 'assumed_zero';
   ending_balance: number;
   deposits: number;
   withdrawals: number;
@@ -245,6 +295,10 @@ export interface AnalyticsReport {
   absolute_gain?: number;
   sharpe_ratio?: number;
   sortino_ratio?: number;
+  /** docs/analytics.md, "Return measures". */
+  measures?: ReturnMeasures;
+  /** The balance rebuilt from deals since the first one (or the plan's window). */
+  since_inception?: BalanceCurveSummary;
   trades: TradeStats;
   breakdown: TradeBreakdown;
   balance_drawdown?: DrawdownReport;

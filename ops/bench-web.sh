@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # tmp is set by ops/bench, which sources this file
 # `ops/bench web`, sourced by ops/bench after it started PostgreSQL and Redis: a release
 # klarod serving the built app, a simulated fleet whose accounts have a year of deals, then
 # web/tests/bench/bench_web.py in headless Chromium.
@@ -8,9 +9,11 @@ klaro_log "building klarod (release)"
 swift build -c release --product klarod 2>&1 | grep -E "error|Build" | tail -2
 bin=$(swift build -c release --show-bin-path)
 port=$(klaro_free_port)
-export KLARO_HTTP_ADDRESS="127.0.0.1:$port" KLARO_ADMIN_TOKEN="bench-admin-$(openssl rand -hex 16)"
-export KLARO_JWT_SECRET="$(openssl rand -hex 32)" KLARO_LOG=stderr KLARO_SYNC_INTERVAL=3600 KLARO_SCHEDULER_TICK=0.2
-export KLARO_WEB_ROOT="$(pwd)/web/dist"
+KLARO_ADMIN_TOKEN="bench-admin-$(openssl rand -hex 16)"
+KLARO_JWT_SECRET=$(openssl rand -hex 32)
+KLARO_WEB_ROOT="$(pwd)/web/dist"
+export KLARO_HTTP_ADDRESS="127.0.0.1:$port" KLARO_ADMIN_TOKEN KLARO_JWT_SECRET KLARO_WEB_ROOT
+export KLARO_LOG=stderr KLARO_SYNC_INTERVAL=3600 KLARO_SCHEDULER_TICK=0.2
 KLARO_CREDENTIAL_KEYS=$("$bin/klarod" keys generate --id bench)
 export KLARO_CREDENTIAL_KEYS
 "$bin/klarod" migrate >/dev/null

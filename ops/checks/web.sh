@@ -54,7 +54,9 @@ psql "$admin" -qc "CREATE DATABASE $name"
 redis-cli -u "$redis" FLUSHDB >/dev/null
 port=$(klaro_free_port)
 export KLARO_DATABASE_URL=$database KLARO_REDIS_URL=$redis KLARO_HTTP_ADDRESS="127.0.0.1:$port"
-export KLARO_ADMIN_TOKEN="web-admin-$(openssl rand -hex 16)" KLARO_JWT_SECRET="$(openssl rand -hex 32)"
+KLARO_ADMIN_TOKEN="web-admin-$(openssl rand -hex 16)"
+KLARO_JWT_SECRET=$(openssl rand -hex 32)
+export KLARO_ADMIN_TOKEN KLARO_JWT_SECRET
 KLARO_CREDENTIAL_KEYS=$("$bin/klarod" keys generate --id web)
 export KLARO_CREDENTIAL_KEYS KLARO_SYNC_INTERVAL=600 KLARO_SCHEDULER_TICK=0.2 KLARO_LOG=stderr KLARO_NODE_NAME=web
 export KLARO_WEB_ROOT="$root/web/dist" KLARO_RETRY_ATTEMPTS=1
@@ -76,4 +78,4 @@ export KLARO_URL="http://127.0.0.1:$port" KLARO_WEB_OUTPUT="$output" KLARO_SIM_S
 export SE_OFFLINE=true SE_AVOID_STATS=true
 "$python" -m pytest -q -p no:cacheprovider web/tests/browser "$@"
 klaro_log "screenshots: $output"
-ls "$output"/*.png | sed 's/^/  /'
+find "$output" -name '*.png' | sort | sed 's/^/  /'

@@ -71,7 +71,8 @@ public struct IPAddress: Sendable, Equatable, CustomStringConvertible {
         var bytes = self.bytes
         let family = bytes.count == 4 ? AF_INET : AF_INET6
         _ = bytes.withUnsafeMutableBytes { raw in inet_ntop(family, raw.baseAddress, &buffer, socklen_t(buffer.count)) }
-        return String(cString: buffer)
+        let text = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: text, as: UTF8.self)
     }
 }
 

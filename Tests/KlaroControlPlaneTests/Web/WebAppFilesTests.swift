@@ -87,6 +87,8 @@ struct WebAppFilesTests {
         let text = try await Self.body(response)
         #expect(text.contains("ops/web build") && text.contains("KLARO_WEB_ROOT"))
         #expect(response.headers[.contentSecurityPolicy] != nil)
+        // Any other path stays a 404 (probes and monitors expect one), built or not.
+        await #expect(throws: HTTPProblem.self) { _ = try await files.response(path: "/no-such-page", acceptEncoding: nil) }
     }
 
     @Test("Accept-Encoding parsing")

@@ -41,13 +41,15 @@ struct WebAppFiles: Sendable {
             throw HTTPProblem.notFound("\(path)")
         }
         let index = root + "/index.html"
+        let route = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
         guard FileManager.default.fileExists(atPath: index) else {
+            // Only the app's pages say how to build it; any other path is a plain 404, built or not.
+            guard Self.appRoutes.contains(route) else { throw HTTPProblem.notFound("\(path)") }
             return Self.notBuiltPage(root: root)
         }
         let isAsset = path.hasPrefix("/assets/")
         guard let relative = Self.safeRelativePath(path) else { throw HTTPProblem.notFound("\(path)") }
         var file = index
-        let route = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
         if !Self.appRoutes.contains(route) {
             let candidate = root + "/" + relative
             var isDirectory: ObjCBool = false

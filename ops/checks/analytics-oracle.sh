@@ -53,6 +53,8 @@ secret=$(openssl rand -hex 32)
 export KLARO_DATABASE_URL=$database KLARO_REDIS_URL=$redis KLARO_HTTP_ADDRESS="127.0.0.1:$port"
 admin_token="oracle-admin-$(openssl rand -hex 16)"
 export KLARO_ADMIN_TOKEN=$admin_token KLARO_JWT_SECRET=$secret
+# Tokens carry klarod's issuer (KLARO_PUBLIC_URL + /auth/v1), as the built-in identity signs them.
+export KLARO_PUBLIC_URL="http://127.0.0.1:$port"
 KLARO_CREDENTIAL_KEYS=$("$bin/klarod" keys generate --id oracle)
 export KLARO_CREDENTIAL_KEYS KLARO_SYNC_INTERVAL=600 KLARO_SCHEDULER_TICK=0.2 KLARO_LOG=stderr KLARO_NODE_NAME=oracle
 "$bin/klarod" migrate >/dev/null

@@ -47,13 +47,14 @@ def psql(database: str, sql: str) -> list[list[str]]:
     return [line.split("\t") for line in out.stdout.splitlines() if line]
 
 
-def token(secret: str, user: str) -> str:
+def token(secret: str, user: str, issuer: str) -> str:
     def b64(data: bytes) -> str:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
     now = int(time.time())
     header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    claims = {"sub": user, "aud": "authenticated", "role": "authenticated", "iat": now, "exp": now + 3600}
+    claims = {"sub": user, "aud": "authenticated", "role": "authenticated", "iss": issuer}
+    claims |= {"iat": now, "exp": now + 3600}
     payload = b64(json.dumps(claims).encode())
     signature = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
     return f"{header}.{payload}.{b64(signature)}"
@@ -163,7 +164,7 @@ def main() -> int:
         returns = daily_returns(found, int(snaps[0]), int(snaps[1]))
         trade_results = pd.Series(nets, dtype=float)
         path = f"/api/analytics/report?account_id={account}&range=all&tz=UTC"
-        answer = get(base, path, token(secret, user))
+        answer = get(base, path, token(secret, user, base + "/auth/v1"))
         report, stats, measures = answer["result"], answer["result"]["trades"], answer["result"]["measures"]
         klarod_days = [d["gain"] for d in report["daily"]]
         wins = int((trade_results > 1e-9).sum())

@@ -109,6 +109,8 @@ struct APIUnitTests {
         #expect(problem(["to": "2026-01-01", "range": "all"]) == ["range"], "range with to")
         #expect(problem(["to": "2999-01-01"]) == ["to"], "the far future")
         #expect(problem(["to": "2027-01-17"]) == ["to"], "two days ahead")
+        #expect(problem(["from": "0001-01-01"]) == ["from"], "before 1970 (a 500 from PostgreSQL's calendar once)")
+        #expect(Set(problem(["from": "1960-01-01", "to": "1969-12-31"])) == ["from", "to"])
         let leap = try TimeWindow.parse(["from": "2024-02-29", "to": "2024-03-01"], defaultRange: "30d", plan: .pro, now: now)
         #expect(leap.from == Date(timeIntervalSince1970: 1_709_164_800))
         let tomorrow = try TimeWindow.parse(["to": "2027-01-16"], defaultRange: "30d", plan: .pro, now: now)

@@ -7,7 +7,9 @@ import Hummingbird
 ///
 /// Every problem is a 422 naming the parameter: an unknown `range`, `range` with `from` or
 /// `to`, a date that does not exist (`2026-02-30`), `from` not before `to`, and a `to` later
-/// than ``futureLeeway`` after now (a `to` of tomorrow's date, the end of today, is fine).
+/// than ``futureLeeway`` after now (a `to` of tomorrow's date, the end of today, is fine), and
+/// a date before ``earliest`` (1970: nothing in MT5 is older, and day arithmetic on year 1
+/// leaves PostgreSQL's calendar).
 struct TimeWindow: Sendable, Equatable {
     let from: Date?
     let to: Date
@@ -17,6 +19,8 @@ struct TimeWindow: Sendable, Equatable {
     static let ranges: [String: Double] = ["1d": 1, "7d": 7, "30d": 30, "90d": 90, "1y": 365]
     /// How far past now `to` may lie: one day, so a date-only `to` ending today in any zone passes.
     static let futureLeeway: TimeInterval = 86_400
+    /// The earliest `from` or `to` accepted: the Unix epoch.
+    static let earliest = Date(timeIntervalSince1970: 0)
 
     /// Reads the query; problems are 422 naming the parameter.
     static func parse(_ query: [String: String], defaultRange: String, plan: Plan, now: Date = Date()) throws -> TimeWindow {
@@ -36,6 +40,8 @@ struct TimeWindow: Sendable, Equatable {
                 to = date
                 if date > now.addingTimeInterval(futureLeeway) {
                     errors.append(.init(field: "to", message: "must not be later than tomorrow (it is in the future)"))
+                } else if date < earliest {
+                    errors.append(.init(field: "to", message: "must not be before 1970-01-01"))
                 }
             } else {
                 errors.append(.init(field: "to", message: "must be a real ISO 8601 date (2026-01-31) or date-time"))
@@ -44,7 +50,9 @@ struct TimeWindow: Sendable, Equatable {
         if let text = query["from"] {
             if let date = parseDate(text) {
                 from = date
-                if query["to"].map({ parseDate($0) != nil }) ?? true, date >= to {
+                if date < earliest {
+                    errors.append(.init(field: "from", message: "must not be before 1970-01-01"))
+                } else if query["to"].map({ parseDate($0) != nil }) ?? true, date >= to {
                     errors.append(.init(field: "from", message: "must be before to"))
                 }
             } else {

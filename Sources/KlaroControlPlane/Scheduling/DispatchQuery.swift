@@ -55,8 +55,7 @@ public enum DispatchQuery {
         )
         SELECT d.id, d.inflight_job_id, d.inflight_enqueued_at, d.inflight_deadline, d.inflight_host, d.inflight_slot,
                d.fence, d.attempt, d.mt5_login, d.mt5_server, d.mt5_password_encrypted, d.history_cursor,
-               h.approved_key,
-               klaro_history_days(d.user_id) AS history_days
+               h.approved_key
         FROM dispatched d
         JOIN worker_hosts h ON h.host_id = d.inflight_host
         """
@@ -76,8 +75,6 @@ public enum DispatchQuery {
         let encryptedPassword: String
         let historyCursor: Int64?
         let hostPublicKey: String
-        /// Days of history the owner's plan allows (nil: all of it).
-        let historyDays: Int?
     }
 
     static func run(_ connection: PostgresConnection, queueDepth: Int, deadlineSeconds: Double) throws -> [Row] {
@@ -86,7 +83,7 @@ public enum DispatchQuery {
                 accountID: try row.uuid(0), jobID: try row.uuid(1), enqueuedAt: try row.date(2), deadline: try row.date(3),
                 host: try row.string(4), slot: try row.int(5), fence: try row.int64(6), attempt: try row.int(7),
                 login: try row.int64(8), server: try row.string(9), encryptedPassword: try row.string(10),
-                historyCursor: try row.intOrNil(11).map(Int64.init), hostPublicKey: try row.string(12), historyDays: try row.intOrNil(13)
+                historyCursor: try row.intOrNil(11).map(Int64.init), hostPublicKey: try row.string(12)
             )
         }
     }

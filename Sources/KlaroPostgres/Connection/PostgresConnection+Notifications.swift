@@ -2,22 +2,23 @@ import CLibPQ
 import Foundation
 import Synchronization
 
-/// A message a `NOTIFY` delivered to a connection that `LISTEN`s.
-public struct PostgresNotification: Sendable, Equatable {
-    public let channel: String
-    public let payload: String
+/// A message a `NOTIFY` delivered to a connection that `LISTEN`s (read through
+/// ``PostgresListener``, the only way outside KlaroPostgres).
+struct PostgresNotification: Sendable, Equatable {
+    let channel: String
+    let payload: String
 }
 
 extension PostgresConnection {
     /// Starts listening on `channel` (an identifier: letters, digits and underscores).
-    public func listen(_ channel: String) throws(PostgresError) {
+    func listen(_ channel: String) throws(PostgresError) {
         precondition(channel.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }, "channel must be an identifier")
         try simpleQuery("LISTEN \(channel)")
     }
 
     /// Waits up to `timeout` seconds for notifications and returns those that arrived (empty
     /// after a quiet wait). Blocks its thread: call it from a thread of its own.
-    public func waitForNotifications(timeout: Double) throws(PostgresError) -> [PostgresNotification] {
+    func waitForNotifications(timeout: Double) throws(PostgresError) -> [PostgresNotification] {
         let socket: Int32 = try state.withLock { state throws(PostgresError) in
             guard let handle = state.handle else { throw .connectionLost(target: target, message: "closed") }
             return PQsocket(handle)

@@ -129,7 +129,8 @@ PY
         klaro_log "installing klaro-worker from $root/worker"
         "$python" -m pip install -q --disable-pip-version-check -e "$root/worker" >&2
     fi
-    echo "$python"
+    # An absolute path: the Swift tests start it without a PATH lookup.
+    "$python" -c 'import sys; print(sys.executable)'
 }
 
 # klaro_fleet_start DIR REDIS_URL HOSTS SLOTS [SCENARIO]: starts HOSTS simulated worker hosts

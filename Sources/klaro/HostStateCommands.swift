@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KlaroAdminAPI
 
 /// `klaro drain HOST [--wait]`: the host finishes the jobs it has, gets no new ones, and its
 /// accounts move to other hosts.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KlaroAdminAPI
 
 /// `klaro hosts` (list) and `klaro hosts approve HOST`.
 struct HostsCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KlaroAdminAPI
 
 /// `klaro slots`: every terminal slot with state, load, heartbeat and current job.
 struct SlotsCommand: AsyncParsableCommand {

@@ -4,9 +4,6 @@ import KlaroAdminAPI
 /// klarod's `/admin` answers as the CLI reads them. The bodies are klarod's own types from
 /// KlaroAdminAPI, so the two cannot drift; those decode a klarod one version apart (extra
 /// fields ignored, fields no command shows optional, states and reasons plain strings).
-/// Hosts and slots are still read here: klarod's `FleetOverview.Host` has not moved to the
-/// shared target yet. Each holds only the fields a command shows, so any other field may
-/// change; optional where klarod omits empty values.
 enum Wire {
     typealias Status = AdminAPI.Status
     typealias AccountList = AdminAPI.AccountList
@@ -17,39 +14,9 @@ enum Wire {
     typealias Run = AdminAPI.Run
     typealias AuditList = AdminAPI.AuditList<JSONText>
     typealias AuditEntry = AdminAPI.AuditEntry<JSONText>
-
-    struct Fleet: Decodable, Sendable {
-        let hosts: [Host]
-    }
-
-    struct Host: Decodable, Sendable {
-        let host: String
-        let state: String
-        let admin_state: String
-        let key_fingerprint: String?
-        let approved_key_fingerprint: String?
-        let key_approved: Bool
-        let version: String
-        let last_seen_at: Date?
-        let live_slots: Int
-        let accounts: Int
-        let in_flight: Int
-        let syncs_1h: Int
-        let success_rate_1h: Double?
-        let slots: [Slot]
-    }
-
-    struct Slot: Decodable, Sendable {
-        let slot: Int
-        let state: String
-        let placement: String
-        let accounts: Int
-        let capacity: Int?
-        let in_flight: Int
-        let current_job_id: String?
-        let heartbeat_age_seconds: Double?
-        let success_rate_1h: Double?
-    }
+    typealias Fleet = AdminAPI.Fleet
+    typealias Host = AdminAPI.Host
+    typealias Slot = AdminAPI.Slot
 
     /// Any JSON value, kept as compact text for a table cell (and, for objects, by key).
     struct JSONText: Decodable, Sendable {

@@ -171,11 +171,7 @@ struct AdminRoutes: RouteGroup {
 
     // MARK: Envelopes
 
-    struct Fleet: Encodable, Sendable {
-        let generated_at: Date
-        let hosts: [FleetOverview.Host]
-    }
-
+    typealias Fleet = AdminAPI.Fleet
     typealias AccountList = AdminAPI.AccountList
     typealias RunList = AdminAPI.RunList
 }

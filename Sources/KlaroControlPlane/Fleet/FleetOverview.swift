@@ -1,4 +1,5 @@
 import Foundation
+import KlaroAdminAPI
 import KlaroCore
 import KlaroPostgres
 
@@ -6,56 +7,9 @@ import KlaroPostgres
 /// with their admission and key, slots with liveness, load against capacity, the job they
 /// run, and their success rate over the last hour.
 struct FleetOverview: Sendable {
-    /// One host. Field names are the API's.
-    struct Host: Encodable, Sendable, Equatable {
-        let host: String
-        /// `admin_state`, except `dead` for an admitted host with no live slot.
-        let state: String
-        let admin_state: HostAdminState
-        /// Fingerprint of the key the host presents now.
-        let key_fingerprint: String?
-        /// Fingerprint of the key an operator approved, if any.
-        let approved_key_fingerprint: String?
-        /// True when the presented key is the approved one.
-        let key_approved: Bool
-        let version: String
-        let declared_slots: Int
-        let registered_at: Date
-        let last_seen_at: Date?
-        let approved_at: Date?
-        let approved_by: String?
-        let live_slots: Int
-        /// Active accounts assigned to the host's slots.
-        let accounts: Int
-        /// Jobs sent to the host and not finished.
-        let in_flight: Int
-        let syncs_1h: Int
-        /// Share of the last hour's finished syncs that were `ok`; nil without syncs.
-        let success_rate_1h: Double?
-        let slots: [Slot]
-    }
-
-    /// One slot of a host.
-    struct Slot: Encodable, Sendable, Equatable {
-        let slot: Int
-        /// `idle`, `busy` (from heartbeats) or `dead`.
-        let state: String
-        /// How placement treats it: `active`, `cordoned`, `draining` or `dead`.
-        let placement: SlotState
-        let weight: Double
-        let accounts: Int
-        /// Bounded-load capacity `ceil((1+ε)·N·w/W)` while the slot takes accounts.
-        let capacity: Int?
-        let in_flight: Int
-        let current_job_id: String?
-        let last_heartbeat_at: Date?
-        let heartbeat_age_seconds: Double?
-        let terminal_build: Int?
-        let terminal_connected: Bool?
-        let restarts: Int
-        let syncs_1h: Int
-        let success_rate_1h: Double?
-    }
+    /// One host and one slot, as `/admin` sends them (KlaroAdminAPI, shared with the CLI).
+    typealias Host = AdminAPI.Host
+    typealias Slot = AdminAPI.Slot
 
     let pool: PostgresPool
     let settings: SyncSettings
@@ -118,7 +72,7 @@ struct FleetOverview: Sendable {
             let weight = try row.double(3)
             let state = try row.string(2)
             slotsByHost[id.host, default: []].append(Slot(
-                slot: id.index, state: state, placement: placementState[id] ?? .dead, weight: weight,
+                slot: id.index, state: state, placement: (placementState[id] ?? .dead).rawValue, weight: weight,
                 accounts: count.accounts, capacity: capacity(id, weight: weight), in_flight: count.inFlight,
                 current_job_id: state == "busy" ? try row.uuidOrNil(4)?.uuidString.lowercased() : nil, last_heartbeat_at: try row.dateOrNil(5),
                 heartbeat_age_seconds: try row.doubleOrNil(9), terminal_build: try row.intOrNil(6),
@@ -138,10 +92,10 @@ struct FleetOverview: Sendable {
                 let approvedKey = row.stringOrNil(3)
                 let slots = slotsByHost[host] ?? []
                 let live = slots.count { $0.state != "dead" }
-                let syncs = slots.reduce(0) { $0 + $1.syncs_1h }
+                let syncs = slots.reduce(0) { $0 + ($1.syncs_1h ?? 0) }
                 let ok = slots.reduce(0) { $0 + (counts[SlotID(host: host, index: $1.slot)]?.ok ?? 0) }
                 return Host(
-                    host: host, state: adminState.isAdmitted && live == 0 ? "dead" : adminState.rawValue, admin_state: adminState,
+                    host: host, state: adminState.isAdmitted && live == 0 ? "dead" : adminState.rawValue, admin_state: adminState.rawValue,
                     key_fingerprint: HostApproval.fingerprint(ofBase64: publicKey),
                     approved_key_fingerprint: approvedKey.flatMap(HostApproval.fingerprint(ofBase64:)),
                     key_approved: approvedKey == publicKey, version: try row.string(5), declared_slots: try row.int(4),

@@ -2,8 +2,7 @@
 """A stand-in for klarod and its fleet, to try ops/checks/observability-live.sh without the
 real sync pipeline. Not used by any check; run by hand.
 
-It serves /metrics in OpenMetrics with klarod's metric names (as klarod renders them for
-Prometheus), /healthz, and 404 for anything else (counted like Hummingbird's middleware
+It serves /metrics as klarod does (Prometheus text format 0.0.4, with klarod's metric names), /healthz, and 404 for anything else (counted like Hummingbird's middleware
 does). A simulated fleet syncs every account once per --interval; each finished sync adds
 to klaro_syncs_total and inserts a row into sync_runs (through psql, connection from the PG*
 environment variables). SIGUSR1 stops the fleet: every account goes stale after two intervals.
@@ -124,6 +123,9 @@ class Fleet:
         lines = []
 
         def family(name, kind, samples):
+            # Text format 0.0.4 types a counter by its sample name, `_total` included.
+            if kind == "counter" and not name.endswith("_total"):
+                name += "_total"
             lines.append(f"# TYPE {name} {kind}")
             lines.extend(samples)
 
@@ -179,7 +181,6 @@ class Fleet:
                     "klaro_http_request_duration_seconds",
                     f'http_route="{r}",http_request_method="GET",http_response_status_code="{s}"')])
             family("klaro_http_active_requests", "gauge", ['klaro_http_active_requests{http_request_method="GET"} 1'])
-        lines.append("# EOF")
         return "\n".join(lines) + "\n"
 
     def count_request(self, route, status):
@@ -197,7 +198,7 @@ def handler_for(fleet):
                 self.path, ("NotFound", 404))
             if route == "/metrics":
                 body = fleet.exposition().encode()
-                content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8"
+                content_type = "text/plain; version=0.0.4; charset=utf-8"
             else:
                 body = b"ok\n" if status == 200 else b"not found\n"
                 content_type = "text/plain"

@@ -174,3 +174,65 @@ klaro_approve_hosts() {
     psql "$database" -qc "UPDATE worker_hosts SET approved_key = public_key, admin_state = 'active', approved_at = now(),
         approved_by = 'ops/demo' WHERE approved_key IS DISTINCT FROM public_key" >/dev/null
 }
+
+# The scratch stack of a check under ops/checks, on the servers ops/test started: a database
+# and a Redis database of its own, and klarod built from this tree. klaro_check_init LABEL
+# REDIS_DB sets the globals tmp, database and redis and arms the cleanup (on failure it prints
+# the tails of klarod's and the first worker's logs; it always drops the database and tmp).
+klaro_check_init() {
+    : "${KLARO_TEST_DATABASE_URL:?run through ops/test, which starts PostgreSQL and Redis}"
+    : "${KLARO_TEST_REDIS_URL:?run through ops/test, which starts PostgreSQL and Redis}"
+    klaro_check_database="klaro_${1}_$$"
+    tmp=$(mktemp -d "/tmp/klaro-$1.XXXXXX")
+    database="${KLARO_TEST_DATABASE_URL%/*}/$klaro_check_database"
+    redis="${KLARO_TEST_REDIS_URL%/*}/$2"
+    klarod_pid=""
+    trap klaro_check_cleanup EXIT INT TERM
+}
+
+klaro_check_cleanup() {
+    local status=$?
+    klaro_fleet_stop "$tmp/fleet"
+    [ -n "$klarod_pid" ] && kill "$klarod_pid" 2>/dev/null && wait "$klarod_pid" 2>/dev/null
+    if [ $status -ne 0 ]; then
+        echo "--- klarod log (tail) ---" >&2
+        tail -30 "$tmp/klarod.log" >&2 || true
+        if [ -f "$tmp/fleet/sim-1.log" ]; then
+            echo "--- worker log (tail) ---" >&2
+            tail -15 "$tmp/fleet/sim-1.log" >&2
+        fi
+    fi
+    psql "$KLARO_TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $klaro_check_database WITH (FORCE)" >/dev/null 2>&1 || true
+    rm -rf "$tmp"
+    exit $status
+}
+
+# Builds klarod (stopping on the build's own status: a failure without an "error:" line must
+# not leave an old klarod in place) and sets the global bin.
+klaro_check_build() {
+    klaro_ensure_swift
+    swift build --product klarod >"$tmp/build.log" 2>&1 \
+        || { grep -E "error:" "$tmp/build.log" >&2 || tail -20 "$tmp/build.log" >&2; klaro_die "building klarod failed"; }
+    bin=$(swift build --show-bin-path)
+}
+
+# Creates the check's database and empties its Redis database, then migrates and starts klarod
+# on a free port with fresh secrets (exported: KLARO_ADMIN_TOKEN, KLARO_JWT_SECRET) and the
+# node name NODE; other KLARO_* settings are the caller's exports. Sets port and klarod_pid.
+klaro_check_serve() {
+    local node=$1
+    psql "$KLARO_TEST_DATABASE_URL" -qc "CREATE DATABASE $klaro_check_database"
+    redis-cli -u "$redis" FLUSHDB >/dev/null
+    port=$(klaro_free_port)
+    export KLARO_DATABASE_URL=$database KLARO_REDIS_URL=$redis KLARO_HTTP_ADDRESS="127.0.0.1:$port"
+    # Tokens a check signs carry klarod's issuer: this URL + /auth/v1.
+    export KLARO_PUBLIC_URL="http://127.0.0.1:$port" KLARO_NODE_NAME=$node KLARO_LOG=stderr
+    KLARO_ADMIN_TOKEN="$node-admin-$(openssl rand -hex 16)"
+    KLARO_JWT_SECRET=$(openssl rand -hex 32)
+    KLARO_CREDENTIAL_KEYS=$("$bin/klarod" keys generate --id "$node")
+    export KLARO_ADMIN_TOKEN KLARO_JWT_SECRET KLARO_CREDENTIAL_KEYS
+    "$bin/klarod" migrate >/dev/null
+    "$bin/klarod" serve >"$tmp/klarod.log" 2>&1 &
+    klarod_pid=$!
+    klaro_wait_http "http://127.0.0.1:$port/readyz" 60 || klaro_die "klarod did not become ready"
+}

@@ -16,11 +16,7 @@ struct APIBench: AsyncParsableCommand {
         abstract: "Load-test GET /api/dashboard/summary and one analytics call (needs PostgreSQL)."
     )
 
-    @Option(help: "PostgreSQL URL of a server where a throwaway database may be created (default: $KLARO_TEST_DATABASE_URL, then $KLARO_DATABASE_URL).")
-    var databaseURL: String?
-
-    @Option(help: "Redis URL for klarod's readiness checks (default: $KLARO_TEST_REDIS_URL, then redis://127.0.0.1:6379/0).")
-    var redisURL: String?
+    @OptionGroup var servers: BenchServers
 
     @Option(help: "MT5 accounts of the user.")
     var accounts = 10
@@ -50,11 +46,7 @@ struct APIBench: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let adminURL = databaseURL ?? environment["KLARO_TEST_DATABASE_URL"] ?? environment["KLARO_DATABASE_URL"] else {
-            throw ValidationError("give --database-url (a PostgreSQL where a database may be created), or set KLARO_TEST_DATABASE_URL")
-        }
-        let redis = redisURL ?? environment["KLARO_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379/0"
+        let (adminURL, redis) = try servers.resolved()
         let logger = benchLogger()
         let database = try await BenchDatabase.create(adminURL: adminURL, logger: logger)
         let pool = PostgresPool(configuration: .init(url: database.url, size: 2, statementTimeout: 0), logger: logger)
@@ -71,18 +63,8 @@ struct APIBench: AsyncParsableCommand {
             let secret = Self.hex(count: 32)
             let port = try Self.freePort()
             let base = "http://127.0.0.1:\(port)"
-            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("klarod").path
-            var env = environment.filter { !$0.key.hasPrefix("KLARO_") }
-            env["KLARO_DATABASE_URL"] = database.url
-            env["KLARO_REDIS_URL"] = redis
-            env["KLARO_HTTP_ADDRESS"] = "127.0.0.1:\(port)"
-            env["KLARO_ADMIN_TOKEN"] = Self.hex(count: 24)
-            env["KLARO_JWT_SECRET"] = secret
-            env["KLARO_CREDENTIAL_KEYS"] = try KeyRing.generateEntry(id: "bench")
-            env["KLARO_LOG"] = "stderr"
-            env["KLARO_LOG_LEVEL"] = "warning"
-            env["KLARO_PUBLIC_URL"] = base
-            klarod = try BenchProcess.start(binary, ["serve"], environment: env)
+            let env = try BenchProcess.klarodEnvironment(databaseURL: database.url, redisURL: redis, port: port, jwtSecret: secret)
+            klarod = try BenchProcess.start(BenchProcess.klarodPath, ["serve"], environment: env)
             try await Self.waitForHealth(base)
             let token = Self.token(user: user, secret: secret, issuer: base + "/auth/v1")
 

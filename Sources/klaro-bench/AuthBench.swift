@@ -16,11 +16,7 @@ struct AuthBench: AsyncParsableCommand {
         abstract: "Log-ins per second and their p99; /api/accounts p99 with built-in vs Supabase ES256 tokens."
     )
 
-    @Option(help: "PostgreSQL URL of a server where a throwaway database may be created (default: $KLARO_TEST_DATABASE_URL, then $KLARO_DATABASE_URL).")
-    var databaseURL: String?
-
-    @Option(help: "Redis URL for klarod's readiness checks (default: $KLARO_TEST_REDIS_URL, then redis://127.0.0.1:6379/0).")
-    var redisURL: String?
+    @OptionGroup var servers: BenchServers
 
     @Option(help: "Seconds of load per measurement.")
     var duration = 10
@@ -32,11 +28,7 @@ struct AuthBench: AsyncParsableCommand {
     var connections = 8
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let adminURL = databaseURL ?? environment["KLARO_TEST_DATABASE_URL"] ?? environment["KLARO_DATABASE_URL"] else {
-            throw ValidationError("give --database-url (a PostgreSQL where a database may be created), or set KLARO_TEST_DATABASE_URL")
-        }
-        let redis = redisURL ?? environment["KLARO_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379/0"
+        let (adminURL, redis) = try servers.resolved()
         let logger = benchLogger()
         let database = try await BenchDatabase.create(adminURL: adminURL, logger: logger)
         let jwks = FileManager.default.temporaryDirectory.appendingPathComponent("klaro-bench-jwks-\(UUID().uuidString).json")
@@ -45,21 +37,13 @@ struct AuthBench: AsyncParsableCommand {
         do {
             let port = try APIBench.freePort()
             let base = "http://127.0.0.1:\(port)"
-            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("klarod").path
-            var env = environment.filter { !$0.key.hasPrefix("KLARO_") }
-            env["KLARO_DATABASE_URL"] = database.url
-            env["KLARO_REDIS_URL"] = redis
-            env["KLARO_HTTP_ADDRESS"] = "127.0.0.1:\(port)"
-            env["KLARO_ADMIN_TOKEN"] = APIBench.hex(count: 24)
-            env["KLARO_JWT_SECRET"] = APIBench.hex(count: 32)
-            env["KLARO_CREDENTIAL_KEYS"] = try KeyRing.generateEntry(id: "bench")
-            env["KLARO_LOG"] = "stderr"
-            env["KLARO_LOG_LEVEL"] = "warning"
+            var env = try BenchProcess.klarodEnvironment(
+                databaseURL: database.url, redisURL: redis, port: port, jwtSecret: APIBench.hex(count: 32))
             env["KLARO_AUTH_RATE_LIMIT"] = "0"
             env["KLARO_AUTH_EMAIL_RATE_LIMIT"] = "0"
 
             // Built-in identity: sign up once, then log in over and over.
-            klarod = try BenchProcess.start(binary, ["serve"], environment: env)
+            klarod = try BenchProcess.start(BenchProcess.klarodPath, ["serve"], environment: env)
             try await APIBench.waitForHealth(base)
             let credentials = ["email": "bench@example.com", "password": "a bench password 1"]
             let signUp = try await Self.post(base + "/auth/v1/signup", credentials)
@@ -98,7 +82,7 @@ struct AuthBench: AsyncParsableCommand {
             let project = "https://bench.supabase.invalid"
             env["KLARO_SUPABASE_URL"] = project
             env["KLARO_SUPABASE_JWKS_FILE"] = jwks.path
-            klarod = try BenchProcess.start(binary, ["serve"], environment: env)
+            klarod = try BenchProcess.start(BenchProcess.klarodPath, ["serve"], environment: env)
             try await APIBench.waitForHealth(base)
             let supabaseToken = try Self.es256Token(key: key, kid: "bench-1", user: userID, issuer: project + "/auth/v1")
             let probe = try await BenchHTTP.get(base + "/api/accounts", token: supabaseToken)

@@ -7,16 +7,16 @@ import Logging
 /// Where a benchmark runs: a fresh database on the given PostgreSQL server (dropped
 /// afterwards) and an emptied Redis database.
 struct BenchServers: ParsableArguments {
-    @Option(help: "libpq URL of a PostgreSQL server whose user may create databases (default: KLARO_DATABASE_URL).")
+    @Option(help: "libpq URL of a PostgreSQL server whose user may create databases (default: KLARO_DATABASE_URL, then KLARO_TEST_DATABASE_URL).")
     var databaseURL: String?
 
-    @Option(help: "Redis URL; the database in it is flushed (default: KLARO_REDIS_URL).")
+    @Option(help: "Redis URL; a benchmark that queues jobs flushes the database in it (default: KLARO_REDIS_URL, then KLARO_TEST_REDIS_URL).")
     var redisURL: String?
 
     func resolved() throws -> (database: String, redis: String) {
         let environment = ProcessInfo.processInfo.environment
-        guard let database = databaseURL ?? environment["KLARO_DATABASE_URL"],
-              let redis = redisURL ?? environment["KLARO_REDIS_URL"]
+        guard let database = databaseURL ?? environment["KLARO_DATABASE_URL"] ?? environment["KLARO_TEST_DATABASE_URL"],
+              let redis = redisURL ?? environment["KLARO_REDIS_URL"] ?? environment["KLARO_TEST_REDIS_URL"]
         else { throw ValidationError("give --database-url and --redis-url (or KLARO_DATABASE_URL and KLARO_REDIS_URL); ops/bench sets them") }
         return (database, redis)
     }

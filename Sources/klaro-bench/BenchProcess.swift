@@ -1,4 +1,5 @@
 import Foundation
+import KlaroCrypto
 
 /// A child process (klarod, wrk) with its output in a temporary file.
 final class BenchProcess: @unchecked Sendable {
@@ -50,6 +51,27 @@ final class BenchProcess: @unchecked Sendable {
         if process.isRunning { process.terminate() }
         await wait()
         try? FileManager.default.removeItem(atPath: outputPath)
+    }
+
+    /// The `klarod` built next to this binary.
+    static var klarodPath: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("klarod").path
+    }
+
+    /// The environment of a benchmark's klarod: this process's, without its `KLARO_*`
+    /// settings, plus fresh secrets, the given servers, and warnings-only logs to stderr.
+    static func klarodEnvironment(databaseURL: String, redisURL: String, port: Int, jwtSecret: String) throws -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KLARO_") }
+        environment["KLARO_DATABASE_URL"] = databaseURL
+        environment["KLARO_REDIS_URL"] = redisURL
+        environment["KLARO_HTTP_ADDRESS"] = "127.0.0.1:\(port)"
+        environment["KLARO_PUBLIC_URL"] = "http://127.0.0.1:\(port)"
+        environment["KLARO_ADMIN_TOKEN"] = APIBench.hex(count: 24)
+        environment["KLARO_JWT_SECRET"] = jwtSecret
+        environment["KLARO_CREDENTIAL_KEYS"] = try KeyRing.generateEntry(id: "bench")
+        environment["KLARO_LOG"] = "stderr"
+        environment["KLARO_LOG_LEVEL"] = "warning"
+        return environment
     }
 
     /// Finds an executable on PATH.

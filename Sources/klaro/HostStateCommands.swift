@@ -51,7 +51,7 @@ struct DrainCommand: AsyncParsableCommand {
 }
 
 /// `klaro undrain HOST`.
-struct UndrainCommand: AsyncParsableCommand {
+struct UndrainCommand: HostActionCommand {
     static let configuration = CommandConfiguration(
         commandName: "undrain",
         abstract: "Make a draining host active again (it gets new accounts; run klaro rebalance to give it its share)."
@@ -62,16 +62,11 @@ struct UndrainCommand: AsyncParsableCommand {
     @Argument(help: "The host id.")
     var host: String
 
-    func run() async throws {
-        try await runReportingFailure {
-            let settings = try options.resolve()
-            _ = try await HostStateChange.perform("undrain", host: host, client: AdminClient(settings: settings), settings: settings)
-        }
-    }
+    static let action = "undrain"
 }
 
 /// `klaro cordon HOST`.
-struct CordonCommand: AsyncParsableCommand {
+struct CordonCommand: HostActionCommand {
     static let configuration = CommandConfiguration(
         commandName: "cordon",
         abstract: "Cordon a host: it keeps and syncs its accounts but gets no new ones."
@@ -82,16 +77,11 @@ struct CordonCommand: AsyncParsableCommand {
     @Argument(help: "The host id.")
     var host: String
 
-    func run() async throws {
-        try await runReportingFailure {
-            let settings = try options.resolve()
-            _ = try await HostStateChange.perform("cordon", host: host, client: AdminClient(settings: settings), settings: settings)
-        }
-    }
+    static let action = "cordon"
 }
 
 /// `klaro uncordon HOST`.
-struct UncordonCommand: AsyncParsableCommand {
+struct UncordonCommand: HostActionCommand {
     static let configuration = CommandConfiguration(
         commandName: "uncordon",
         abstract: "Make a cordoned host active again."
@@ -102,10 +92,22 @@ struct UncordonCommand: AsyncParsableCommand {
     @Argument(help: "The host id.")
     var host: String
 
+    static let action = "uncordon"
+}
+
+/// A command that posts one host action and reports the host's new state.
+protocol HostActionCommand: AsyncParsableCommand {
+    /// The action's path segment: `POST /admin/hosts/{host}/{action}`.
+    static var action: String { get }
+    var options: ClientOptions { get }
+    var host: String { get }
+}
+
+extension HostActionCommand {
     func run() async throws {
         try await runReportingFailure {
             let settings = try options.resolve()
-            _ = try await HostStateChange.perform("uncordon", host: host, client: AdminClient(settings: settings), settings: settings)
+            _ = try await HostStateChange.perform(Self.action, host: host, client: AdminClient(settings: settings), settings: settings)
         }
     }
 }

@@ -12,55 +12,15 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=ops/lib.sh
 . ops/lib.sh
-: "${KLARO_TEST_DATABASE_URL:?run through ops/test, which starts PostgreSQL and Redis}"
-: "${KLARO_TEST_REDIS_URL:?run through ops/test, which starts PostgreSQL and Redis}"
-
 accounts=4
-tmp=$(mktemp -d /tmp/klaro-oracle.XXXXXX)
-name="klaro_oracle_$$"
-admin=$KLARO_TEST_DATABASE_URL
-database="${admin%/*}/$name"
-redis="${KLARO_TEST_REDIS_URL%/*}/1001"
-klarod_pid=""
-
-cleanup() {
-    local status=$?
-    klaro_fleet_stop "$tmp/fleet"
-    [ -n "$klarod_pid" ] && kill "$klarod_pid" 2>/dev/null && wait "$klarod_pid" 2>/dev/null
-    if [ $status -ne 0 ]; then
-        echo "--- klarod log (tail) ---" >&2
-        tail -30 "$tmp/klarod.log" >&2 || true
-    fi
-    psql "$admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null 2>&1 || true
-    rm -rf "$tmp"
-    exit $status
-}
-trap cleanup EXIT INT TERM
-
+klaro_check_init oracle 1001
 python=$(klaro_worker_python)
 "$python" -c 'import empyrical, quantstats' 2>/dev/null \
     || "$python" -m pip install -q --disable-pip-version-check empyrical-reloaded quantstats >&2
 
-klaro_ensure_swift
-build_log="$tmp/build.log"
-swift build --product klarod >"$build_log" 2>&1 || { grep -E "error:" "$build_log" >&2; klaro_die "klarod did not build"; }
-bin=$(swift build --show-bin-path)
-psql "$admin" -qc "CREATE DATABASE $name"
-redis-cli -u "$redis" FLUSHDB >/dev/null
-
-port=$(klaro_free_port)
-secret=$(openssl rand -hex 32)
-export KLARO_DATABASE_URL=$database KLARO_REDIS_URL=$redis KLARO_HTTP_ADDRESS="127.0.0.1:$port"
-admin_token="oracle-admin-$(openssl rand -hex 16)"
-export KLARO_ADMIN_TOKEN=$admin_token KLARO_JWT_SECRET=$secret
-# Tokens carry klarod's issuer (KLARO_PUBLIC_URL + /auth/v1), as the built-in identity signs them.
-export KLARO_PUBLIC_URL="http://127.0.0.1:$port"
-KLARO_CREDENTIAL_KEYS=$("$bin/klarod" keys generate --id oracle)
-export KLARO_CREDENTIAL_KEYS KLARO_SYNC_INTERVAL=600 KLARO_SCHEDULER_TICK=0.2 KLARO_LOG=stderr KLARO_NODE_NAME=oracle
-"$bin/klarod" migrate >/dev/null
-"$bin/klarod" serve >"$tmp/klarod.log" 2>&1 &
-klarod_pid=$!
-klaro_wait_http "http://127.0.0.1:$port/readyz" 60 || klaro_die "klarod did not become ready"
+klaro_check_build
+export KLARO_SYNC_INTERVAL=600 KLARO_SCHEDULER_TICK=0.2
+klaro_check_serve oracle
 
 # Accounts opened a year ago on a broker at UTC+2 in winter and UTC+3 in summer.
 epoch=$(($(date +%s) - 366 * 86400))
@@ -91,4 +51,4 @@ for _ in $(seq 1 600); do
 done
 [ "$(q "SELECT count(*) FROM user_mt5_accounts WHERE history_complete")" -ge "$accounts" ] \
     || klaro_die "only $(q "SELECT count(*) FROM user_mt5_accounts WHERE history_complete") of $accounts accounts have their whole history"
-"$python" ops/checks/analytics_oracle.py "$database" "http://127.0.0.1:$port" "$secret"
+"$python" ops/checks/analytics_oracle.py "$database" "http://127.0.0.1:$port" "$KLARO_JWT_SECRET"

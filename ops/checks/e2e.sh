@@ -11,52 +11,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=ops/lib.sh
 . ops/lib.sh
-: "${KLARO_TEST_DATABASE_URL:?run through ops/test, which starts PostgreSQL and Redis}"
-: "${KLARO_TEST_REDIS_URL:?run through ops/test, which starts PostgreSQL and Redis}"
-
 accounts=${KLARO_E2E_ACCOUNTS:-100}
-tmp=$(mktemp -d /tmp/klaro-e2e.XXXXXX)
-name="klaro_e2e_$$"
-admin=$KLARO_TEST_DATABASE_URL
-database="${admin%/*}/$name"
-redis="${KLARO_TEST_REDIS_URL%/*}/1000"
-klarod_pid=""
-
-cleanup() {
-    local status=$?
-    klaro_fleet_stop "$tmp/fleet"
-    [ -n "$klarod_pid" ] && kill "$klarod_pid" 2>/dev/null && wait "$klarod_pid" 2>/dev/null
-    if [ $status -ne 0 ]; then
-        echo "--- klarod log (tail) ---" >&2
-        tail -30 "$tmp/klarod.log" >&2 || true
-        echo "--- worker log (tail) ---" >&2
-        tail -15 "$tmp"/fleet/sim-1.log >&2 || true
-    fi
-    psql "$admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null 2>&1 || true
-    rm -rf "$tmp"
-    exit $status
-}
-trap cleanup EXIT INT TERM
-
-klaro_ensure_swift
-# Stop on the build's own status (a failure without an "error:" line would otherwise leave an
-# old klarod in place).
-swift build --product klarod >"$tmp/build.log" 2>&1 || { grep -E "error:" "$tmp/build.log" || tail -20 "$tmp/build.log"; klaro_die "building klarod failed"; }
-bin=$(swift build --show-bin-path)
-psql "$admin" -qc "CREATE DATABASE $name"
-redis-cli -u "$redis" FLUSHDB >/dev/null
-
-port=$(klaro_free_port)
-export KLARO_DATABASE_URL=$database KLARO_REDIS_URL=$redis KLARO_HTTP_ADDRESS="127.0.0.1:$port"
-KLARO_ADMIN_TOKEN="e2e-admin-$(openssl rand -hex 16)"
-KLARO_JWT_SECRET=$(openssl rand -hex 32)
-export KLARO_ADMIN_TOKEN KLARO_JWT_SECRET
-KLARO_CREDENTIAL_KEYS=$("$bin/klarod" keys generate --id e2e)
-export KLARO_CREDENTIAL_KEYS KLARO_SYNC_INTERVAL=10 KLARO_SCHEDULER_TICK=0.2 KLARO_LOG=stderr KLARO_NODE_NAME=e2e
-"$bin/klarod" migrate >/dev/null
-"$bin/klarod" serve >"$tmp/klarod.log" 2>&1 &
-klarod_pid=$!
-klaro_wait_http "http://127.0.0.1:$port/readyz" 60 || klaro_die "klarod did not become ready"
+klaro_check_init e2e 1000
+klaro_check_build
+export KLARO_SYNC_INTERVAL=10 KLARO_SCHEDULER_TICK=0.2
+klaro_check_serve e2e
 
 klaro_log "fleet: 2 simulated worker hosts × 3 slots (Python klaro-worker, sim backend)"
 # A few IPC timeouts, so that the success rate the live test compares is not trivially 1.

@@ -145,3 +145,33 @@ def test_time_scale_speeds_the_world_up() -> None:
     slow_count = len(slow.deals(slow.profile(1, "X-Demo"), 0, FAR, ms))
     fast_count = len(fast.deals(fast.profile(1, "X-Demo"), 0, FAR, ms))
     assert fast_count > 5 * max(1, slow_count)
+
+
+def test_an_account_can_trade_more_or_not_at_all() -> None:
+    quiet, busy = 7001, 7002
+    b, clock = broker(
+        seed=4,
+        trades_per_day=6,
+        accounts=[
+            {"login": quiet, "trades_per_day": 0, "balance_ops_per_day": 0},
+            {"login": busy, "trades_per_day": 200},
+        ],
+    )
+    now = int(clock.now * 1000)
+    idle = b.profile(quiet, "Broker-Live")
+    # Only the first deposit, months ago, and nothing open: an account Klaro calls dormant.
+    assert [deal.comment for deal in b.deals(idle, 0, FAR, now)] == ["Initial deposit"]
+    assert b.positions(idle, now) == []
+    active = b.profile(busy, "Broker-Live")
+    assert b.positions(active, now), "an account opening 200 positions a day has some open"
+    usual = b.profile(7003, "Broker-Live")
+    assert len(b.deals(active, 0, FAR, now)) > 10 * len(b.deals(usual, 0, FAR, now))
+
+
+def test_a_negative_rate_is_refused() -> None:
+    import pytest
+
+    from klaro_worker.mt5sim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"accounts\[0\]\.trades_per_day"):
+        load_scenario({"accounts": [{"login": 1, "trades_per_day": -1}]})

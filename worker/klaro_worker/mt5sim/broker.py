@@ -62,6 +62,8 @@ class Profile:
     fee_per_lot: float
     symbols: tuple[SymbolSpec, ...]
     magics: tuple[int, ...]
+    trades_per_day: float
+    balance_ops_per_day: float
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,14 @@ class SyntheticBroker:
             fee_per_lot=rng.choice((0.0, 0.0, 0.0, 0.5)),
             symbols=tuple(rng.sample(SYMBOLS, symbol_count)),
             magics=rng.choice(((0,), (0, 1001), (0, 20240, 777), (31337,))),
+            trades_per_day=(
+                rule.trades_per_day if rule and rule.trades_per_day is not None else scenario.trades_per_day
+            ),
+            balance_ops_per_day=(
+                rule.balance_ops_per_day
+                if rule and rule.balance_ops_per_day is not None
+                else scenario.balance_ops_per_day
+            ),
         )
         self._profiles[(server, login)] = profile
         return profile
@@ -276,7 +286,7 @@ class SyntheticBroker:
             deals.append(
                 self._cash(profile, profile.created_ms, DEAL_TYPE_BALANCE, profile.deposit_cents, "Initial deposit", 13)
             )
-        per_bucket = self._scenario.trades_per_day / 24.0
+        per_bucket = profile.trades_per_day / 24.0
         count = int(per_bucket) + (1 if rng.random() < per_bucket - int(per_bucket) else 0)
         lifecycles: list[Lifecycle] = []
         for index in range(count):
@@ -295,14 +305,14 @@ class SyntheticBroker:
         at_balance = start + int(rng.random() * self._bucket_ms)
         at_charge = start + int(rng.random() * self._bucket_ms)
         amount_draw, side_draw = rng.random(), rng.random()
-        if balance_draw < self._scenario.balance_ops_per_day / 24.0 and at_balance >= earliest:
+        if balance_draw < profile.balance_ops_per_day / 24.0 and at_balance >= earliest:
             if side_draw < 0.65:
                 cents = round(profile.deposit_cents * (0.05 + 0.45 * amount_draw), -2)
                 deals.append(self._cash(profile, at_balance, DEAL_TYPE_BALANCE, cents, "Deposit", 15))
             else:
                 cents = -round(profile.deposit_cents * (0.02 + 0.13 * amount_draw), -2)
                 deals.append(self._cash(profile, at_balance, DEAL_TYPE_BALANCE, cents, "Withdrawal", 15))
-        if charge_draw < self._scenario.balance_ops_per_day / 24.0 / 5 and at_charge >= earliest:
+        if charge_draw < profile.balance_ops_per_day / 24.0 / 5 and at_charge >= earliest:
             cents = -(100 + round(amount_draw * 1400))
             deals.append(self._cash(profile, at_charge, DEAL_TYPE_CHARGE, cents, "Data feed charge", 14))
 

@@ -60,6 +60,10 @@ class AccountRule:
     #: For this long (simulated ms) after login the terminal is still loading the history:
     #: ``history_deals_get`` returns only what has arrived, oldest first.
     late_history_ms: float = 0.0
+    #: This account's own activity (None: the scenario's): 0 and 0 make an account that never
+    #: trades after its first deposit, which Klaro comes to call dormant.
+    trades_per_day: float | None = None
+    balance_ops_per_day: float | None = None
 
     def matches(self, login: int, server: str | None) -> bool:
         return self.login == login and (self.server is None or server is None or self.server == server)
@@ -251,7 +255,18 @@ def _account(item: Mapping[str, Any], index: int) -> AccountRule:
         currency=item.get("currency"),
         login_does_not_switch=bool(item.get("login_does_not_switch", False)),
         late_history_ms=float(item.get("late_history_ms", 0.0)),
+        trades_per_day=_rate(item, "trades_per_day", index),
+        balance_ops_per_day=_rate(item, "balance_ops_per_day", index),
     )
+
+
+def _rate(item: Mapping[str, Any], key: str, index: int) -> float | None:
+    if key not in item:
+        return None
+    value = float(item[key])
+    if value < 0:
+        raise ScenarioError(f"scenario: accounts[{index}].{key} must not be negative")
+    return value
 
 
 def _server(name: str, value: Mapping[str, Any]) -> ServerRule:

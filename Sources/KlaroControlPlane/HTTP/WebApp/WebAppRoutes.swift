@@ -40,41 +40,63 @@ struct WebAppFiles: Sendable {
         if Self.reservedPrefixes.contains(where: { path == $0 || path.hasPrefix($0) || path + "/" == $0 }) {
             throw HTTPProblem.notFound("\(path)")
         }
-        let index = root + "/index.html"
         let route = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
-        guard FileManager.default.fileExists(atPath: index) else {
+        let relative = Self.safeRelativePath(path)
+        let gzip = Self.acceptsGzip(acceptEncoding)
+        let root = self.root
+        // Every stat and read in one trip to the thread pool: file system calls block.
+        let found = try await NIOThreadPool.singleton.runIfActive {
+            Self.find(root: root, route: route, relative: relative, gzip: gzip)
+        }
+        switch found {
+        case .notBuilt:
             // Only the app's pages say how to build it; any other path is a plain 404, built or not.
             guard Self.appRoutes.contains(route) else { throw HTTPProblem.notFound("\(path)") }
             return Self.notBuiltPage(root: root)
+        case .missing:
+            throw HTTPProblem.notFound("\(path)")
+        case .file(let file, let gzipped, let bytes):
+            var headers = WebSecurityHeaders.fields
+            headers[.contentType] = Self.contentType(of: file)
+            headers[.cacheControl] = path.hasPrefix("/assets/") && file != root + "/index.html"
+                ? "public, max-age=31536000, immutable" : "no-cache"
+            if Self.compressible(file) { headers[.vary] = "Accept-Encoding" }
+            if gzipped { headers[.contentEncoding] = "gzip" }
+            headers[.contentLength] = String(bytes.count)
+            return Response(status: .ok, headers: headers, body: head ? .init() : .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
-        let isAsset = path.hasPrefix("/assets/")
-        guard let relative = Self.safeRelativePath(path) else { throw HTTPProblem.notFound("\(path)") }
+    }
+
+    /// What a path finds below the root.
+    enum Found: Sendable {
+        /// No `index.html`: the app was not built.
+        case notBuilt
+        case missing
+        /// The file answered (`index.html` for an app route), and the bytes sent: its `.gz`
+        /// sibling's when `gzipped`.
+        case file(String, gzipped: Bool, bytes: Data)
+    }
+
+    /// The file for an app route (`index.html`) or a path below the root (blocking: call it
+    /// off the event loops and the cooperative pool).
+    static func find(root: String, route: String, relative: String?, gzip: Bool) -> Found {
+        let index = root + "/index.html"
+        guard FileManager.default.fileExists(atPath: index) else { return .notBuilt }
+        guard let relative else { return .missing }
         var file = index
-        if !Self.appRoutes.contains(route) {
+        if !appRoutes.contains(route) {
             let candidate = root + "/" + relative
             var isDirectory: ObjCBool = false
             guard !relative.isEmpty, FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                throw HTTPProblem.notFound("\(path)")
+                return .missing
             }
             file = candidate
         }
-
-        var headers = WebSecurityHeaders.fields
-        headers[.contentType] = Self.contentType(of: file)
-        headers[.cacheControl] = isAsset && file != index ? "public, max-age=31536000, immutable" : "no-cache"
-        var served = file
-        if Self.compressible(file) {
-            headers[.vary] = "Accept-Encoding"
-            if Self.acceptsGzip(acceptEncoding), FileManager.default.fileExists(atPath: file + ".gz") {
-                served = file + ".gz"
-                headers[.contentEncoding] = "gzip"
-            }
+        if compressible(file), gzip, let bytes = FileManager.default.contents(atPath: file + ".gz") {
+            return .file(file, gzipped: true, bytes: bytes)
         }
-        let chosen = served
-        let bytes = try await NIOThreadPool.singleton.runIfActive { FileManager.default.contents(atPath: chosen) }
-        guard let bytes else { throw HTTPProblem.notFound("\(path)") }
-        headers[.contentLength] = String(bytes.count)
-        return Response(status: .ok, headers: headers, body: head ? .init() : .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        guard let bytes = FileManager.default.contents(atPath: file) else { return .missing }
+        return .file(file, gzipped: false, bytes: bytes)
     }
 
     /// The path below the root, or nil when it tries to leave it (`..`, NUL, backslashes).

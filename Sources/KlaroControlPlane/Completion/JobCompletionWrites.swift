@@ -109,6 +109,11 @@ struct JobCompletionWrites {
                 login_ms = u.login_time, fetch_ms = u.fetch_time, positions_count = u.positions, deals_count = u.deals
             FROM u WHERE r.job_id = u.job_id AND r.enqueued_at = u.enqueued_at AND r.state = 'queued'
         ),
+        -- The account rows first, as every writer of both tables locks them (no deadlock with
+        -- an API request holding an account row and waiting for its schedule row).
+        locked AS (
+            SELECT a.id FROM user_mt5_accounts a JOIN u ON u.account_id = a.id ORDER BY a.id FOR UPDATE OF a
+        ),
         moved AS (
             UPDATE account_schedule s
             SET inflight_job_id = NULL, inflight_enqueued_at = NULL, inflight_deadline = NULL,
@@ -121,6 +126,7 @@ struct JobCompletionWrites {
                 avg_sync_ms = coalesce(u.avg_ms, s.avg_sync_ms),
                 last_deal_at = greatest(s.last_deal_at, u.last_deal)
             FROM u WHERE s.account_id = u.account_id AND s.inflight_job_id = u.job_id
+              AND s.account_id IN (SELECT id FROM locked)
             RETURNING s.account_id
         )
         UPDATE user_mt5_accounts a

@@ -91,13 +91,13 @@ struct IngestStore: Sendable {
     // MARK: Checks
 
     private func lockAccounts(_ ids: [UUID], connection: PostgresConnection) throws -> [UUID: AccountState] {
-        // Locked in id order, so two ingesting replicas cannot deadlock; the wide row too, as
-        // before the schedule moved out (the completion writes both).
+        // Locked in id order, so two ingesting replicas cannot deadlock; the account row before
+        // its schedule row, as every writer of both does (the completion writes both).
         let rows = try connection.query("""
             SELECT s.account_id, s.inflight_job_id, s.inflight_enqueued_at, s.inflight_host, s.inflight_slot, s.fence,
                    s.attempt, s.interval_anchor, s.next_sync_at, s.created_at, s.avg_sync_ms, s.last_deal_at
-            FROM account_schedule s JOIN user_mt5_accounts a ON a.id = s.account_id
-            WHERE s.account_id = ANY($1::uuid[]) ORDER BY s.account_id FOR UPDATE OF s, a
+            FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id
+            WHERE a.id = ANY($1::uuid[]) ORDER BY a.id FOR UPDATE OF a, s
             """, [ids])
         var states: [UUID: AccountState] = [:]
         for row in rows {

@@ -27,7 +27,8 @@ enum BenchFleet {
         return pairs
     }
 
-    /// `count` accounts of one user, spread round-robin over the slots, all due now.
+    /// `count` accounts of one user, spread round-robin over the slots, all due now and synced
+    /// before (as a running fleet is: each dispatch then writes the index entries it would).
     static func createAccounts(_ pool: PostgresPool, vault: CredentialVault, count: Int, hosts: [String], slotsPerHost: Int) async throws -> [UUID] {
         let user = UUID()
         try await pool.execute("INSERT INTO users (id) VALUES ($1)", [user])
@@ -47,12 +48,14 @@ enum BenchFleet {
             }
             try await pool.execute("""
                 INSERT INTO user_mt5_accounts (id, user_id, mt5_login, mt5_password_encrypted, mt5_server, assigned_host,
-                                               assigned_slot, next_sync_at)
-                SELECT u.id, $1, u.login, u.password, 'Bench-Server', u.host, u.slot, now() - interval '1 second'
+                                               assigned_slot, last_success_at)
+                SELECT u.id, $1, u.login, u.password, 'Bench-Server', u.host, u.slot, now() - interval '15 minutes'
                 FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::int[]) AS u(id, login, password, host, slot)
                 """, [user, ids, logins, passwords, assignedHosts, assignedSlots])
             all += ids
         }
+        try await pool.execute("UPDATE account_schedule SET next_sync_at = now() - interval '1 second'")
+        try await pool.execute("VACUUM ANALYZE account_schedule")
         try await pool.execute("ANALYZE user_mt5_accounts")
         return all
     }

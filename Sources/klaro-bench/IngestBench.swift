@@ -44,10 +44,10 @@ struct IngestBench: AsyncParsableCommand {
         _ = try await BenchFleet.createAccounts(pool, vault: vault, count: results, hosts: (0..<25).map { String(format: "bench-%04d", $0) }, slotsPerHost: 4)
         let jobs = try await pool.query("""
             WITH d AS (
-                UPDATE user_mt5_accounts SET inflight_job_id = klaro_uuid_v7(), inflight_enqueued_at = now(),
+                UPDATE account_schedule SET inflight_job_id = klaro_uuid_v7(), inflight_enqueued_at = now(),
                        inflight_deadline = now() + interval '1 hour', inflight_host = assigned_host,
                        inflight_slot = assigned_slot, fence = 1, attempt = 1, interval_anchor = next_sync_at
-                RETURNING id, inflight_job_id, inflight_host, inflight_slot, inflight_enqueued_at, inflight_deadline
+                RETURNING account_id AS id, inflight_job_id, inflight_host, inflight_slot, inflight_enqueued_at, inflight_deadline
             ), r AS (
                 INSERT INTO sync_runs (job_id, account_id, host_id, slot, attempt, fence, enqueued_at, deadline)
                 SELECT inflight_job_id, id, inflight_host, inflight_slot, 1, 1, inflight_enqueued_at, inflight_deadline FROM d

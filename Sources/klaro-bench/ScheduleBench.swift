@@ -8,7 +8,9 @@ import KlaroRedis
 import KlaroTelemetry
 
 /// `klaro-bench schedule`: one scheduler tick over a large fleet, end to end (the dispatch
-/// statement, opening and sealing every password, and the XADDs).
+/// statement, opening and sealing every password, and the XADDs); and, on a copy of the same
+/// data laid out as before migration 0010 (``WideRowBaseline``), the dispatch statement that
+/// rewrote the wide accounts row, so one run shows the tick before and after.
 struct ScheduleBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schedule",
@@ -42,6 +44,10 @@ struct ScheduleBench: AsyncParsableCommand {
         print("setting up \(accounts) accounts on \(hostCount) hosts × 4 slots …")
         let hosts = try await BenchFleet.createHosts(pool, hosts: hostCount, slotsPerHost: 4)
         _ = try await BenchFleet.createAccounts(pool, vault: vault, count: accounts, hosts: hosts.keys.sorted(), slotsPerHost: 4)
+        try await WideRowBaseline.build(pool)
+        let wideIndexes = try await WideRowBaseline.indexCount(pool)
+        let narrowIndexes = try await pool.query(
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'account_schedule'")[0].int(0)
 
         let telemetry = MetricsBootstrap(build: BuildInfo(version: "bench", revision: "bench"))
         let settings = SyncSettings()
@@ -60,11 +66,13 @@ struct ScheduleBench: AsyncParsableCommand {
             print(plan.joined(separator: "\n"))
         }
         var full = Timings(), sql = Timings(), sealing = Timings(), xadd = Timings(), idle = Timings()
-        var dispatched = 0
+        var wide = Timings(), wideTick = Timings()
+        var dispatched = 0, wideDispatched = 0
         for _ in 0..<runs {
             let started = ContinuousClock.now
             let report = try await scheduler.tick()
-            full.add(ContinuousClock.now - started)
+            let tickTook = ContinuousClock.now - started
+            full.add(tickTook)
             sql.add(report.database)
             sealing.add(report.sealing)
             xadd.add(report.redis)
@@ -75,11 +83,20 @@ struct ScheduleBench: AsyncParsableCommand {
             idle.add(ContinuousClock.now - quiet)
             // Give the jobs back so the next run dispatches as many again.
             try await pool.execute("""
-                UPDATE user_mt5_accounts SET inflight_job_id = NULL, inflight_enqueued_at = NULL, inflight_deadline = NULL,
+                UPDATE account_schedule SET inflight_job_id = NULL, inflight_enqueued_at = NULL, inflight_deadline = NULL,
                        inflight_host = NULL, inflight_slot = NULL WHERE inflight_job_id IS NOT NULL
                 """)
             try await pool.execute("DELETE FROM sync_runs")
             try await redis.command(["FLUSHDB"])
+
+            // The same dispatch on the wide row; the rest of its tick costs what it costs above.
+            let wideStarted = ContinuousClock.now
+            wideDispatched = try await pool.query(WideRowBaseline.sql, [settings.queueDepth, settings.jobDeadline]).count
+            let wideTook = ContinuousClock.now - wideStarted
+            wide.add(wideTook)
+            wideTick.add(tickTook - report.database + wideTook)
+            try await WideRowBaseline.reset(pool)
+            try await pool.execute("DELETE FROM sync_runs")
         }
         print("schedule: \(accounts) accounts, \(hostCount * 4) slots, queue depth \(settings.queueDepth)")
         print("  tick dispatching \(dispatched) jobs: \(full.summary)")
@@ -87,6 +104,11 @@ struct ScheduleBench: AsyncParsableCommand {
         print("    open and seal passwords:         \(sealing.summary)")
         print("    XADD pipeline (Redis):           \(xadd.summary)")
         print("  tick with every queue full:        \(idle.summary)")
+        print("before and after (migration 0010), same data, same run:")
+        print("  dispatch statement, wide accounts row (\(wideIndexes) indexes), \(wideDispatched) jobs: \(wide.summary)")
+        print("  dispatch statement, narrow account_schedule (\(narrowIndexes) indexes), \(dispatched) jobs: \(sql.summary)")
+        print("  tick before (this run's tick, wide statement swapped in): \(wideTick.summary)")
+        print("  tick after:                                             \(full.summary)")
         await redis.close()
         await pool.close()
         await database.drop(logger: logger)

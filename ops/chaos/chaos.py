@@ -196,7 +196,7 @@ class Run:
             self.wiped_in_flight |= {
                 row[0]
                 for row in self.pg.query(
-                    "SELECT inflight_job_id FROM user_mt5_accounts WHERE inflight_job_id IS NOT NULL"
+                    "SELECT inflight_job_id FROM account_schedule WHERE inflight_job_id IS NOT NULL"
                 )
             }
         self.redis.restart(keep_data)
@@ -263,7 +263,7 @@ class Run:
             SELECT count(*) FROM sync_runs a JOIN sync_runs b ON a.account_id = b.account_id AND a.job_id < b.job_id
             WHERE a.enqueued_at < coalesce(b.finished_at, now()) AND b.enqueued_at < coalesce(a.finished_at, now())""")
         stuck = self.pg.value(f"""
-            SELECT (SELECT count(*) FROM user_mt5_accounts WHERE inflight_enqueued_at < now() - {margin})
+            SELECT (SELECT count(*) FROM account_schedule WHERE inflight_enqueued_at < now() - {margin})
                  + (SELECT count(*) FROM sync_runs WHERE state <> 'finished' AND enqueued_at < now() - {margin})""")
         crashed = [r.node for r in self.replicas if r.crashed()]
         runs = self.pg.value("SELECT count(*) FROM sync_runs")

@@ -6,14 +6,18 @@ import KlaroPostgres
 typealias AdminAccountView = AdminAPI.Account
 
 extension AdminAccountView {
+    /// The rows ``columns`` read from: the account and its schedule row (`sch`).
+    static let tables = "user_mt5_accounts a JOIN account_schedule sch ON sch.account_id = a.id"
+
     /// The columns ``init(row:)`` reads, in order; `$1` must be the stale-after seconds.
     static let columns = """
         a.id, a.user_id, a.mt5_login, a.mt5_server, a.account_name, a.status, a.is_active,
         a.status = 'active' AND a.is_active
             AND coalesce(a.last_success_at, a.created_at) < now() - make_interval(secs => $1::float8) AS stale,
-        a.assigned_host, a.assigned_slot, a.pinned_host, a.pinned_slot, a.inflight_job_id, a.inflight_host, a.inflight_slot,
+        a.assigned_host, a.assigned_slot, a.pinned_host, a.pinned_slot, sch.inflight_job_id, sch.inflight_host,
+        sch.inflight_slot,
         a.last_synced, a.last_success_at, a.last_outcome, a.last_error_code, a.last_error_message,
-        a.consecutive_failures, a.next_sync_at
+        a.consecutive_failures, sch.next_sync_at
         """
 
     init(row: PostgresRow) throws {

@@ -32,13 +32,13 @@ struct AdminAccounts: Sendable {
             WHERE ($2::text IS NULL OR a.status = $2)
               AND ($3::bool IS NULL OR (a.status = 'active' AND a.is_active
                    AND coalesce(a.last_success_at, a.created_at) < now() - make_interval(secs => $1::float8)) = $3)
-              AND ($4::text IS NULL OR a.assigned_host = $4 OR a.inflight_host = $4)
+              AND ($4::text IS NULL OR a.assigned_host = $4 OR sch.inflight_host = $4)
             """
         let parameters: [any PostgresBindable] = [settings.staleAfter, status, stale, host]
         return try await pool.withConnection { connection in
-            let total = try connection.query("SELECT count(*) FROM user_mt5_accounts a \(filter)", parameters)[0].int(0)
+            let total = try connection.query("SELECT count(*) FROM \(AdminAccountView.tables) \(filter)", parameters)[0].int(0)
             let accounts = try connection.query("""
-                SELECT \(AdminAccountView.columns) FROM user_mt5_accounts a \(filter)
+                SELECT \(AdminAccountView.columns) FROM \(AdminAccountView.tables) \(filter)
                 ORDER BY coalesce(a.last_success_at, a.created_at), a.id LIMIT $5
                 """, parameters + [limit]).map(AdminAccountView.init(row:))
             return (accounts, total)
@@ -49,7 +49,7 @@ struct AdminAccounts: Sendable {
     func view(_ id: UUID) async throws -> AdminAccountView {
         let staleAfter = settings.staleAfter
         let rows = try await pool.query(
-            "SELECT \(AdminAccountView.columns) FROM user_mt5_accounts a WHERE a.id = $2", [staleAfter, id])
+            "SELECT \(AdminAccountView.columns) FROM \(AdminAccountView.tables) WHERE a.id = $2", [staleAfter, id])
         guard let row = rows.first else { throw HTTPProblem.notFound("account \(id.uuidString.lowercased())") }
         return try AdminAccountView(row: row)
     }
@@ -96,8 +96,8 @@ struct AdminAccounts: Sendable {
     func syncNow(_ id: UUID, actor: String, remoteAddress: String?) async throws -> SyncRequest {
         let outcome = try await pool.transaction { connection -> Result<SyncRequest, HTTPProblem>? in
             let rows = try connection.query("""
-                SELECT status, is_active, inflight_job_id, next_sync_at, assigned_host, assigned_slot
-                FROM user_mt5_accounts WHERE id = $1 FOR UPDATE
+                SELECT a.status, a.is_active, s.inflight_job_id, s.next_sync_at, a.assigned_host, a.assigned_slot
+                FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id WHERE a.id = $1 FOR UPDATE OF a, s
                 """, [id])
             guard let row = rows.first else { return nil }
             let status = try row.string(0)
@@ -112,10 +112,9 @@ struct AdminAccounts: Sendable {
                 return .success(SyncRequest(account_id: id.uuidString.lowercased(), queued: false, in_flight: true, next_sync_at: try row.date(3),
                                             assigned: assigned, message: "a sync is already running (job \(job.uuidString.lowercased()))"))
             }
-            let next = try connection.query("""
-                UPDATE user_mt5_accounts SET next_sync_at = now(), sync_requested_at = now(), updated_at = now()
-                WHERE id = $1 RETURNING next_sync_at
-                """, [id])[0].date(0)
+            try connection.execute("UPDATE user_mt5_accounts SET sync_requested_at = now(), updated_at = now() WHERE id = $1", [id])
+            let next = try connection.query(
+                "UPDATE account_schedule SET next_sync_at = now() WHERE account_id = $1 RETURNING next_sync_at", [id])[0].date(0)
             try AdminAuditLog.insert(connection, actor: actor, action: "account.sync", target: id.uuidString.lowercased(),
                                      remoteAddress: remoteAddress, after: ["next_sync_at": .string(ISO8601DateFormatter().string(from: next))])
             return .success(SyncRequest(

@@ -24,6 +24,14 @@ struct JobCompletionWrites {
     private var nextSync: [Date?] = [], attempt: [Int] = [], anchor: [Date?] = [], cursor: [Int64?] = []
     private var started: [Date?] = [], queueWait: [Int?] = [], duration: [Int?] = [], login: [Int?] = [], fetch: [Int?] = []
     private var positions: [Int?] = [], deals: [Int?] = []
+    private var syncClass: [String?] = [], averageMs: [Int?] = [], lastDeal: [Date?] = []
+
+    /// What a successful result teaches the schedule about its account (nil: keep the stored).
+    struct ScheduleFacts {
+        let syncClass: SyncClass
+        let averageSyncMs: Int?
+        let lastDealAt: Date?
+    }
 
     var isEmpty: Bool { job.isEmpty }
     var count: Int { job.count }
@@ -38,7 +46,8 @@ struct JobCompletionWrites {
     ///   - historyCursor: the newest deal time the result carried, if any.
     mutating func add(
         accountID: UUID, jobID: UUID, enqueuedAt: Date, completion: JobCompletion, finishedAt: Date,
-        error: (code: Int?, message: String?)?, run: RunFacts? = nil, historyCursor: Int64? = nil
+        error: (code: Int?, message: String?)?, run: RunFacts? = nil, historyCursor: Int64? = nil,
+        schedule: ScheduleFacts? = nil
     ) {
         account.append(accountID)
         job.append(jobID)
@@ -60,6 +69,9 @@ struct JobCompletionWrites {
         fetch.append(run?.fetchMs)
         positions.append(run?.positions)
         deals.append(run?.deals)
+        syncClass.append(schedule?.syncClass.rawValue)
+        averageMs.append(schedule?.averageSyncMs)
+        lastDeal.append(schedule?.lastDealAt)
     }
 
     /// Runs the statement on `connection` (inside the caller's transaction when it has one);
@@ -69,22 +81,26 @@ struct JobCompletionWrites {
         guard !isEmpty else { return 0 }
         return try connection.execute(Self.sql, [
             account, job, enqueued, outcome, code, message, finished, succeeded, park, nextSync, attempt, anchor, cursor,
-            started, queueWait, duration, login, fetch, positions, deals,
+            started, queueWait, duration, login, fetch, positions, deals, syncClass, averageMs, lastDeal,
         ])
     }
 
     /// A run is finished only while queued, an account moved on only while the job is still
     /// its own (an operator may have reset it meanwhile); a parked account keeps a status its
     /// owner changed. `consecutive_failures` counts every failed attempt since the last
-    /// success, retries and lost jobs included.
+    /// success, retries and lost jobs included. The schedule row moves first (it holds the job
+    /// in flight); the wide row follows for the accounts it moved. Each job brings its own next
+    /// sync time, so the interval is the caller's per job, never a constant here.
     static let sql = """
         WITH u AS (
             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::int[], $6::text[],
                                  $7::timestamptz[], $8::bool[], $9::bool[], $10::timestamptz[], $11::int[],
                                  $12::timestamptz[], $13::bigint[], $14::timestamptz[], $15::int[], $16::int[],
-                                 $17::int[], $18::int[], $19::int[], $20::int[])
+                                 $17::int[], $18::int[], $19::int[], $20::int[], $21::text[], $22::int[],
+                                 $23::timestamptz[])
                 AS u(account_id, job_id, enqueued_at, outcome, code, message, finished, ok, park, next_sync, attempt,
-                     anchor, cursor, started, queue_wait, duration, login_time, fetch_time, positions, deals)
+                     anchor, cursor, started, queue_wait, duration, login_time, fetch_time, positions, deals,
+                     sync_class, avg_ms, last_deal)
         ),
         runs AS (
             UPDATE sync_runs r
@@ -92,22 +108,38 @@ struct JobCompletionWrites {
                 started_at = u.started, finished_at = u.finished, queue_wait_ms = u.queue_wait, duration_ms = u.duration,
                 login_ms = u.login_time, fetch_ms = u.fetch_time, positions_count = u.positions, deals_count = u.deals
             FROM u WHERE r.job_id = u.job_id AND r.enqueued_at = u.enqueued_at AND r.state = 'queued'
+        ),
+        -- The account rows first, as every writer of both tables locks them (no deadlock with
+        -- an API request holding an account row and waiting for its schedule row).
+        locked AS (
+            SELECT a.id FROM user_mt5_accounts a JOIN u ON u.account_id = a.id ORDER BY a.id FOR UPDATE OF a
+        ),
+        moved AS (
+            UPDATE account_schedule s
+            SET inflight_job_id = NULL, inflight_enqueued_at = NULL, inflight_deadline = NULL,
+                inflight_host = NULL, inflight_slot = NULL,
+                next_sync_at = coalesce(u.next_sync, s.next_sync_at),
+                attempt = u.attempt,
+                interval_anchor = coalesce(u.anchor, s.interval_anchor),
+                last_success_at = CASE WHEN u.ok THEN u.finished ELSE s.last_success_at END,
+                sync_class = coalesce(u.sync_class, s.sync_class),
+                avg_sync_ms = coalesce(u.avg_ms, s.avg_sync_ms),
+                last_deal_at = greatest(s.last_deal_at, u.last_deal)
+            FROM u WHERE s.account_id = u.account_id AND s.inflight_job_id = u.job_id
+              AND s.account_id IN (SELECT id FROM locked)
+            RETURNING s.account_id
         )
         UPDATE user_mt5_accounts a
-        SET inflight_job_id = NULL, inflight_enqueued_at = NULL, inflight_deadline = NULL,
-            inflight_host = NULL, inflight_slot = NULL,
-            last_synced = u.finished,
+        SET last_synced = u.finished,
             last_success_at = CASE WHEN u.ok THEN u.finished ELSE a.last_success_at END,
             last_outcome = u.outcome,
             last_error_code = CASE WHEN u.ok THEN NULL ELSE u.code END,
             last_error_message = CASE WHEN u.ok THEN NULL ELSE u.message END,
             consecutive_failures = CASE WHEN u.ok THEN 0 ELSE a.consecutive_failures + 1 END,
             status = CASE WHEN u.park AND a.status = 'active' THEN 'auth_failed' ELSE a.status END,
-            next_sync_at = coalesce(u.next_sync, a.next_sync_at),
-            attempt = u.attempt,
-            interval_anchor = coalesce(u.anchor, a.interval_anchor),
             history_cursor = greatest(a.history_cursor, u.cursor),
             updated_at = now()
-        FROM u WHERE a.id = u.account_id AND a.inflight_job_id = u.job_id
+        FROM u JOIN moved m ON m.account_id = u.account_id
+        WHERE a.id = u.account_id
         """
 }

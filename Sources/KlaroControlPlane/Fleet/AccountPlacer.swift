@@ -196,8 +196,8 @@ final class AccountPlacer: Sendable {
     static func loadAccounts(_ connection: PostgresConnection) throws -> ([PlacementAccount], Set<UUID>) {
         var inFlight = Set<UUID>()
         let accounts = try connection.query("""
-            SELECT id, assigned_host, assigned_slot, pinned_host, pinned_slot, mt5_server, inflight_job_id IS NOT NULL
-            FROM user_mt5_accounts WHERE status = 'active' AND is_active
+            SELECT a.id, a.assigned_host, a.assigned_slot, a.pinned_host, a.pinned_slot, a.mt5_server, s.inflight_job_id IS NOT NULL
+            FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id WHERE a.status = 'active' AND a.is_active
             """).map { row in
                 let id = try row.uuid(0)
                 if try row.bool(6) { inFlight.insert(id) }

@@ -29,13 +29,13 @@ struct FleetOverview: Sendable {
         let placementState = Dictionary(uniqueKeysWithValues: placementSlots.map { ($0.id, $0.state) })
         var counts: [SlotID: Counts] = [:]
         for row in try connection.query("""
-            SELECT assigned_host, assigned_slot, count(*) FROM user_mt5_accounts
+            SELECT assigned_host, assigned_slot, count(*) FROM account_schedule
             WHERE status = 'active' AND is_active AND assigned_host IS NOT NULL GROUP BY 1, 2
             """) {
             counts[SlotID(host: try row.string(0), index: try row.int(1)), default: Counts()].accounts = try row.int(2)
         }
         for row in try connection.query("""
-            SELECT inflight_host, inflight_slot, count(*) FROM user_mt5_accounts
+            SELECT inflight_host, inflight_slot, count(*) FROM account_schedule
             WHERE inflight_job_id IS NOT NULL GROUP BY 1, 2
             """) {
             counts[SlotID(host: try row.string(0), index: try row.int(1)), default: Counts()].inFlight = try row.int(2)

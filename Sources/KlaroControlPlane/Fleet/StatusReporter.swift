@@ -58,19 +58,36 @@ public final class StatusReporter: Service, Sendable {
     /// The database-wide state behind the gauges (also `GET /admin/status`).
     static func read(_ connection: PostgresConnection, settings: SyncSettings) throws -> Snapshot {
         var snapshot = Snapshot()
-        for row in try connection.query("SELECT status, count(*) FROM user_mt5_accounts GROUP BY status") {
+        // Counted without reading the fleet (migration 0010): statuses from the counts a trigger
+        // keeps, the rest from partial indexes of the narrow schedule rows, whose entries are
+        // the few stale, never-synced, unplaced or in-flight accounts (or one per active
+        // account for the minimum and the due count, index-only).
+        for row in try connection.query("""
+            SELECT status, sum(accounts) FROM account_status_counts GROUP BY status HAVING sum(accounts) > 0
+            """) {
             snapshot.accounts[try row.string(0)] = try row.int(1)
         }
         let staleness = try connection.query("""
-            SELECT count(*) FILTER (WHERE coalesce(last_success_at, created_at) < now() - make_interval(secs => $1::float8)),
-                   coalesce(extract(epoch FROM now() - min(coalesce(last_success_at, created_at))), 0),
-                   count(*) FILTER (WHERE inflight_job_id IS NOT NULL),
-                   count(*),
-                   count(*) FILTER (WHERE inflight_job_id IS NULL AND next_sync_at <= now()),
-                   count(*) FILTER (WHERE assigned_host IS NULL),
-                   extract(epoch FROM now() - min(last_success_at)),
-                   count(*) FILTER (WHERE last_success_at IS NULL)
-            FROM user_mt5_accounts WHERE status = 'active' AND is_active
+            WITH cutoff AS (SELECT now() - make_interval(secs => $1::float8) AS at),
+            ages AS (
+                SELECT (SELECT min(last_success_at) FROM account_schedule
+                        WHERE status = 'active' AND is_active AND last_success_at IS NOT NULL) AS oldest_success,
+                       (SELECT min(created_at) FROM account_schedule
+                        WHERE status = 'active' AND is_active AND last_success_at IS NULL) AS oldest_never
+            )
+            SELECT (SELECT count(*) FROM account_schedule, cutoff WHERE status = 'active' AND is_active
+                        AND last_success_at IS NOT NULL AND last_success_at < cutoff.at)
+                   + (SELECT count(*) FROM account_schedule, cutoff WHERE status = 'active' AND is_active
+                        AND last_success_at IS NULL AND created_at < cutoff.at),
+                   coalesce(extract(epoch FROM now() - least(ages.oldest_success, ages.oldest_never)), 0),
+                   (SELECT count(*) FROM account_schedule WHERE inflight_job_id IS NOT NULL AND status = 'active' AND is_active),
+                   (SELECT coalesce(sum(accounts), 0) FROM account_status_counts WHERE status = 'active' AND is_active),
+                   (SELECT count(*) FROM account_schedule WHERE status = 'active' AND is_active AND inflight_job_id IS NULL
+                        AND next_sync_at <= now()),
+                   (SELECT count(*) FROM account_schedule WHERE status = 'active' AND is_active AND assigned_host IS NULL),
+                   extract(epoch FROM now() - ages.oldest_success),
+                   (SELECT count(*) FROM account_schedule WHERE status = 'active' AND is_active AND last_success_at IS NULL)
+            FROM ages
             """, [settings.staleAfter])[0]
         snapshot.stale = try staleness.int(0)
         snapshot.oldestAge = try staleness.double(1)

@@ -112,11 +112,12 @@ public struct AccountImport: Sendable {
                 let id = try row.uuid(0)
                 try connection.execute("""
                     UPDATE user_mt5_accounts SET mt5_password_encrypted = $2, account_name = coalesce($3, account_name),
-                           account_category = coalesce($4, account_category), next_sync_at = now(), attempt = 1,
+                           account_category = coalesce($4, account_category),
                            consecutive_failures = 0, status = CASE WHEN status = 'auth_failed' THEN 'active' ELSE status END,
                            updated_at = now()
                     WHERE id = $1
                     """, [id, try vault.seal(line.mt5_password, accountID: id), line.account_name, line.account_category])
+                try connection.execute("UPDATE account_schedule SET next_sync_at = now(), attempt = 1 WHERE account_id = $1", [id])
                 return .updated
             }
             let plan = try Plan.current(for: user, connection: connection)

@@ -12,7 +12,8 @@ enum HistoryCompleteness {
             """
             UPDATE user_mt5_accounts a SET history_complete = true
             FROM unnest($1::uuid[], $2::uuid[]) AS u(id, job)
-            WHERE a.id = u.id AND a.inflight_job_id = u.job AND a.history_cursor IS NULL AND NOT a.history_complete
+            JOIN account_schedule s ON s.account_id = u.id AND s.inflight_job_id = u.job
+            WHERE a.id = u.id AND a.history_cursor IS NULL AND NOT a.history_complete
             """,
             [accounts, jobs])
     }

@@ -26,6 +26,8 @@ struct AppliedSync: Sendable {
     let login: Double?
     /// How the job ended and what its account does next.
     let completion: JobCompletion
+    /// The account's class, sync time average and newest deal after a successful sync.
+    let schedule: JobCompletionWrites.ScheduleFacts?
 }
 
 /// Writes a batch of results in one PostgreSQL transaction (DESIGN §3.4): checks each against
@@ -36,7 +38,7 @@ struct IngestStore: Sendable {
     let settings: SyncSettings
     let retryPolicy: RetryPolicy
 
-    /// The in-flight state of an account, locked for the transaction.
+    /// The schedule of an account, locked for the transaction.
     struct AccountState {
         let inflightJobID: UUID?
         let enqueuedAt: Date?
@@ -46,6 +48,9 @@ struct IngestStore: Sendable {
         let attempt: Int
         let anchor: Date?
         let nextSyncAt: Date
+        let createdAt: Date
+        let averageSyncMs: Int?
+        let lastDealAt: Date?
     }
 
     /// Ingests `results`, whose account ids must be distinct. Runs on a pool thread, inside
@@ -86,18 +91,21 @@ struct IngestStore: Sendable {
     // MARK: Checks
 
     private func lockAccounts(_ ids: [UUID], connection: PostgresConnection) throws -> [UUID: AccountState] {
-        // Locked in id order, so two ingesting replicas cannot deadlock.
+        // Locked in id order, so two ingesting replicas cannot deadlock; the account row before
+        // its schedule row, as every writer of both does (the completion writes both).
         let rows = try connection.query("""
-            SELECT id, inflight_job_id, inflight_enqueued_at, inflight_host, inflight_slot, fence, attempt,
-                   interval_anchor, next_sync_at
-            FROM user_mt5_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE
+            SELECT s.account_id, s.inflight_job_id, s.inflight_enqueued_at, s.inflight_host, s.inflight_slot, s.fence,
+                   s.attempt, s.interval_anchor, s.next_sync_at, s.created_at, s.avg_sync_ms, s.last_deal_at
+            FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id
+            WHERE a.id = ANY($1::uuid[]) ORDER BY a.id FOR UPDATE OF a, s
             """, [ids])
         var states: [UUID: AccountState] = [:]
         for row in rows {
             states[try row.uuid(0)] = AccountState(
                 inflightJobID: try row.uuidOrNil(1), enqueuedAt: try row.dateOrNil(2), host: row.stringOrNil(3),
                 slot: try row.intOrNil(4), fence: try row.int64(5), attempt: try row.int(6), anchor: try row.dateOrNil(7),
-                nextSyncAt: try row.date(8)
+                nextSyncAt: try row.date(8), createdAt: try row.date(9), averageSyncMs: try row.intOrNil(10),
+                lastDealAt: try row.dateOrNil(11)
             )
         }
         return states
@@ -156,7 +164,28 @@ struct IngestStore: Sendable {
             queueWait: enqueuedMs.map { max(0, Double(message.startedAt - $0) / 1000) },
             duration: Double(message.finishedAt - message.startedAt) / 1000,
             login: message.loginMs.map { Double($0) / 1000 },
-            completion: completion
+            completion: completion,
+            schedule: scheduleFacts(message, state: state, now: now)
+        )
+    }
+
+    /// What a successful sync says about how the account moves (``SyncClass``) and how long
+    /// it takes to sync (``SyncTimeAverage`` of login + fetch). Deal times are the broker's
+    /// clock read as UTC, like `history_cursor`: hours off at most, against a window of a day.
+    private func scheduleFacts(_ message: ResultMessage, state: AccountState, now: Date) -> JobCompletionWrites.ScheduleFacts? {
+        guard message.outcome == .ok else { return nil }
+        let newestDeal = message.deals?.map(\.time).max().map { Date(timeIntervalSince1970: TimeInterval($0)) }
+        let lastDealAt = [state.lastDealAt, newestDeal].compactMap { $0 }.max()
+        let sample: Int? = switch (message.loginMs, message.fetchMs) {
+        case (nil, nil): nil
+        case let (login, fetch): Int(clamping: (login ?? 0) + (fetch ?? 0))
+        }
+        return JobCompletionWrites.ScheduleFacts(
+            syncClass: SyncClass.classify(
+                openPositions: message.positions?.count ?? 0, lastDealAt: lastDealAt, knownSince: state.createdAt, now: now
+            ),
+            averageSyncMs: SyncTimeAverage.next(previous: state.averageSyncMs, sample: sample),
+            lastDealAt: lastDealAt
         )
     }
 }

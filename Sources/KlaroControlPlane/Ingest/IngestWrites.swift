@@ -114,7 +114,7 @@ struct IngestWrites {
         completions.add(
             accountID: message.accountID, jobID: message.jobID, enqueuedAt: enqueuedAt, completion: applied.completion,
             finishedAt: EpochMilliseconds.date(message.finishedAt), error: message.mt5Error.map { ($0.code, $0.message) },
-            run: run, historyCursor: cursor
+            run: run, historyCursor: cursor, schedule: applied.schedule
         )
     }
 

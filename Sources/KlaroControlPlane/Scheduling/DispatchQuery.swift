@@ -4,14 +4,16 @@ import KlaroPostgres
 /// The scheduler's one statement (DESIGN §3.1–3.2): for every live slot of an admitted host,
 /// take its due accounts (active, nothing in flight, `next_sync_at` passed), oldest first, up to
 /// the room left in its queue; mark them in flight with a new job id, fence and deadline; and
-/// create their `sync_runs` rows. Set-based and in one transaction, so a tick costs one round
+/// create their `sync_runs` rows. It finds, locks and rewrites only narrow `account_schedule`
+/// rows (migration 0010); the wide account row of each picked account is read by key for its
+/// credentials. Set-based and in one transaction, so a tick costs one round
 /// trip however many slots there are; `SKIP LOCKED` and the in-flight check make a second
 /// scheduler (or an ingest in progress) harmless.
 public enum DispatchQuery {
     public static let sql = """
         WITH slots AS (
             SELECT s.host_id, s.slot,
-                   $1::int - (SELECT count(*) FROM user_mt5_accounts i
+                   $1::int - (SELECT count(*) FROM account_schedule i
                               WHERE i.inflight_host = s.host_id AND i.inflight_slot = s.slot
                                 AND i.inflight_job_id IS NOT NULL) AS room
             FROM terminal_slots s
@@ -20,9 +22,9 @@ public enum DispatchQuery {
               AND h.approved_key IS NOT NULL AND h.approved_key = h.public_key
         ),
         picked AS (
-            SELECT due.id, slots.host_id, slots.slot
+            SELECT due.account_id, slots.host_id, slots.slot
             FROM slots CROSS JOIN LATERAL (
-                SELECT a.id FROM user_mt5_accounts a
+                SELECT a.account_id FROM account_schedule a
                 WHERE a.assigned_host = slots.host_id AND a.assigned_slot = slots.slot
                   AND a.status = 'active' AND a.is_active AND a.inflight_job_id IS NULL
                   AND a.next_sync_at <= now()
@@ -32,7 +34,7 @@ public enum DispatchQuery {
             ) due
         ),
         dispatched AS (
-            UPDATE user_mt5_accounts a
+            UPDATE account_schedule a
             SET inflight_job_id = klaro_uuid_v7(),
                 inflight_enqueued_at = now(),
                 inflight_deadline = now() + make_interval(secs => $2::float8),
@@ -43,20 +45,21 @@ public enum DispatchQuery {
                 interval_anchor = CASE WHEN a.attempt <= 1 OR a.interval_anchor IS NULL
                                        THEN a.next_sync_at ELSE a.interval_anchor END
             FROM picked
-            WHERE a.id = picked.id
-            RETURNING a.id, a.user_id, a.inflight_job_id, a.inflight_enqueued_at, a.inflight_deadline,
-                      a.inflight_host, a.inflight_slot, a.fence, a.attempt, a.mt5_login, a.mt5_server,
-                      a.mt5_password_encrypted, a.history_cursor
+            WHERE a.account_id = picked.account_id
+            RETURNING a.account_id, a.inflight_job_id, a.inflight_enqueued_at, a.inflight_deadline,
+                      a.inflight_host, a.inflight_slot, a.fence, a.attempt
         ),
         runs AS (
             INSERT INTO sync_runs (job_id, account_id, host_id, slot, attempt, fence, enqueued_at, deadline)
-            SELECT inflight_job_id, id, inflight_host, inflight_slot, attempt, fence, inflight_enqueued_at, inflight_deadline
+            SELECT inflight_job_id, account_id, inflight_host, inflight_slot, attempt, fence, inflight_enqueued_at,
+                   inflight_deadline
             FROM dispatched
         )
-        SELECT d.id, d.inflight_job_id, d.inflight_enqueued_at, d.inflight_deadline, d.inflight_host, d.inflight_slot,
-               d.fence, d.attempt, d.mt5_login, d.mt5_server, d.mt5_password_encrypted, d.history_cursor,
-               h.approved_key
+        SELECT d.account_id, d.inflight_job_id, d.inflight_enqueued_at, d.inflight_deadline, d.inflight_host,
+               d.inflight_slot, d.fence, d.attempt, w.mt5_login, w.mt5_server, w.mt5_password_encrypted,
+               w.history_cursor, h.approved_key
         FROM dispatched d
+        JOIN user_mt5_accounts w ON w.id = d.account_id
         JOIN worker_hosts h ON h.host_id = d.inflight_host
         """
 

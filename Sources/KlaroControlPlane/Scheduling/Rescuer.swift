@@ -124,14 +124,15 @@ public final class Rescuer: Service, Sendable {
 
     /// Jobs past deadline + grace, and jobs on dead slots.
     static let findLost = """
-        SELECT a.id, a.inflight_job_id, a.inflight_enqueued_at, a.inflight_host, a.inflight_slot, a.attempt,
+        SELECT a.account_id, a.inflight_job_id, a.inflight_enqueued_at, a.inflight_host, a.inflight_slot, a.attempt,
                a.interval_anchor, a.next_sync_at, coalesce(s.state = 'dead', true) AS slot_died
-        FROM user_mt5_accounts a
+        FROM account_schedule a
+        JOIN user_mt5_accounts w ON w.id = a.account_id
         LEFT JOIN terminal_slots s ON s.host_id = a.inflight_host AND s.slot = a.inflight_slot
         WHERE a.inflight_job_id IS NOT NULL
           AND (a.inflight_deadline < now() - make_interval(secs => $1::float8) OR s.state = 'dead' OR s.host_id IS NULL)
-        ORDER BY a.id
+        ORDER BY a.account_id
         LIMIT 5000
-        FOR UPDATE OF a SKIP LOCKED
+        FOR UPDATE OF w, a SKIP LOCKED
         """
 }

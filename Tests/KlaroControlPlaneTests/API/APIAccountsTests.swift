@@ -27,7 +27,7 @@ struct APIAccountsTests {
 
             // At rest: a v1 envelope that opens to the password for this account only.
             let stored = try await api.pool.query(
-                "SELECT mt5_password_encrypted, next_sync_at <= now(), user_id FROM user_mt5_accounts WHERE id = $1", [id])
+                "SELECT a.mt5_password_encrypted, s.next_sync_at <= now(), a.user_id FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id WHERE a.id = $1", [id])
             let envelope = try stored[0].string(0)
             #expect(envelope.hasPrefix("v1:test1:"))
             #expect(try api.vault.open(envelope, accountID: id) == "inv-Secret-77")
@@ -78,9 +78,10 @@ struct APIAccountsTests {
             try await api.pool.execute(
                 """
                 UPDATE user_mt5_accounts SET status = 'auth_failed', consecutive_failures = 3, last_outcome = 'auth_failed',
-                    last_error_code = -6, last_error_message = 'Terminal: Authorization failed', next_sync_at = now() + interval '1 day'
+                    last_error_code = -6, last_error_message = 'Terminal: Authorization failed'
                 WHERE id = $1
                 """, [id])
+            try await api.pool.execute("UPDATE account_schedule SET next_sync_at = now() + interval '1 day' WHERE account_id = $1", [id])
             let parked = try await api.call("GET", "/api/accounts/\(id)", token: token).json()
             #expect(parked["status"] as? String == "auth_failed")
             let lastError = try #require(parked["last_error"] as? [String: Any])
@@ -95,7 +96,7 @@ struct APIAccountsTests {
             #expect(patched.status == 200)
             #expect(!patched.text.contains("new-investor"))
             let row = try await api.pool.query(
-                "SELECT status, consecutive_failures, next_sync_at <= now(), mt5_password_encrypted FROM user_mt5_accounts WHERE id = $1", [id])
+                "SELECT a.status, a.consecutive_failures, s.next_sync_at <= now(), a.mt5_password_encrypted FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id WHERE a.id = $1", [id])
             #expect(try row[0].string(0) == "active")
             #expect(try row[0].int(1) == 0)
             #expect(try row[0].bool(2))
@@ -108,11 +109,11 @@ struct APIAccountsTests {
         try await APIServer.with { api in
             let (_, token) = TestJWT.user()
             let id = try await api.addAccount(token: token)
-            try await api.pool.execute("UPDATE user_mt5_accounts SET next_sync_at = now() + interval '10 minutes' WHERE id = $1", [id])
+            try await api.pool.execute("UPDATE account_schedule SET next_sync_at = now() + interval '10 minutes' WHERE account_id = $1", [id])
             let first = try await api.call("POST", "/api/accounts/\(id)/sync", token: token)
             #expect(first.status == 202)
             #expect(try first.json()["queued"] as? Bool == true)
-            #expect(try await api.pool.query("SELECT next_sync_at <= now() FROM user_mt5_accounts WHERE id = $1", [id])[0].bool(0))
+            #expect(try await api.pool.query("SELECT next_sync_at <= now() FROM account_schedule WHERE account_id = $1", [id])[0].bool(0))
 
             let second = try await api.call("POST", "/api/accounts/\(id)/sync", token: token)
             #expect(second.status == 429)
@@ -123,14 +124,15 @@ struct APIAccountsTests {
             // A minute later, with a job in flight: recorded, but the schedule is left alone.
             try await api.pool.execute(
                 """
-                UPDATE user_mt5_accounts SET sync_requested_at = now() - interval '61 seconds', inflight_job_id = gen_random_uuid(),
-                    inflight_enqueued_at = now(), next_sync_at = now() + interval '15 minutes' WHERE id = $1
+                UPDATE account_schedule SET inflight_job_id = gen_random_uuid(), inflight_enqueued_at = now(),
+                    next_sync_at = now() + interval '15 minutes' WHERE account_id = $1
                 """, [id])
+            try await api.pool.execute("UPDATE user_mt5_accounts SET sync_requested_at = now() - interval '61 seconds' WHERE id = $1", [id])
             let busy = try await api.call("POST", "/api/accounts/\(id)/sync", token: token)
             #expect(busy.status == 202)
             #expect(try busy.json()["queued"] as? Bool == false)
             #expect(try busy.json()["in_flight"] as? Bool == true)
-            #expect(try await api.pool.query("SELECT next_sync_at > now() FROM user_mt5_accounts WHERE id = $1", [id])[0].bool(0))
+            #expect(try await api.pool.query("SELECT next_sync_at > now() FROM account_schedule WHERE account_id = $1", [id])[0].bool(0))
         }
     }
 

@@ -13,7 +13,7 @@ struct APISecurityTests {
             let bob = TestJWT.user()
             let id = try await api.addAccount(token: alice.token)
             let before = try await api.pool.query(
-                "SELECT account_name, mt5_password_encrypted, next_sync_at, sync_requested_at FROM user_mt5_accounts WHERE id = $1", [id])
+                "SELECT a.account_name, a.mt5_password_encrypted, s.next_sync_at, a.sync_requested_at FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id WHERE a.id = $1", [id])
 
             let attempts: [(String, String, [String: Any]?)] = [
                 ("GET", "/api/accounts/\(id)", nil),
@@ -35,7 +35,7 @@ struct APISecurityTests {
             #expect(!bobsDashboard.text.contains(id.uuidString.lowercased()))
 
             let after = try await api.pool.query(
-                "SELECT account_name, mt5_password_encrypted, next_sync_at, sync_requested_at FROM user_mt5_accounts WHERE id = $1", [id])
+                "SELECT a.account_name, a.mt5_password_encrypted, s.next_sync_at, a.sync_requested_at FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id WHERE a.id = $1", [id])
             for column in 0..<4 { #expect(before[0].stringOrNil(column) == after[0].stringOrNil(column)) }
 
             // Bob may add the same MT5 login: accounts are per user.

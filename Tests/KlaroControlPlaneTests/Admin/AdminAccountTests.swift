@@ -104,7 +104,7 @@ struct AdminAccountTests {
         try await withTestDatabase { database in
             let fixture = try await PipelineFixture.start(database, settings: adminSettings())
             let ids = try await TestFleet.createAccounts(fixture.pool, vault: fixture.vault, count: 3)
-            try await fixture.pool.execute("UPDATE user_mt5_accounts SET next_sync_at = now() + interval '1 hour'")
+            try await fixture.pool.execute("UPDATE account_schedule SET next_sync_at = now() + interval '1 hour'")
             let id = ids[0].uuidString.lowercased()
 
             let queued = try await fixture.admin("POST", "/admin/accounts/\(id)/sync")
@@ -112,13 +112,13 @@ struct AdminAccountTests {
             let answer = try queued.json()
             #expect(answer["queued"] as? Bool == true)
             #expect(answer["in_flight"] as? Bool == false)
-            #expect(try await fixture.count("SELECT count(*) FROM user_mt5_accounts WHERE next_sync_at <= now() AND id = $1", [ids[0]]) == 1)
+            #expect(try await fixture.count("SELECT count(*) FROM account_schedule WHERE next_sync_at <= now() AND account_id = $1", [ids[0]]) == 1)
             #expect(try await fixture.auditEntries(action: "account.sync").count == 1)
 
             let job = UUID()
             try await fixture.pool.execute("""
-                UPDATE user_mt5_accounts SET inflight_job_id = $2, inflight_enqueued_at = now(), next_sync_at = now() + interval '1 hour'
-                WHERE id = $1
+                UPDATE account_schedule SET inflight_job_id = $2, inflight_enqueued_at = now(), next_sync_at = now() + interval '1 hour'
+                WHERE account_id = $1
                 """, [ids[1], job])
             let running = try await fixture.admin("POST", "/admin/accounts/\(ids[1].uuidString.lowercased())/sync").json()
             #expect(running["queued"] as? Bool == false)
@@ -168,7 +168,7 @@ struct AdminAccountTests {
             // One account of h1 has a job in flight.
             let busy = ids[0]
             try await fixture.pool.execute("""
-                UPDATE user_mt5_accounts SET inflight_job_id = gen_random_uuid(), inflight_enqueued_at = now(),
+                UPDATE account_schedule SET inflight_job_id = gen_random_uuid(), inflight_enqueued_at = now(),
                        inflight_host = assigned_host, inflight_slot = assigned_slot, next_sync_at = now() + interval '1 hour'
                 """)
             let snapshot = "SELECT string_agg(id::text || assigned_host || assigned_slot, ',' ORDER BY id) FROM user_mt5_accounts"
@@ -193,8 +193,8 @@ struct AdminAccountTests {
 
             // Only the busy account is still in flight: the rest move now, it moves after its job.
             try await fixture.pool.execute("""
-                UPDATE user_mt5_accounts SET inflight_job_id = NULL, inflight_enqueued_at = NULL, inflight_host = NULL,
-                       inflight_slot = NULL WHERE id <> $1
+                UPDATE account_schedule SET inflight_job_id = NULL, inflight_enqueued_at = NULL, inflight_host = NULL,
+                       inflight_slot = NULL WHERE account_id <> $1
                 """, [busy])
             let applied = try await fixture.admin("POST", "/admin/rebalance", json: [:]).json()
             #expect(applied["applied"] as? Bool == true)

@@ -143,9 +143,9 @@ struct CLITests {
             // drain --wait gives up after --timeout while a job hangs on the host (exit 7).
             try await insertHost(fixture.pool, "h9", slots: 1)
             _ = try await klaro(["pin", ids[1].uuidString.lowercased(), "h9:1"], fixture)
-            try await fixture.pool.execute("UPDATE user_mt5_accounts SET next_sync_at = now() WHERE id = $1", [ids[1]])
+            try await fixture.pool.execute("UPDATE account_schedule SET next_sync_at = now() WHERE account_id = $1", [ids[1]])
             #expect(await TestHTTP.eventually {
-                try await fixture.count("SELECT count(*) FROM user_mt5_accounts WHERE inflight_host = 'h9'") == 1
+                try await fixture.count("SELECT count(*) FROM account_schedule WHERE inflight_host = 'h9'") == 1
             })
             let timedOut = try await klaro(["drain", "h9", "--wait", "--timeout", "1"], fixture, expect: 7)
             #expect(timedOut.contains("draining h9: 0 accounts to move, 1 jobs in flight"))

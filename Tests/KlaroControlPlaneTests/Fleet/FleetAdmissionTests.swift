@@ -69,7 +69,7 @@ struct FleetAdmissionTests {
             #expect((refusal["after"] as? [String: Any])?["key_fingerprint"] as? String == newFingerprint)
             try await fixture.refreshFleet()
             #expect(try await fixture.auditEntries(action: "host.refuse").count == 1, "audited once, not on every refresh")
-            try await fixture.pool.execute("UPDATE user_mt5_accounts SET next_sync_at = now()")
+            try await fixture.pool.execute("UPDATE account_schedule SET next_sync_at = now()")
             for _ in 0..<5 { #expect(try await fixture.klarod.controlPlane.scheduler.tick().dispatched == 0) }
             #expect(impostor.passwords.withLock { $0.isEmpty })
 

@@ -38,7 +38,7 @@ struct FleetDrainTests {
             #expect(output.contains("h1 is drained"))
             // When --wait returns, the host has no accounts and no job in flight.
             #expect(try await fixture.assigned(to: "h1").isEmpty)
-            #expect(try await fixture.count("SELECT count(*) FROM user_mt5_accounts WHERE inflight_host = 'h1'") == 0)
+            #expect(try await fixture.count("SELECT count(*) FROM account_schedule WHERE inflight_host = 'h1'") == 0)
             let h1 = try await fixture.hostView("h1")
             #expect(h1["accounts"] as? Int == 0 && h1["in_flight"] as? Int == 0 && h1["admin_state"] as? String == "draining")
 

@@ -36,11 +36,11 @@ struct RowLevelSecurityTests {
     static let userTables = [
         ("users", "id"), ("subscriptions", "status"), ("user_mt5_accounts", "mt5_login"), ("account_snapshots", "balance"),
         ("account_snapshot_days", "balance"), ("positions", "ticket"), ("deals", "ticket"), ("trades", "ticket"),
-        ("user_plans", "plan"),
+        ("user_plans", "plan"), ("account_schedule", "next_sync_at"),
     ]
     static let closedTables = [
         "worker_hosts", "terminal_slots", "sync_runs", "admin_audit", "stripe_events", "identity_users", "identity_sessions",
-        "identity_refresh_tokens", "schema_migrations",
+        "identity_refresh_tokens", "schema_migrations", "account_status_counts",
     ]
 
     @Test("user A reads only A's rows, anon nothing, no password, no writes, no operator table; klarod keeps working")
@@ -70,7 +70,10 @@ struct RowLevelSecurityTests {
             // The password column, whole-row reads of accounts, and operator tables are refused.
             await Self.expectDenied(pool, "authenticated", userA, "SELECT mt5_password_encrypted FROM user_mt5_accounts")
             await Self.expectDenied(pool, "authenticated", userA, "SELECT * FROM user_mt5_accounts")
-            await Self.expectDenied(pool, "authenticated", userA, "SELECT inflight_host FROM user_mt5_accounts")
+            await Self.expectDenied(pool, "authenticated", userA, "SELECT inflight_host FROM account_schedule")
+            await Self.expectDenied(pool, "authenticated", userA, "SELECT * FROM account_schedule")
+            let schedules = try await Self.asRole(pool, "authenticated", sub: userA, "SELECT account_id, next_sync_at, sync_class FROM account_schedule")
+            #expect(try schedules.map { try $0.uuid(0) } == [accountA])
             for table in Self.closedTables {
                 await Self.expectDenied(pool, "authenticated", userA, "SELECT count(*) FROM \(table)")
                 await Self.expectDenied(pool, "anon", nil, "SELECT count(*) FROM \(table)")

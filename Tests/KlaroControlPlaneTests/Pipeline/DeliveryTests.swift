@@ -153,9 +153,9 @@ struct DeliveryTests {
             })
             let account = try await fixture.pool.query(
                 """
-                SELECT last_error_message, next_sync_at > now() + interval '10 minutes', inflight_job_id IS NULL,
-                       consecutive_failures, attempt, last_outcome, last_error_code, interval_anchor = next_sync_at
-                FROM user_mt5_accounts WHERE id = $1
+                SELECT a.last_error_message, s.next_sync_at > now() + interval '10 minutes', s.inflight_job_id IS NULL,
+                       a.consecutive_failures, s.attempt, a.last_outcome, a.last_error_code, s.interval_anchor = s.next_sync_at
+                FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id WHERE a.id = $1
                 """,
                 [ids[0]])
             #expect(try account[0].string(0).contains("credentials could not be prepared"))

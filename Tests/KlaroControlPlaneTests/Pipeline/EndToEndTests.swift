@@ -47,7 +47,7 @@ struct EndToEndTests {
             // come, ticks driven here dispatch nothing for them.
             let badIDs = [ids[17], ids[123]]
             try await fixture.pool.execute(
-                "UPDATE user_mt5_accounts SET next_sync_at = now() - interval '1 minute' WHERE id = ANY($1::uuid[])", [badIDs])
+                "UPDATE account_schedule SET next_sync_at = now() - interval '1 minute' WHERE account_id = ANY($1::uuid[])", [badIDs])
             var dispatched = 0
             for _ in 0..<10 { dispatched += try await fixture.klarod.controlPlane.scheduler.tick().dispatched }
             #expect(dispatched == 0)
@@ -86,7 +86,7 @@ struct EndToEndTests {
             #expect(try trade[0].bool(7))
             // Good accounts are next due one interval later.
             #expect(try await fixture.count(
-                "SELECT count(*) FROM user_mt5_accounts WHERE status = 'active' AND next_sync_at < now() + interval '14 minutes'") == 0)
+                "SELECT count(*) FROM account_schedule WHERE status = 'active' AND next_sync_at < now() + interval '14 minutes'") == 0)
 
             for host in hosts { await host.kill() }
             await fixture.stop()

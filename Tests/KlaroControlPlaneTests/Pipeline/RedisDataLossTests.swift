@@ -57,7 +57,7 @@ struct RedisDataLossTests {
 
             // At a moment with a job running and one queued behind it (a sync takes about a
             // second), Redis dies and comes back empty.
-            let inFlightNow = "SELECT inflight_job_id FROM user_mt5_accounts WHERE inflight_job_id IS NOT NULL"
+            let inFlightNow = "SELECT inflight_job_id FROM account_schedule WHERE inflight_job_id IS NOT NULL"
             #expect(await TestHTTP.eventually(timeout: .seconds(30)) {
                 guard try await pool.query(inFlightNow).count == 2 else { return false }
                 try redis.stop()

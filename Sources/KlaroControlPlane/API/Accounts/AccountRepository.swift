@@ -55,8 +55,8 @@ struct AccountRepository: Sendable {
             let rows = try connection.query(
                 """
                 INSERT INTO user_mt5_accounts
-                    (id, user_id, mt5_login, mt5_password_encrypted, mt5_server, account_name, account_category, next_sync_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+                    (id, user_id, mt5_login, mt5_password_encrypted, mt5_server, account_name, account_category)
+                VALUES ($1, $2, $3, $4, $5, $6, $7)
                 ON CONFLICT (user_id, mt5_server, mt5_login) DO NOTHING
                 RETURNING \(Self.columns)
                 """,
@@ -76,22 +76,26 @@ struct AccountRepository: Sendable {
     func update(userID: UUID, id: UUID, changes: AccountChanges) async throws -> AccountView {
         let sealed = try changes.password.map { try seal($0, accountID: id) }
         let staleness = self.staleness
-        return try await pool.withConnection { connection in
-            let rows = try connection.query(
+        return try await pool.transaction { connection in
+            let changed = try connection.execute(
                 """
                 UPDATE user_mt5_accounts SET
                     account_name = COALESCE($3, account_name),
                     account_category = COALESCE($4, account_category),
                     mt5_password_encrypted = COALESCE($5, mt5_password_encrypted),
-                    next_sync_at = CASE WHEN $5::text IS NULL THEN next_sync_at ELSE LEAST(next_sync_at, now()) END,
                     status = CASE WHEN $5::text IS NOT NULL AND status = 'auth_failed' THEN 'active' ELSE status END,
                     consecutive_failures = CASE WHEN $5::text IS NULL THEN consecutive_failures ELSE 0 END,
                     updated_at = now()
                 WHERE id = $1 AND user_id = $2
-                RETURNING \(Self.columns)
                 """,
                 [id, userID, changes.name, changes.category?.rawValue, sealed]
             )
+            guard changed == 1 else { throw HTTPProblem.notFound("account") }
+            if sealed != nil {
+                try connection.execute(
+                    "UPDATE account_schedule SET next_sync_at = LEAST(next_sync_at, now()) WHERE account_id = $1", [id])
+            }
+            let rows = try connection.query("SELECT \(Self.columns) FROM user_mt5_accounts WHERE id = $1", [id])
             guard let row = rows.first else { throw HTTPProblem.notFound("account") }
             var view = try AccountView(row: row, staleness: staleness, now: Date())
             if sealed != nil { view.notice = AccountView.passwordNotice }
@@ -115,9 +119,10 @@ struct AccountRepository: Sendable {
         return try await pool.transaction { connection in
             let rows = try connection.query(
                 """
-                SELECT status, inflight_job_id IS NOT NULL,
-                       EXTRACT(EPOCH FROM (sync_requested_at + make_interval(secs => $3) - now()))::float8, disabled_reason
-                FROM user_mt5_accounts WHERE id = $1 AND user_id = $2 FOR UPDATE
+                SELECT a.status, s.inflight_job_id IS NOT NULL,
+                       EXTRACT(EPOCH FROM (a.sync_requested_at + make_interval(secs => $3) - now()))::float8, a.disabled_reason
+                FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id
+                WHERE a.id = $1 AND a.user_id = $2 FOR UPDATE OF a, s
                 """,
                 [id, userID, interval]
             )
@@ -132,12 +137,12 @@ struct AccountRepository: Sendable {
                 let why = AccountView.statusText(status: status, disabledReason: row.stringOrNil(3), lastOutcome: nil, inFlight: false)
                 throw HTTPProblem.conflict("account_not_active", "this account is not synced now (\(status)): \(why)")
             }
+            try connection.execute("UPDATE user_mt5_accounts SET sync_requested_at = now() WHERE id = $1", [id])
             let updated = try connection.query(
                 """
-                UPDATE user_mt5_accounts SET
-                    sync_requested_at = now(),
+                UPDATE account_schedule SET
                     next_sync_at = CASE WHEN inflight_job_id IS NULL THEN LEAST(next_sync_at, now()) ELSE next_sync_at END
-                WHERE id = $1 RETURNING next_sync_at
+                WHERE account_id = $1 RETURNING next_sync_at
                 """,
                 [id]
             )

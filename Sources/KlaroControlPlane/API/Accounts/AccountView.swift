@@ -38,11 +38,15 @@ struct AccountView: Encodable, Sendable {
     static let passwordNotice = "The password is stored encrypted and never shown again. Use the account's investor "
         + "(read-only) password: Klaro only reads balances, positions and history."
 
-    /// The columns ``init(row:staleness:now:)`` reads, in order.
+    /// The columns ``init(row:staleness:now:)`` reads, in order, from `user_mt5_accounts` (a
+    /// SELECT or a RETURNING). The next sync and the job in flight are the account's schedule
+    /// row's; a row just inserted has none yet (its trigger runs after RETURNING): due now.
     static let columns = """
         id, mt5_login, mt5_server, account_name, account_category, status, disabled_reason, created_at, updated_at,
         last_synced, last_success_at, last_outcome, last_error_code, last_error_message, consecutive_failures,
-        next_sync_at, inflight_job_id IS NOT NULL, sync_requested_at
+        coalesce((SELECT s.next_sync_at FROM account_schedule s WHERE s.account_id = user_mt5_accounts.id), now()),
+        EXISTS (SELECT 1 FROM account_schedule s WHERE s.account_id = user_mt5_accounts.id AND s.inflight_job_id IS NOT NULL),
+        sync_requested_at
         """
 
     init(row: PostgresRow, staleness: Staleness, now: Date) throws {

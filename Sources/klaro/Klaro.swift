@@ -17,7 +17,7 @@ struct Klaro: AsyncParsableCommand {
             StatusCommand.self, HostsCommand.self, SlotsCommand.self, AccountsCommand.self,
             DrainCommand.self, UndrainCommand.self, CordonCommand.self, UncordonCommand.self,
             RebalanceCommand.self, PinCommand.self, UnpinCommand.self, SyncCommand.self, RunsCommand.self,
-            AuditCommand.self,
+            AuditCommand.self, CapacityCommand.self,
         ]
     )
 }

@@ -33,6 +33,15 @@ struct AdminParameters {
         return number
     }
 
+    /// A number in (0, 1] (a share such as a utilisation), or `value` when absent.
+    func fraction(_ name: String, default value: Double) throws -> Double {
+        guard let text = request.uri.queryParameters.get(name) else { return value }
+        guard let number = Double(text), number.isFinite, number > 0, number <= 1 else {
+            throw HTTPProblem.invalid([.init(field: name, message: "must be a number greater than 0 and at most 1")])
+        }
+        return number
+    }
+
     /// A `true`/`false` query parameter, or nil when absent.
     func boolean(_ name: String) throws -> Bool? {
         guard let text = request.uri.queryParameters.get(name) else { return nil }

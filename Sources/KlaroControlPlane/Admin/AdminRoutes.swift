@@ -22,6 +22,7 @@ import Logging
 /// | `POST /admin/accounts/{id}/sync` | due now |
 /// | `GET /admin/accounts/{id}/runs` | recent sync runs |
 /// | `GET /admin/audit` | `?limit=&action=&target=` |
+/// | `GET /admin/capacity` | `?target_utilisation=0.8`: slots and hosts needed, now and scaled |
 ///
 /// Other methods on these paths answer 405 with `Allow`, as `/api` paths do.
 struct AdminRoutes: RouteGroup {
@@ -101,6 +102,15 @@ struct AdminRoutes: RouteGroup {
             )
             return JSONResponse(AdminAPI.AuditList(entries: entries))
         }
+        admin.get("capacity") { request, context in
+            let utilisation = try AdminParameters(request: request, context: context)
+                .fraction("target_utilisation", default: SyncPolicy.defaultUtilisation)
+            // The quiet class's target is the configured interval (the plan's promise).
+            var targets = SyncTargets.standard
+            targets.quiet = settings.interval
+            let policy = (try? SyncPolicy(targets: targets)) ?? .standard
+            return JSONResponse(try await CapacityQuery.read(pool: pool, policy: policy, targetUtilisation: utilisation))
+        }
         // Behind the token like every admin route: a wrong method is 405 only for operators.
         for (path, methods) in Self.allowedMethods {
             MethodNotAllowed.register(on: admin, path: RouterPath(path), allowed: methods)
@@ -120,6 +130,7 @@ struct AdminRoutes: RouteGroup {
         ("accounts/:id/sync", [.post]),
         ("accounts/:id/runs", [.get]),
         ("audit", [.get]),
+        ("capacity", [.get]),
     ]
 
     private func registerAccounts(on admin: RouterGroup<KlaroRequestContext>) {

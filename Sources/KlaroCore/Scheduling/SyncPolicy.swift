@@ -1,0 +1,109 @@
+import Foundation
+
+/// How often each account is synced: per-class targets, stretched when the fleet is short of
+/// slots (issue 13).
+///
+/// Demand is Σ accounts × mean sync time ÷ interval (busy slots); the budget is
+/// `targetUtilisation` × live slots. Over budget, classes stretch in order, least urgent first:
+/// dormant up to `maxStretch`, then quiet up to `maxStretch`, then moving up to `maxStretch`;
+/// beyond that every class stretches together by the same extra factor. So:
+/// - quiet stays on its target whenever stretching dormant alone fits the budget;
+/// - no class is stretched past `maxStretch` while stretching every class `maxStretch`× fits;
+/// - no class starves: a class's factor is never more than `maxStretch` × the factor of a more
+///   urgent class (with the defaults, no account waits more than twice its target before
+///   the whole fleet is over twice its budget).
+/// Under budget every class is back on its target.
+public struct SyncPolicy: Sendable, Equatable {
+    public var targets: SyncTargets
+    /// Per plan name: targets replacing ``targets`` for that plan's accounts.
+    public var planTargets: [String: SyncTargets]
+    /// Share of the live slots the schedule may keep busy (0, 1].
+    public var targetUtilisation: Double
+    /// How far one class is stretched before the next more urgent class stretches (≥ 1).
+    public var maxStretch: Double
+
+    public static let defaultUtilisation = 0.8
+    public static let defaultMaxStretch = 2.0
+
+    /// Creates a policy, refusing non-positive targets, a utilisation outside (0, 1] and a
+    /// stretch below 1.
+    public init(
+        targets: SyncTargets = .standard, planTargets: [String: SyncTargets] = [:],
+        targetUtilisation: Double = SyncPolicy.defaultUtilisation,
+        maxStretch: Double = SyncPolicy.defaultMaxStretch
+    ) throws(SyncPolicyError) {
+        for (name, plan) in [("default", targets)] + planTargets.sorted(by: { $0.key < $1.key }) {
+            for syncClass in SyncClass.allCases where !(plan[syncClass].isFinite && plan[syncClass] > 0) {
+                throw .nonPositiveTarget(name == "default" ? syncClass.rawValue : "\(name).\(syncClass.rawValue)")
+            }
+        }
+        guard targetUtilisation.isFinite, targetUtilisation > 0, targetUtilisation <= 1 else {
+            throw .utilisationOutOfRange(targetUtilisation)
+        }
+        guard maxStretch.isFinite, maxStretch >= 1 else { throw .stretchBelowOne(maxStretch) }
+        self.targets = targets
+        self.planTargets = planTargets
+        self.targetUtilisation = targetUtilisation
+        self.maxStretch = maxStretch
+    }
+
+    /// The defaults: moving 5 min, quiet 15 min, dormant 60 min, utilisation 0.8, stretch 2.
+    public static let standard = try! SyncPolicy()
+
+    /// The targets for accounts of `plan` (the default targets when it has none of its own).
+    public func targets(plan: String?) -> SyncTargets {
+        plan.flatMap { planTargets[$0] } ?? targets
+    }
+
+    /// The target interval of an account of `syncClass` and `plan`.
+    public func target(_ syncClass: SyncClass, plan: String? = nil) -> TimeInterval {
+        targets(plan: plan)[syncClass]
+    }
+
+    /// The effective interval of an account of `syncClass` and `plan` under `stretch`.
+    public func interval(_ syncClass: SyncClass, plan: String? = nil, stretch: SyncStretch) -> TimeInterval {
+        target(syncClass, plan: plan) * stretch.factor(syncClass)
+    }
+
+    /// Stretch factors for the active accounts in `loads` on `slots` live slots.
+    public func stretch(loads: [SyncLoad], slots: Int) -> SyncStretch {
+        var atTargets = Dictionary(uniqueKeysWithValues: SyncClass.allCases.map { ($0, 0.0) })
+        for load in loads {
+            atTargets[load.syncClass, default: 0] += load.demand(interval: target(load.syncClass, plan: load.plan))
+        }
+        let budget = targetUtilisation * Double(max(0, slots))
+        let factors = Self.factors(demand: atTargets, budget: budget, maxStretch: maxStretch)
+        let demand = SyncClass.allCases.reduce(0.0) { $0 + atTargets[$1]! / factors[$1]! }
+        return SyncStretch(
+            factors: factors, demandAtTargets: atTargets.values.reduce(0, +), demand: demand,
+            slots: max(0, slots), budget: budget
+        )
+    }
+
+    /// The phases described on the type, solved in closed form: in the phase of class c, the
+    /// less urgent classes sit at `maxStretch`, the more urgent at 1, and c takes what fits.
+    static func factors(demand: [SyncClass: Double], budget: Double, maxStretch: Double) -> [SyncClass: Double] {
+        let classes = SyncClass.allCases  // most urgent first
+        var factors = Dictionary(uniqueKeysWithValues: classes.map { ($0, 1.0) })
+        let total = classes.reduce(0.0) { $0 + demand[$1]! }
+        if total <= budget { return factors }
+        guard budget > 0 else {
+            // No slot: nothing fits; keep the bound between classes rather than infinite intervals.
+            return factors.mapValues { _ in maxStretch }
+        }
+        for (position, syncClass) in classes.enumerated().reversed() {
+            let mine = demand[syncClass]!
+            let moreUrgent = classes[..<position].reduce(0.0) { $0 + demand[$1]! }
+            let lessUrgent = classes[(position + 1)...].reduce(0.0) { $0 + demand[$1]! } / maxStretch
+            let room = budget - moreUrgent - lessUrgent
+            if mine <= room * maxStretch, room > 0 {
+                factors[syncClass] = mine > 0 ? max(1, mine / room) : 1
+                return factors
+            }
+            factors[syncClass] = maxStretch
+        }
+        // Every class at maxStretch is still over budget: all stretch together.
+        let extra = total / (maxStretch * budget)
+        return factors.mapValues { _ in maxStretch * extra }
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import KlaroCore
+
+/// A day of a simulated fleet in virtual time, for `klaro-bench fleet-sim`: accounts placed on
+/// slots by KlaroCore's placement, each slot running its due jobs oldest first, intervals from
+/// KlaroCore's `SyncPolicy` (adaptive) or a fixed 15 minutes.
+///
+/// Accounts really trade or not (`trading`); Klaro only knows the class it classified at the
+/// last sync (`SyncClass.classify` on what that sync saw), so a dormant account that starts
+/// trading is seen at its next sync, as in production.
+struct FleetSimulation {
+    enum Schedule: String { case adaptive, fixed }
+
+    struct Figures {
+        var movingP50 = 0.0, movingP95 = 0.0, allP95 = 0.0, quietMax = 0.0
+        var utilisation = 0.0, maxQueueWait = 0.0
+        var pastStale = 0
+        /// Largest gap between two syncs of one account ÷ its class's target.
+        var worstGapRatio = 0.0
+    }
+
+    private struct Account {
+        var id: UUID
+        var slot: Int
+        var medianSync: Double
+        var trading: Bool
+        var lastDeal: Double?
+        var known: SyncClass
+        /// The class before the last sync, for samples taken while that sync was still running.
+        var previousKnown: SyncClass = .quiet
+        var averageMs: Int?
+        var due: Double
+        var lastSync: Double
+        var previousSync: Double
+        var tradingSince: Double
+        var stale = false
+    }
+
+    static let day: Double = 86_400
+    static let warmUp: Double = 3_600
+    static let fixedInterval: Double = 900
+    /// Seconds since the epoch at virtual time 0 (phases are on the epoch's grid).
+    static let epoch: Double = 1_700_006_400
+
+    let schedule: Schedule
+    let policy: SyncPolicy
+    private var accounts: [Account] = []
+    private var queues: [SlotQueue]
+    private var freeAt: [Double]
+    private var rng: SplitMix64
+    private var busy = 0.0
+    private var figures = Figures()
+    private var moving = Histogram(), all = Histogram()
+
+    /// A fleet of `accountCount` accounts (30 % moving, 20 % quiet, 50 % dormant) on
+    /// `slotCount` slots; the same `seed` gives the same fleet to both schedules.
+    init(schedule: Schedule, policy: SyncPolicy, accountCount: Int, slotCount: Int, seed: UInt64) throws {
+        self.schedule = schedule
+        self.policy = policy
+        rng = SplitMix64(seed: seed)
+        queues = Array(repeating: SlotQueue(), count: slotCount)
+        freeAt = Array(repeating: 0, count: slotCount)
+        let slots = (0..<slotCount).map { PlacementSlot(id: SlotID(host: "sim-\($0 / 4)", index: $0 % 4 + 1)) }
+        // 12 broker servers whose median sync time differs (log-normal around 5 s).
+        let servers = (0..<12).map { i in (name: "Broker-\(i)", median: 5 * exp(0.3 * Self.normal(&rng))) }
+        var population: [PlacementAccount] = []
+        for i in 0..<accountCount {
+            let id = Self.uuid(&rng)
+            let server = servers[Int(rng.next() % UInt64(servers.count))]
+            let share = Double(i % 100) / 100
+            let (trading, lastDeal): (Bool, Double?) = switch share {
+            case ..<0.23: (true, -Double.random(in: 0...86_400, using: &rng))
+            case ..<0.30: (false, -Double.random(in: 0...80_000, using: &rng))
+            case ..<0.50: (false, -Double.random(in: 90_000...580_000, using: &rng))
+            default: (false, i % 3 == 0 ? nil : -Double.random(in: 700_000...5_000_000, using: &rng))
+            }
+            var account = Account(
+                id: id, slot: 0, medianSync: server.median, trading: trading, lastDeal: lastDeal,
+                known: .quiet, averageMs: nil, due: 0, lastSync: 0, previousSync: 0, tradingSince: -86_400
+            )
+            account.known = Self.classify(account, at: 0)
+            account.previousKnown = account.known
+            let interval = schedule == .fixed ? Self.fixedInterval : policy.target(account.known)
+            account.due = SyncPhase.firstDue(of: id, interval: interval, now: Self.date(0)).timeIntervalSince1970 - Self.epoch
+            account.lastSync = account.due - interval
+            account.previousSync = account.lastSync - interval
+            accounts.append(account)
+            population.append(PlacementAccount(id: id, server: server.name))
+        }
+        let placement = try Placement.place(slots: slots, accounts: population)
+        let index = Dictionary(uniqueKeysWithValues: slots.enumerated().map { ($1.id, $0) })
+        for i in accounts.indices {
+            accounts[i].slot = index[placement.assignments[accounts[i].id]!]!
+            queues[accounts[i].slot].push(due: accounts[i].due, account: Int32(i))
+        }
+    }
+
+    /// Runs 24 virtual hours, a minute at a time, and returns the figures.
+    mutating func run() -> Figures {
+        var stretch = policy.stretch(loads: loads(), slots: freeAt.count)
+        var minute = 0.0
+        while minute < Self.day {
+            let end = minute + 60
+            if Int(minute) % 3_600 == 0 { changeTrading(at: minute) }
+            for slot in freeAt.indices { runSlot(slot, until: end, stretch: stretch) }
+            sample(at: end)
+            if schedule == .adaptive { stretch = policy.stretch(loads: loads(), slots: freeAt.count) }
+            minute = end
+        }
+        figures.utilisation = busy / (Self.day * Double(freeAt.count))
+        figures.movingP50 = moving.quantile(0.5)
+        figures.movingP95 = moving.quantile(0.95)
+        figures.allP95 = all.quantile(0.95)
+        figures.pastStale = accounts.count(where: \.stale)
+        return figures
+    }
+
+    private func loads() -> [SyncLoad] {
+        SyncProfile.loads(accounts.lazy.map { SyncProfile(syncClass: $0.known, averageSyncMs: $0.averageMs) })
+    }
+
+    private func interval(_ account: Account, _ stretch: SyncStretch) -> Double {
+        schedule == .fixed ? Self.fixedInterval : policy.interval(account.known, stretch: stretch)
+    }
+
+    /// Starts every job of `slot` that can start before `end`, oldest due first.
+    private mutating func runSlot(_ slot: Int, until end: Double, stretch: SyncStretch) {
+        while let (due, i) = queues[slot].top {
+            let start = max(freeAt[slot], due)
+            guard start < end else { return }
+            queues[slot].pop()
+            let account = Int(i)
+            let seconds = accounts[account].medianSync * exp(0.4 * Self.normal(&rng))
+            let done = start + seconds
+            freeAt[slot] = done
+            busy += min(seconds, Self.day - start)
+            if start >= Self.warmUp { figures.maxQueueWait = max(figures.maxQueueWait, start - due) }
+            complete(account, at: done, stretch: stretch, seconds: seconds)
+            queues[slot].push(due: accounts[account].due, account: i)
+        }
+    }
+
+    /// The sync's data is as of its end; Klaro reclassifies and plans the next due time on the
+    /// account's grid (or at once when it is already behind).
+    private mutating func complete(_ i: Int, at done: Double, stretch: SyncStretch, seconds: Double) {
+        var account = accounts[i]
+        let target = schedule == .fixed ? Self.fixedInterval : policy.target(account.known)
+        if done >= Self.warmUp {
+            figures.worstGapRatio = max(figures.worstGapRatio, (done - account.lastSync) / target)
+        }
+        account.previousSync = account.lastSync
+        account.lastSync = done
+        account.averageMs = SyncTimeAverage.next(previous: account.averageMs, sample: Int(seconds * 1000))
+        account.previousKnown = account.known
+        account.known = Self.classify(account, at: done)
+        account.due = max(account.due + interval(account, stretch), done)
+        accounts[i] = account
+    }
+
+    /// Each hour some traders stop (closing positions is a deal) and some quiet or dormant
+    /// accounts start trading, so the classes move over the day.
+    private mutating func changeTrading(at now: Double) {
+        for i in accounts.indices {
+            let roll = Double.random(in: 0..<1, using: &rng)
+            if accounts[i].trading {
+                if roll < 0.0125 { accounts[i].trading = false; accounts[i].lastDeal = now }
+            } else if roll < (accounts[i].known == .dormant ? 0.0018 : 0.01) {
+                accounts[i].trading = true
+                accounts[i].lastDeal = now
+                accounts[i].tradingSince = now
+            }
+        }
+    }
+
+    /// Staleness once a minute: a trading account's equity is stale since its last sync (or
+    /// since it started trading, if later); every account's data age is now − last sync.
+    private mutating func sample(at now: Double) {
+        guard now > Self.warmUp else { return }
+        for i in accounts.indices {
+            let account = accounts[i]
+            let finished = account.lastSync <= now
+            let synced = finished ? account.lastSync : account.previousSync
+            let known = finished ? account.known : account.previousKnown
+            let age = now - synced
+            all.add(age)
+            if account.trading { moving.add(now - max(synced, account.tradingSince)) }
+            if known == .quiet { figures.quietMax = max(figures.quietMax, age) }
+            let staleAfter = 2 * (schedule == .fixed ? Self.fixedInterval : policy.target(known))
+            if age > staleAfter { accounts[i].stale = true }
+        }
+    }
+
+    private static func classify(_ account: Account, at now: Double) -> SyncClass {
+        SyncClass.classify(
+            openPositions: account.trading ? 1 : 0, lastDealAt: account.lastDeal.map(date),
+            knownSince: date(-90 * 86_400), now: date(now)
+        )
+    }
+
+    private static func date(_ t: Double) -> Date { Date(timeIntervalSince1970: epoch + t) }
+
+    /// A standard normal draw (Box–Muller).
+    private static func normal(_ rng: inout SplitMix64) -> Double {
+        let u = Double.random(in: Double.ulpOfOne..<1, using: &rng)
+        let v = Double.random(in: 0..<1, using: &rng)
+        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+    }
+
+    private static func uuid(_ rng: inout SplitMix64) -> UUID {
+        var bytes = (rng.next(), rng.next())
+        return withUnsafeBytes(of: &bytes) { UUID(uuid: $0.load(as: uuid_t.self)) }
+    }
+}
+
+/// Due jobs of one slot, earliest first (a binary min-heap).
+struct SlotQueue {
+    private var heap: [(due: Double, account: Int32)] = []
+
+    var top: (Double, Int32)? { heap.first.map { ($0.due, $0.account) } }
+
+    mutating func push(due: Double, account: Int32) {
+        heap.append((due, account))
+        var i = heap.count - 1
+        while i > 0, heap[(i - 1) / 2].due > heap[i].due {
+            heap.swapAt(i, (i - 1) / 2)
+            i = (i - 1) / 2
+        }
+    }
+
+    mutating func pop() {
+        heap.swapAt(0, heap.count - 1)
+        heap.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < heap.count, heap[l].due < heap[m].due { m = l }
+            if r < heap.count, heap[r].due < heap[m].due { m = r }
+            if m == i { return }
+            heap.swapAt(i, m)
+            i = m
+        }
+    }
+}
+
+/// Staleness samples in one-second bins up to a day.
+struct Histogram {
+    private var bins = [Int](repeating: 0, count: 86_401)
+    private var total = 0
+
+    mutating func add(_ seconds: Double) {
+        bins[min(bins.count - 1, max(0, Int(seconds)))] += 1
+        total += 1
+    }
+
+    func quantile(_ q: Double) -> Double {
+        let rank = Int((q * Double(total)).rounded(.up))
+        var seen = 0
+        for (second, count) in bins.enumerated() {
+            seen += count
+            if seen >= rank, count > 0 { return Double(second) }
+        }
+        return 0
+    }
+}

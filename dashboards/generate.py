@@ -430,6 +430,24 @@ def fleet_overview():
                    "(KlaroFleetOverCapacity pages after 10 min).",
                    targets(("klaro:fleet_demand_ratio:leader", "demand")),
                    unit="percentunit", decimals=1, threshold_steps=DEMAND),
+        timeseries("Slots needed vs live",
+                   "Terminal slots the adaptive schedule needs to meet every class's target at "
+                   "KLARO_SYNC_TARGET_UTILISATION (klaro_capacity_slots_needed, from the leader's "
+                   "measured sync times; `klaro capacity` prints the same), at today's accounts and "
+                   "at twice as many, beside the live (idle or busy) slots. Needed above live: "
+                   "intervals stretch.",
+                   targets(('max(klaro_capacity_slots_needed{scale="1x"})', "needed now"),
+                           ('max(klaro_capacity_slots_needed{scale="2x"})', "needed at 2x accounts"),
+                           ('sum(state:klaro_slots:leader{state=~"idle|busy"})', "live")), w=12),
+        timeseries("Sync interval by class",
+                   "Effective interval between syncs per class (klaro_sync_interval_seconds: the "
+                   "target times the policy's stretch, on the leader): moving accounts (open "
+                   "positions or a deal in 24 h) 5 min, quiet 15 min, dormant 60 min by default. "
+                   "Above target the fleet is short of slots; quiet past 15 min for 15 minutes "
+                   "warns (KlaroQuietSyncsStretched).",
+                   targets(('max by (class) (klaro_sync_interval_seconds)', "{{class}}"),
+                           ('max by (class) (klaro_sync_staleness_seconds{percentile="95"})', "{{class}} staleness p95")),
+                   unit="s", w=12),
         timeseries("Lost jobs",
                    "Jobs per minute the rescuer declared lost: no result by the deadline plus "
                    "grace (klaro_jobs_lost_total). Each one is dispatched again; a steady stream "

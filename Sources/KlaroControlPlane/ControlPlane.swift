@@ -22,6 +22,7 @@ public final class ControlPlane: Sendable {
     public let rescuer: Rescuer
     public let fleetMonitor: FleetMonitor
     public let statusReporter: StatusReporter
+    public let syncPolicy: SyncPolicyController
     public let housekeeping: Housekeeping
     public let accountEvents: AccountEventHub
     public let listeningPort = ListeningPort()
@@ -76,6 +77,7 @@ public final class ControlPlane: Sendable {
         rescuer = Rescuer(pool: pool, redis: control, leadership: leadership, settings: settings, metrics: metrics, logger: logger)
         fleetMonitor = FleetMonitor(pool: pool, redis: control, leadership: leadership, settings: settings, metrics: metrics, logger: logger)
         statusReporter = StatusReporter(pool: pool, settings: settings, metrics: metrics, logger: logger)
+        syncPolicy = SyncPolicyController(pool: pool, leadership: leadership, settings: settings, metrics: metrics, logger: logger)
         accountEvents = AccountEventHub(url: configuration.databaseURL, logger: logger)
         housekeeping = Housekeeping(pool: pool, redis: control, leadership: leadership, settings: settings, logger: logger)
         self.redisClients = redisClients
@@ -103,7 +105,7 @@ public final class ControlPlane: Sendable {
             notifier?.ready()
         }
         var services: [any Service] = [pool] + redisClients + [
-            checker, leadership, fleetMonitor, scheduler, rescuer, statusReporter, housekeeping, accountEvents,
+            checker, leadership, fleetMonitor, scheduler, rescuer, statusReporter, syncPolicy, housekeeping, accountEvents,
         ] + ingestors + [http]
         if let notifier { services.append(notifier) }
         return services

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KlaroControlPlane
+import KlaroCore
 import KlaroCrypto
 import KlaroPostgres
 import KlaroTelemetry
@@ -48,7 +49,10 @@ struct Accounts: AsyncParsableCommand {
                 summary = try await PostgresPool.with(
                     .init(url: configuration.databaseURL, size: 1, applicationName: "klarod-import"), logger: logger
                 ) { pool in
-                    try await AccountImport(pool: pool, vault: CredentialVault(keyRing: keys), ignorePlan: ignorePlan).run(text)
+                    try await AccountImport(
+                        pool: pool, vault: CredentialVault(keyRing: keys), ignorePlan: ignorePlan,
+                        interval: configuration.sync.policy.target(.quiet)
+                    ).run(text)
                 }
             } catch {
                 FileHandle.standardError.write(Data("klarod accounts import: \(error)\n".utf8))

@@ -51,6 +51,13 @@ import Testing
             "klaro_dependency_up": "gauge",
             "klaro_host_busy_ratio": "gauge",
             "klaro_build_info": "gauge",
+            "klaro_sync_target_interval_seconds": "gauge",
+            "klaro_sync_interval_seconds": "gauge",
+            "klaro_sync_stretch_factor": "gauge",
+            "klaro_sync_achieved_interval_seconds": "histogram",
+            "klaro_sync_staleness_seconds": "gauge",
+            "klaro_capacity_slots_needed": "gauge",
+            "klaro_capacity_hosts_needed": "gauge",
         ]
         #expect(types(text) == expected)
         for name in expected.keys {
@@ -164,7 +171,10 @@ import Testing
         let metrics = KlaroMetrics(registry: registry, build: build)
         metrics.syncs(outcome: .authFailed, host: "wh-01").increment()
         metrics.hostBusyRatio(host: "wh-01").set(to: 0.25)
-        let allowed: Set<String> = ["outcome", "host", "reason", "status", "state", "dependency", "le", "version", "revision", "swift_version"]
+        let allowed: Set<String> = [
+            "outcome", "host", "reason", "status", "state", "dependency", "le", "version", "revision", "swift_version",
+            "class", "percentile", "scale",
+        ]
         for line in render(registry).split(separator: "\n") where !line.hasPrefix("#") {
             guard let open = line.firstIndex(of: "{"), let close = line.firstIndex(of: "}") else { continue }
             for pair in line[line.index(after: open)..<close].split(separator: ",") {

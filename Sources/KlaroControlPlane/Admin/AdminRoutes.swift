@@ -105,11 +105,7 @@ struct AdminRoutes: RouteGroup {
         admin.get("capacity") { request, context in
             let utilisation = try AdminParameters(request: request, context: context)
                 .fraction("target_utilisation", default: SyncPolicy.defaultUtilisation)
-            // The quiet class's target is the configured interval (the plan's promise).
-            var targets = SyncTargets.standard
-            targets.quiet = settings.interval
-            let policy = (try? SyncPolicy(targets: targets)) ?? .standard
-            return JSONResponse(try await CapacityQuery.read(pool: pool, policy: policy, targetUtilisation: utilisation))
+            return JSONResponse(try await CapacityQuery.read(pool: pool, policy: settings.policy, targetUtilisation: utilisation))
         }
         // Behind the token like every admin route: a wrong method is 405 only for operators.
         for (path, methods) in Self.allowedMethods {

@@ -43,7 +43,7 @@ extension AdminStatus {
                 queue: Queue(due: snapshot.due, in_flight: snapshot.inFlight),
                 slots: snapshot.slots,
                 hosts: snapshot.hosts,
-                demand_ratio: snapshot.demandRatio(interval: settings.interval)
+                demand_ratio: snapshot.demandRatio
             )
         }
     }

@@ -3,39 +3,29 @@ import KlaroAdminAPI
 import KlaroCore
 import KlaroPostgres
 
-/// The fleet's work as capacity planning sees it: active accounts by class with their mean
-/// sync time, in one statement. For now the class comes from open positions and the newest
-/// deal (as `SyncClass.classify` decides it) and the sync time from the last day's successful
-/// `sync_runs`; once the narrow scheduling table carries `sync_class` and `avg_sync_ms`, this
-/// is the one place to switch.
+/// The fleet's work as the sync policy and capacity planning see it: active accounts by class
+/// (and, when plans have targets of their own, by plan) with their mean sync time, from the
+/// narrow schedule table (`sync_class` and `avg_sync_ms` are kept by ingest), in one statement.
+/// An unmeasured group counts ``SyncProfile/unmeasuredSyncSeconds``.
 enum CapacityQuery {
-    /// Recent enough for a sync time to count.
-    static let sampleWindow: TimeInterval = 86_400
-
-    static func loads(_ connection: PostgresConnection) throws -> [SyncLoad] {
-        let rows = try connection.query("""
-            WITH active AS (
-                SELECT a.id, a.created_at,
-                       EXISTS (SELECT 1 FROM positions p WHERE p.account_id = a.id) AS has_positions,
-                       (SELECT max(coalesce(d.time_utc, d.time)) FROM deals d WHERE d.account_id = a.id) AS last_deal,
-                       (SELECT avg(NULLIF(coalesce(r.login_ms, 0) + coalesce(r.fetch_ms, 0), 0)) FROM sync_runs r
-                        WHERE r.account_id = a.id AND r.outcome = 'ok'
-                          AND r.enqueued_at > now() - make_interval(secs => $3::float8)) AS sync_ms
-                FROM user_mt5_accounts a WHERE a.status = 'active'
-            )
-            SELECT CASE WHEN has_positions OR last_deal > now() - make_interval(secs => $1::float8) THEN 'moving'
-                        WHEN greatest(last_deal, created_at) <= now() - make_interval(secs => $2::float8) THEN 'dormant'
-                        ELSE 'quiet' END AS sync_class,
-                   count(*), avg(sync_ms) / 1000.0
-            FROM active GROUP BY 1
-            """, [SyncClass.movingWindow, SyncClass.dormantAfter, sampleWindow])
+    static func loads(_ connection: PostgresConnection, byPlan: Bool = false) throws -> [SyncLoad] {
+        let rows = try connection.query(byPlan ? """
+            SELECT s.sync_class, p.plan, count(*), avg(s.avg_sync_ms) / 1000.0
+            FROM account_schedule s
+            JOIN user_mt5_accounts a ON a.id = s.account_id
+            LEFT JOIN user_plans p ON p.user_id = a.user_id
+            WHERE s.status = 'active' AND s.is_active GROUP BY 1, 2
+            """ : """
+            SELECT sync_class, NULL::text, count(*), avg(avg_sync_ms) / 1000.0
+            FROM account_schedule WHERE status = 'active' AND is_active GROUP BY 1
+            """)
         return try rows.compactMap { row in
             guard let syncClass = SyncClass(rawValue: try row.string(0)) else { return nil }
             return SyncLoad(
-                syncClass: syncClass, accounts: try row.int(1),
-                meanSyncSeconds: try row.doubleOrNil(2) ?? SyncProfile.unmeasuredSyncSeconds
+                syncClass: syncClass, plan: row.stringOrNil(1), accounts: try row.int(2),
+                meanSyncSeconds: try row.doubleOrNil(3) ?? SyncProfile.unmeasuredSyncSeconds
             )
-        }.sorted { $0.syncClass < $1.syncClass }
+        }.sorted { ($0.syncClass, $0.plan ?? "") < ($1.syncClass, $1.plan ?? "") }
     }
 
     /// Slots able to take jobs: idle or busy, on a host neither pending, draining nor cordoned.
@@ -48,14 +38,18 @@ enum CapacityQuery {
 
     /// `GET /admin/capacity`'s answer.
     static func read(pool: PostgresPool, policy: SyncPolicy, targetUtilisation: Double) async throws -> AdminAPI.Capacity {
+        let byPlan = !policy.planTargets.isEmpty
         let (loads, live): ([SyncLoad], Int) = try await pool.withConnection { connection in
-            (try Self.loads(connection), try Self.liveSlots(connection))
+            (try Self.loads(connection, byPlan: byPlan), try Self.liveSlots(connection))
         }
         let plan = try CapacityPlan(loads: loads, policy: policy, targetUtilisation: targetUtilisation)
-        let classes = loads.map { load in
-            AdminAPI.Capacity.SyncClassLoad(
-                sync_class: load.syncClass.rawValue, accounts: load.accounts, mean_sync_seconds: load.meanSyncSeconds,
-                target_interval_seconds: policy.target(load.syncClass)
+        // One line per class: plans with targets of their own are summed into it.
+        let classes = Dictionary(grouping: loads, by: \.syncClass).sorted { $0.key < $1.key }.map { syncClass, group in
+            let accounts = group.reduce(0) { $0 + $1.accounts }
+            let seconds = group.reduce(0.0) { $0 + Double($1.accounts) * $1.meanSyncSeconds }
+            return AdminAPI.Capacity.SyncClassLoad(
+                sync_class: syncClass.rawValue, accounts: accounts, mean_sync_seconds: accounts > 0 ? seconds / Double(accounts) : 0,
+                target_interval_seconds: policy.target(syncClass)
             )
         }
         let scales = plan.rows.map { row in

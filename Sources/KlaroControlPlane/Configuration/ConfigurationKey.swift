@@ -40,6 +40,12 @@ public enum ConfigurationKey {
     public static let authRateLimit = "KLARO_AUTH_RATE_LIMIT"
     public static let authEmailRateLimit = "KLARO_AUTH_EMAIL_RATE_LIMIT"
     public static let trustedProxies = "KLARO_TRUSTED_PROXIES"
+    public static let syncTargetMoving = "KLARO_SYNC_TARGET_MOVING"
+    public static let syncTargetQuiet = "KLARO_SYNC_TARGET_QUIET"
+    public static let syncTargetDormant = "KLARO_SYNC_TARGET_DORMANT"
+    public static let syncPlanTargets = "KLARO_SYNC_PLAN_TARGETS"
+    public static let syncTargetUtilisation = "KLARO_SYNC_TARGET_UTILISATION"
+    public static let syncMaxStretch = "KLARO_SYNC_MAX_STRETCH"
 
     /// Every known key, to catch typos in configuration files.
     public static let all: Set<String> = [
@@ -49,6 +55,7 @@ public enum ConfigurationKey {
         schedulerTick, runRetentionDays, snapshotRetentionDays, placementEpsilon, maxDeals, ingestBatch, ingestWorkers,
         retryBase, retryCap, retryAttempts, corsOrigins, webRoot, nodeName, stripeWebhookSecret, authFailureLimit,
         publicURL, supabaseURL, supabaseJWKSFile, accessTokenLifetime, sessionIdleTimeout, authRateLimit,
-        authEmailRateLimit, trustedProxies,
+        authEmailRateLimit, trustedProxies, syncTargetMoving, syncTargetQuiet, syncTargetDormant, syncPlanTargets,
+        syncTargetUtilisation, syncMaxStretch,
     ]
 }

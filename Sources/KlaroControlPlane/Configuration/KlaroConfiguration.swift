@@ -124,7 +124,8 @@ public struct KlaroConfiguration: Sendable {
                 base: reader.seconds(Key.retryBase, default: 20, in: 0...3600),
                 cap: reader.seconds(Key.retryCap, default: 300, in: 0...86_400),
                 maxAttemptsPerInterval: reader.int(Key.retryAttempts, default: 3, in: 1...20)
-            )
+            ),
+            policy: Self.syncPolicy(&reader, interval: interval)
         )
         let corsOrigins = (reader.string(Key.corsOrigins, required: false) ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -175,6 +176,35 @@ public struct KlaroConfiguration: Sendable {
     }
 }
 
+extension KlaroConfiguration {
+    /// The adaptive schedule (docs/scheduling.md). The targets scale with `KLARO_SYNC_INTERVAL`
+    /// (quiet = it, moving = a third, dormant = 4×: 5, 15 and 60 minutes by default), so a test
+    /// that shortens the interval shortens them all; each may be set on its own.
+    static func syncPolicy(_ reader: inout ConfigurationReader, interval: Double) -> SyncPolicy {
+        typealias Key = ConfigurationKey
+        let targets = SyncTargets(
+            moving: reader.seconds(Key.syncTargetMoving, default: interval / 3, in: 1...86_400),
+            quiet: reader.seconds(Key.syncTargetQuiet, default: interval, in: 1...86_400),
+            dormant: reader.seconds(Key.syncTargetDormant, default: 4 * interval, in: 1...(7 * 86_400))
+        )
+        var plans: [String: SyncTargets] = [:]
+        if let text = reader.string(Key.syncPlanTargets, required: false) {
+            do { plans = try SyncTargets.parsePlans(text, base: targets) } catch {
+                reader.problem(Key.syncPlanTargets, "\(error) (e.g. pro:moving=120,quiet=600;max:moving=60)")
+            }
+        }
+        let utilisation = reader.double(Key.syncTargetUtilisation, default: SyncPolicy.defaultUtilisation, in: 0.01...1)
+        let stretch = reader.double(Key.syncMaxStretch, default: SyncPolicy.defaultMaxStretch, in: 1...100)
+        do {
+            return try SyncPolicy(targets: targets, planTargets: plans, targetUtilisation: utilisation, maxStretch: stretch)
+        } catch {
+            // The ranges above keep every value valid; a refusal here is a plan's target.
+            reader.problem(Key.syncPlanTargets, "\(error)")
+            return .standard
+        }
+    }
+}
+
 /// Timings and sizes of the sync pipeline (DESIGN §3, §9).
 public struct SyncSettings: Sendable, Equatable {
     /// Seconds between syncs of one account.
@@ -202,12 +232,15 @@ public struct SyncSettings: Sendable, Equatable {
     public var ingestWorkers: Int
     /// Backoff and attempts per interval for retryable failures (DESIGN §9).
     public var retry: RetryPolicy
+    /// Per-class target intervals and how they stretch under load (issue 13).
+    public var policy: SyncPolicy
 
     public init(
         interval: Double = 900, queueDepth: Int = 2, jobDeadline: Double = 180, lostGrace: Double = 30,
         slotDeadAfter: Double = 20, staleAfter: Double? = nil, schedulerTick: Double = 1, runRetentionDays: Int = 30,
         snapshotRetentionDays: Int = 400, placementEpsilon: Double = 0.25, placementAffinity: Double = 0,
-        maxDealsPerResult: Int = 20_000, ingestBatch: Int = 256, ingestWorkers: Int = 2, retry: RetryPolicy = .standard
+        maxDealsPerResult: Int = 20_000, ingestBatch: Int = 256, ingestWorkers: Int = 2, retry: RetryPolicy = .standard,
+        policy: SyncPolicy? = nil
     ) {
         self.interval = interval
         self.queueDepth = queueDepth
@@ -224,6 +257,9 @@ public struct SyncSettings: Sendable, Equatable {
         self.ingestBatch = ingestBatch
         self.ingestWorkers = ingestWorkers
         self.retry = retry
+        // Without a policy of its own, the targets scale with the interval, as configured.
+        self.policy = policy ?? (try? SyncPolicy(
+            targets: SyncTargets(moving: interval / 3, quiet: interval, dormant: 4 * interval))) ?? .standard
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KlaroCore
 import KlaroPostgres
 import KlaroTelemetry
 import Logging
@@ -52,7 +53,7 @@ public final class StatusReporter: Service, Sendable {
         for (host, ratio) in snapshot.busy {
             metrics.hostBusyRatio(host: host).set(ratio)
         }
-        metrics.fleetDemandRatio.set(snapshot.demandRatio(interval: settings.interval))
+        metrics.fleetDemandRatio.set(snapshot.demandRatio)
     }
 
     /// The database-wide state behind the gauges (also `GET /admin/status`).
@@ -122,12 +123,11 @@ public final class StatusReporter: Service, Sendable {
             """) {
             snapshot.busy[try row.string(0)] = try row.double(1)
         }
-        // Average sync time over the last quarter hour, for the demand ratio.
-        snapshot.averageDuration = try connection.query("""
-            SELECT coalesce(avg(duration_ms), 0) / 1000.0 FROM sync_runs
-            WHERE state = 'finished' AND finished_at > now() - interval '15 minutes' AND duration_ms IS NOT NULL
-              AND enqueued_at > now() - interval '1 day'
-            """)[0].double(0)
+        // Demand at the classes' targets over live slots, as the sync policy computes it.
+        let policy = settings.policy
+        let loads = try CapacityQuery.loads(connection, byPlan: !policy.planTargets.isEmpty)
+        let stretch = policy.stretch(loads: loads, slots: try CapacityQuery.liveSlots(connection))
+        snapshot.demandRatio = stretch.slots > 0 ? stretch.demandRatio : stretch.demandAtTargets
         return snapshot
     }
 
@@ -146,7 +146,9 @@ public final class StatusReporter: Service, Sendable {
         var slots: [String: Int] = [:]
         var hosts: [String: Int] = [:]
         var busy: [String: Double] = [:]
-        var averageDuration = 0.0
+        /// Busy slots needed at the classes' targets ÷ live slots (without a live slot: the
+        /// busy slots needed, so any work reads as over capacity).
+        var demandRatio = 0.0
         /// Active accounts due and waiting for dispatch.
         var due = 0
         /// Active accounts with no slot.
@@ -155,12 +157,5 @@ public final class StatusReporter: Service, Sendable {
         /// Slots that take jobs: alive, on an active host.
         var usableSlots: Int { (slots["idle"] ?? 0) + (slots["busy"] ?? 0) }
 
-        /// Slot-seconds needed per interval (active accounts × average sync time) over
-        /// slot-seconds available (usable slots × interval).
-        func demandRatio(interval: Double) -> Double {
-            let needed = Double(active) * averageDuration
-            let available = Double(usableSlots) * interval
-            return available > 0 ? needed / available : (needed > 0 ? 1 : 0)
-        }
     }
 }

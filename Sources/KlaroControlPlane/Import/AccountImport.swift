@@ -43,19 +43,28 @@ public struct AccountImport: Sendable {
     let pool: PostgresPool
     let vault: CredentialVault
     let ignorePlan: Bool
+    let interval: TimeInterval
 
-    /// - Parameter ignorePlan: create accounts even past the owner's plan limit (counted in
-    ///   ``Summary/overPlan``); without it such a line is refused.
-    public init(pool: PostgresPool, vault: CredentialVault, ignorePlan: Bool = false) {
+    /// - Parameters:
+    ///   - ignorePlan: create accounts even past the owner's plan limit (counted in
+    ///     ``Summary/overPlan``); without it such a line is refused.
+    ///   - interval: the accounts' sync interval. New accounts' first syncs are spread over
+    ///     one second per imported line, at most this interval (``SyncPhase``), so a large
+    ///     import does not fall due at one instant; 0 makes every new account due at once.
+    public init(pool: PostgresPool, vault: CredentialVault, ignorePlan: Bool = false, interval: TimeInterval = 0) {
         self.pool = pool
         self.vault = vault
         self.ignorePlan = ignorePlan
+        self.interval = interval
     }
 
     /// Imports every line of `text`; a bad line is reported by number and skipped.
     public func run(_ text: String) async throws -> Summary {
         var summary = Summary()
-        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let accounts = lines.count { !$0.allSatisfy(\.isWhitespace) && !$0.trimmingCharacters(in: .whitespaces).hasPrefix("#") }
+        let spread = min(interval, Double(accounts))
+        for (number, raw) in lines.enumerated() {
             let trimmed = raw.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty, !trimmed.hasPrefix("#") else { continue }
             let line: Line
@@ -69,7 +78,7 @@ public struct AccountImport: Sendable {
                 summary.rejected.append("line \(number + 1): \(problem)")
                 continue
             }
-            switch try await store(line) {
+            switch try await store(line, spread: spread) {
             case .created(let overPlan):
                 summary.created += 1
                 if overPlan { summary.overPlan += 1 }
@@ -99,7 +108,7 @@ public struct AccountImport: Sendable {
 
     /// Stores one account in one transaction that holds the owner's row, so the plan check
     /// and the insert cannot race an API request of the same user.
-    private func store(_ line: Line) async throws -> Stored {
+    private func store(_ line: Line, spread: TimeInterval) async throws -> Stored {
         let vault = self.vault
         let ignorePlan = self.ignorePlan
         return try await pool.transaction { connection in
@@ -136,6 +145,11 @@ public struct AccountImport: Sendable {
                 VALUES ($1, $2, $3, $4, $5, $6, $7)
                 """, [id, user, line.mt5_login, try vault.seal(line.mt5_password, accountID: id), line.mt5_server,
                       line.account_name ?? "", line.account_category ?? "Demo"])
+            if spread > 0 {
+                let now = Date()
+                let due = SyncPhase.rephased(of: id, due: now, interval: spread, spread: spread, now: now)
+                try connection.execute("UPDATE account_schedule SET next_sync_at = $2 WHERE account_id = $1", [id, due])
+            }
             return .created(overPlan: overPlan)
         }
     }

@@ -28,6 +28,8 @@ struct AppliedSync: Sendable {
     let completion: JobCompletion
     /// The account's class, sync time average and newest deal after a successful sync.
     let schedule: JobCompletionWrites.ScheduleFacts?
+    /// After a success that followed another: the account's class and the time since that one.
+    let achievedInterval: (syncClass: SyncClass, seconds: Double)?
 }
 
 /// Writes a batch of results in one PostgreSQL transaction (DESIGN §3.4): checks each against
@@ -51,6 +53,10 @@ struct IngestStore: Sendable {
         let createdAt: Date
         let averageSyncMs: Int?
         let lastDealAt: Date?
+        let syncClass: SyncClass
+        let lastSuccessAt: Date?
+        /// The owner's plan, read only when plans have targets of their own.
+        let plan: String?
     }
 
     /// Ingests `results`, whose account ids must be distinct. Runs on a pool thread, inside
@@ -79,8 +85,9 @@ struct IngestStore: Sendable {
         }
         var rng = SystemRandomNumberGenerator()
         var writes = IngestWrites()
+        let stretch = accepted.isEmpty ? [:] : try SyncStretchTable.read(connection)
         for (index, state) in accepted {
-            let applied = decide(results[index], state: state, now: now, rng: &rng)
+            let applied = decide(results[index], state: state, stretch: stretch, now: now, rng: &rng)
             writes.add(results[index].message, applied: applied, enqueuedAt: state.enqueuedAt ?? now)
             verdicts[index] = .applied(applied)
         }
@@ -95,17 +102,19 @@ struct IngestStore: Sendable {
         // its schedule row, as every writer of both does (the completion writes both).
         let rows = try connection.query("""
             SELECT s.account_id, s.inflight_job_id, s.inflight_enqueued_at, s.inflight_host, s.inflight_slot, s.fence,
-                   s.attempt, s.interval_anchor, s.next_sync_at, s.created_at, s.avg_sync_ms, s.last_deal_at
+                   s.attempt, s.interval_anchor, s.next_sync_at, s.created_at, s.avg_sync_ms, s.last_deal_at,
+                   s.sync_class, s.last_success_at, CASE WHEN $2 THEN klaro_user_plan(a.user_id) END
             FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id
             WHERE a.id = ANY($1::uuid[]) ORDER BY a.id FOR UPDATE OF a, s
-            """, [ids])
+            """, [ids, !settings.policy.planTargets.isEmpty])
         var states: [UUID: AccountState] = [:]
         for row in rows {
             states[try row.uuid(0)] = AccountState(
                 inflightJobID: try row.uuidOrNil(1), enqueuedAt: try row.dateOrNil(2), host: row.stringOrNil(3),
                 slot: try row.intOrNil(4), fence: try row.int64(5), attempt: try row.int(6), anchor: try row.dateOrNil(7),
                 nextSyncAt: try row.date(8), createdAt: try row.date(9), averageSyncMs: try row.intOrNil(10),
-                lastDealAt: try row.dateOrNil(11)
+                lastDealAt: try row.dateOrNil(11), syncClass: SyncClass(rawValue: try row.string(12)) ?? .quiet,
+                lastSuccessAt: try row.dateOrNil(13), plan: row.stringOrNil(14)
             )
         }
         return states
@@ -151,11 +160,18 @@ struct IngestStore: Sendable {
 
     // MARK: Decision
 
-    private func decide(_ result: IncomingResult, state: AccountState, now: Date, rng: inout SystemRandomNumberGenerator) -> AppliedSync {
+    /// How the job ended and when the account syncs next: one interval of its class (as this
+    /// result shows it) for its owner's plan, stretched as the leader's policy says (`stretch`).
+    private func decide(
+        _ result: IncomingResult, state: AccountState, stretch: [SyncClass: Double], now: Date, rng: inout SystemRandomNumberGenerator
+    ) -> AppliedSync {
         let message = result.message
+        let schedule = scheduleFacts(message, state: state, now: now)
+        let syncClass = schedule?.syncClass ?? state.syncClass
+        let interval = settings.policy.target(syncClass, plan: state.plan) * (stretch[syncClass] ?? 1)
         let completion = JobCompletion.decide(
             .result(message.outcome, dealsTruncated: message.dealsTruncated), attempt: state.attempt,
-            anchor: state.anchor ?? state.nextSyncAt, now: now, interval: settings.interval, policy: retryPolicy, using: &rng
+            anchor: state.anchor ?? state.nextSyncAt, now: now, interval: interval, policy: retryPolicy, using: &rng
         )
         let enqueuedMs = state.enqueuedAt.map(EpochMilliseconds.from)
         return AppliedSync(
@@ -165,7 +181,8 @@ struct IngestStore: Sendable {
             duration: Double(message.finishedAt - message.startedAt) / 1000,
             login: message.loginMs.map { Double($0) / 1000 },
             completion: completion,
-            schedule: scheduleFacts(message, state: state, now: now)
+            schedule: schedule,
+            achievedInterval: completion.succeeded ? state.lastSuccessAt.map { (syncClass, now.timeIntervalSince($0)) } : nil
         )
     }
 

@@ -187,6 +187,7 @@ public final class Ingestor: Service, Sendable {
         metrics.syncDuration(host: sync.host).record(seconds: sync.duration)
         if let wait = sync.queueWait { metrics.syncQueueWait.record(seconds: wait) }
         if let login = sync.login { metrics.syncLogin.record(seconds: login) }
+        if let achieved = sync.achievedInterval { metrics.syncAchievedInterval(achieved.syncClass).record(seconds: achieved.seconds) }
         let metadata: Logger.Metadata = [
             "job_id": "\(sync.jobID)", "account_id": "\(sync.accountID)", "host": "\(sync.host)", "slot": "\(sync.slot)",
             "outcome": "\(sync.outcome.rawValue)", "duration_ms": "\(Int(sync.duration * 1000))",

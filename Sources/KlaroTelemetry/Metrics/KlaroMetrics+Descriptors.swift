@@ -68,6 +68,27 @@ extension KlaroMetrics {
             make("klaro_build_info", "", "Build of this klarod; the value is always 1.")
         }
 
+        static var syncTargetInterval: MetricNameDescriptor {
+            make("klaro_sync_target_interval", "seconds", "Target interval between syncs of an account, by sync class.")
+        }
+        static var syncInterval: MetricNameDescriptor {
+            make("klaro_sync_interval", "seconds", "Effective interval between syncs (target × stretch), by sync class.")
+        }
+        static var syncStretch: MetricNameDescriptor {
+            make("klaro_sync_stretch_factor", "", "Effective interval ÷ target interval, by sync class (1: on target).")
+        }
+        static var syncAchievedInterval: MetricNameDescriptor {
+            make("klaro_sync_achieved_interval", "seconds", "Time between an account's successive successful syncs, by sync class.")
+        }
+        static var syncStaleness: MetricNameDescriptor {
+            make("klaro_sync_staleness", "seconds", "Age of active accounts' last success, by sync class, at percentiles 50 and 95.")
+        }
+        static var capacitySlotsNeeded: MetricNameDescriptor {
+            make("klaro_capacity_slots_needed", "", "Terminal slots needed to meet every class's target, at 1x, 2x, 5x, 10x the accounts.")
+        }
+        static var capacityHostsNeeded: MetricNameDescriptor {
+            make("klaro_capacity_hosts_needed", "", "Worker hosts (4 slots) needed to meet every class's target, by account scale.")
+        }
         private static func make(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
             MetricNameDescriptor(metricName: name, unitName: unit, helpText: help)
         }

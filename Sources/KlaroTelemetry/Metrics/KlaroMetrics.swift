@@ -15,6 +15,11 @@ public final class KlaroMetrics: Sendable {
     public static let syncSecondsBuckets: [Double] = [0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 45, 60, 90, 120]
     /// Buckets (seconds) for in-process work (a scheduler tick, ingesting one result): 1 ms to 10 s.
     public static let fastSecondsBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    /// Buckets (seconds) for the time between an account's syncs: 10 s to 4 h.
+    public static let intervalSecondsBuckets: [Double] = [10, 30, 60, 120, 180, 300, 450, 600, 900, 1350, 1800, 2700, 3600, 5400, 7200, 14_400]
+    /// Percentiles of `klaro_sync_staleness_seconds` (a gauge: the label is not `quantile`,
+    /// which Prometheus keeps for summaries).
+    public static let stalenessPercentiles = ["50", "95"]
 
     // MARK: Counters
 
@@ -54,6 +59,7 @@ public final class KlaroMetrics: Sendable {
     private let slotsByState: [SlotStateLabel: Gauge]
     private let hostsByState: [HostStateLabel: Gauge]
     private let dependencies: [DependencyLabel: Gauge]
+    private let schedule: ScheduleSeries
     private let syncSeriesByHost = Mutex<[String: HostSyncSeries]>([:])
     private let busyRatioByHost = Mutex<[String: Gauge]>([:])
 
@@ -61,6 +67,14 @@ public final class KlaroMetrics: Sendable {
     private struct HostSyncSeries: Sendable {
         let syncs: [SyncOutcome: Counter]
         let duration: SecondsHistogram
+    }
+
+    /// The adaptive schedule's series (issue 13): a fixed set, three classes and four scales.
+    private struct ScheduleSeries: Sendable {
+        let targets: [SyncClass: Gauge], intervals: [SyncClass: Gauge], stretch: [SyncClass: Gauge]
+        let achieved: [SyncClass: SecondsHistogram]
+        let staleness: [SyncClass: [String: Gauge]]
+        let slotsNeeded: [Int: Gauge], hostsNeeded: [Int: Gauge]
     }
 
     /// Registers every metric with `registry`, and sets `klaro_build_info` from `build`.
@@ -106,6 +120,36 @@ public final class KlaroMetrics: Sendable {
         dependencies = Self.byLabel(DependencyLabel.allCases) {
             registry.makeGauge(descriptor: Descriptors.dependencyUp, labels: [("dependency", $0.rawValue)])
         }
+
+        let classes = SyncClass.allCases
+        schedule = ScheduleSeries(
+            targets: Self.byLabel(classes) {
+                registry.makeGauge(descriptor: Descriptors.syncTargetInterval, labels: [("class", $0.rawValue)])
+            },
+            intervals: Self.byLabel(classes) {
+                registry.makeGauge(descriptor: Descriptors.syncInterval, labels: [("class", $0.rawValue)])
+            },
+            stretch: Self.byLabel(classes) {
+                registry.makeGauge(descriptor: Descriptors.syncStretch, labels: [("class", $0.rawValue)])
+            },
+            achieved: Self.byLabel(classes) {
+                SecondsHistogram(histogram: registry.makeValueHistogram(
+                    descriptor: Descriptors.syncAchievedInterval, labels: [("class", $0.rawValue)],
+                    buckets: Self.intervalSecondsBuckets))
+            },
+            staleness: Self.byLabel(classes) { syncClass in
+                Self.byLabel(Self.stalenessPercentiles) {
+                    registry.makeGauge(
+                        descriptor: Descriptors.syncStaleness, labels: [("class", syncClass.rawValue), ("percentile", $0)])
+                }
+            },
+            slotsNeeded: Self.byLabel(CapacityPlan.scales) {
+                registry.makeGauge(descriptor: Descriptors.capacitySlotsNeeded, labels: [("scale", "\($0)x")])
+            },
+            hostsNeeded: Self.byLabel(CapacityPlan.scales) {
+                registry.makeGauge(descriptor: Descriptors.capacityHostsNeeded, labels: [("scale", "\($0)x")])
+            }
+        )
 
         registry.makeGauge(
             descriptor: Descriptors.buildInfo,
@@ -165,6 +209,27 @@ public final class KlaroMetrics: Sendable {
             return gauge
         }
     }
+
+    /// `klaro_sync_target_interval_seconds{class}`.
+    public func syncTargetInterval(_ syncClass: SyncClass) -> Gauge { schedule.targets[syncClass]! }
+
+    /// `klaro_sync_interval_seconds{class}`: the effective interval, target × stretch.
+    public func syncInterval(_ syncClass: SyncClass) -> Gauge { schedule.intervals[syncClass]! }
+
+    /// `klaro_sync_stretch_factor{class}`.
+    public func syncStretch(_ syncClass: SyncClass) -> Gauge { schedule.stretch[syncClass]! }
+
+    /// `klaro_sync_achieved_interval_seconds{class}`: observed at each success after the first.
+    public func syncAchievedInterval(_ syncClass: SyncClass) -> SecondsHistogram { schedule.achieved[syncClass]! }
+
+    /// `klaro_sync_staleness_seconds{class,percentile}`; `percentile` is one of ``stalenessPercentiles``.
+    public func syncStaleness(_ syncClass: SyncClass, percentile: String) -> Gauge? { schedule.staleness[syncClass]?[percentile] }
+
+    /// `klaro_capacity_slots_needed{scale}` for a scale of ``CapacityPlan/scales`` (nil otherwise).
+    public func capacitySlotsNeeded(scale: Int) -> Gauge? { schedule.slotsNeeded[scale] }
+
+    /// `klaro_capacity_hosts_needed{scale}`.
+    public func capacityHostsNeeded(scale: Int) -> Gauge? { schedule.hostsNeeded[scale] }
 
     // MARK: Private
 

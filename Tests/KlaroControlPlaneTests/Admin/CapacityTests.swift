@@ -8,43 +8,22 @@ import Testing
 /// (issue 13).
 @Suite("Capacity planning: admin API and CLI")
 struct CapacityTests {
-    private func run(_ pool: PostgresPool, _ account: UUID, loginMs: Int, fetchMs: Int, ago: String) async throws {
-        try await pool.execute("""
-            INSERT INTO sync_runs (job_id, account_id, host_id, slot, attempt, fence, state, outcome,
-                                   enqueued_at, deadline, finished_at, login_ms, fetch_ms)
-            VALUES (gen_random_uuid(), $1, 'h1', 1, 1, 1, 'finished', 'ok',
-                    now() - $2::interval, now(), now() - $2::interval, $3, $4)
-            """, [account, ago, loginMs, fetchMs])
-    }
-
-    @Test("classes from positions and deals, sync time from recent runs, slots and hosts per scale; 422 on a bad utilisation")
+    @Test("classes and sync times as ingest keeps them in the schedule, slots and hosts per scale; 422 on a bad utilisation")
     func capacity() async throws {
         try await withTestDatabase { database in
             let fixture = try await PipelineFixture.start(database, settings: adminSettings())
             let pool = fixture.pool
             let ids = try await TestFleet.createAccounts(pool, vault: fixture.vault, count: 5)
             try await insertHost(pool, "h1", slots: 3)
-            try await pool.execute("UPDATE user_mt5_accounts SET created_at = now() - interval '30 days'")
-            // Moving: an open position; a deal two hours ago. Quiet: a deal three days ago.
-            // Dormant: nothing for 30 days. Not counted: a paused account.
-            try await pool.execute("""
-                INSERT INTO positions (account_id, ticket, symbol, type, volume, price_open, price_current, profit, time, time_msc)
-                VALUES ($1, 1, 'EURUSD', 'BUY', 1, 1, 1, 0, now(), 0)
-                """, [ids[0]])
-            for (id, ago) in [(ids[1], "2 hours"), (ids[2], "3 days")] {
-                try await pool.execute("""
-                    INSERT INTO deals (account_id, ticket, time, time_utc, time_msc, type, entry, volume, price, symbol)
-                    VALUES ($1, 1, now() - $2::interval, now() - $2::interval, 0, 0, 0, 1, 1, 'EURUSD')
-                    """, [id, ago])
+            // As ingest left them: two moving accounts of 4 s and 8 s (6 s), a quiet one of 3 s,
+            // a dormant one never measured (5 s); a paused account does not count.
+            for (id, syncClass, ms) in [(ids[0], "moving", 4_000), (ids[1], "moving", 8_000), (ids[2], "quiet", 3_000)] {
+                try await pool.execute(
+                    "UPDATE account_schedule SET sync_class = $2, avg_sync_ms = $3 WHERE account_id = $1", [id, syncClass, ms])
             }
+            try await pool.execute("UPDATE account_schedule SET sync_class = 'dormant' WHERE account_id = $1", [ids[3]])
+            try await pool.execute("UPDATE account_schedule SET sync_class = 'moving', avg_sync_ms = 100000 WHERE account_id = $1", [ids[4]])
             try await pool.execute("UPDATE user_mt5_accounts SET status = 'paused' WHERE id = $1", [ids[4]])
-            // Moving: 4 s and 8 s (the second account unmeasured): 6 s. Quiet: 3 s; its 100 s
-            // run two days ago is too old. Dormant: never measured, 5 s.
-            try await run(pool, ids[0], loginMs: 1_000, fetchMs: 3_000, ago: "1 hour")
-            try await run(pool, ids[0], loginMs: 2_000, fetchMs: 6_000, ago: "2 hours")
-            try await run(pool, ids[2], loginMs: 1_000, fetchMs: 2_000, ago: "3 hours")
-            try await run(pool, ids[2], loginMs: 50_000, fetchMs: 50_000, ago: "2 days")
-
             // Demand: 2·6/300 + 3/900 + 5/3600 = 0.0447… busy slots; at utilisation 0.05 that
             // is 0.894 slots: 1, 2, 5 and 9 (8.94) slots; 1, 1, 2 and 3 hosts of 4.
             let reply = try await fixture.admin("GET", "/admin/capacity?target_utilisation=0.05")

@@ -84,9 +84,14 @@ struct EndToEndTests {
             #expect(try trade[0].double(4) == 100)
             #expect(try trade[0].double(5) == -7)
             #expect(try trade[0].bool(7))
-            // Good accounts are next due one interval later.
+            // Every good account has an open position: moving, next due one moving interval
+            // (a third of the 15 minutes) later.
             #expect(try await fixture.count(
-                "SELECT count(*) FROM account_schedule WHERE status = 'active' AND next_sync_at < now() + interval '14 minutes'") == 0)
+                "SELECT count(*) FROM account_schedule WHERE status = 'active' AND sync_class = 'moving'") == 198)
+            #expect(try await fixture.count("""
+                SELECT count(*) FROM account_schedule WHERE status = 'active'
+                  AND next_sync_at NOT BETWEEN now() + interval '4 minutes' AND now() + interval '5 minutes'
+                """) == 0)
 
             for host in hosts { await host.kill() }
             await fixture.stop()

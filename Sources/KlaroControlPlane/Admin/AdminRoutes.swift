@@ -104,7 +104,7 @@ struct AdminRoutes: RouteGroup {
         }
         admin.get("capacity") { request, context in
             let utilisation = try AdminParameters(request: request, context: context)
-                .fraction("target_utilisation", default: SyncPolicy.defaultUtilisation)
+                .fraction("target_utilisation", default: SyncPolicy.defaultUtilisation, minimum: CapacityPlan.minimumUtilisation)
             // The quiet class's target is the configured interval (the plan's promise).
             var targets = SyncTargets.standard
             targets.quiet = settings.interval

@@ -22,16 +22,35 @@ struct FleetSimBench: AsyncParsableCommand {
     @Option(help: "Worker slots.")
     var slots = 100
 
+    @Option(help: "Placement: count (KlaroCore Placement, as klarod does today) or load (LoadPlacement).")
+    var placement = "load"
+
+    @Option(help: "Load slack ε of the placement (klarod's count placement uses 0.25; near 0.8 utilisation a slot needs less).")
+    var epsilon = 0.05
+
+    @Option(help: "SyncPolicy's maximum stretch of one class before the next more urgent one stretches.")
+    var maxStretch = SyncPolicy.defaultMaxStretch
+
     @Option(help: "Seed of the fleet and the sync times.")
     var seed: UInt64 = 13
 
+    func validate() throws {
+        guard FleetSimulation.PlacementKind(rawValue: placement) != nil else {
+            throw ValidationError("--placement must be count or load")
+        }
+        guard accounts > 0, slots > 0 else { throw ValidationError("need --accounts > 0 and --slots > 0") }
+    }
+
     func run() async throws {
+        let kind = FleetSimulation.PlacementKind(rawValue: placement) ?? .load
+        let policy = try SyncPolicy(maxStretch: maxStretch)
+        print("fleet-sim: \(accounts) accounts, \(slots) slots, 24 h, placement by \(kind.rawValue) (ε \(epsilon)), max stretch \(maxStretch); 1.5x = 1.5x the accounts")
         let clock = ContinuousClock.now
         var results: [(String, FleetSimulation.Figures)] = []
         for load in [1.0, 1.5] {
             for schedule in [FleetSimulation.Schedule.adaptive, .fixed] {
                 var sim = try FleetSimulation(
-                    schedule: schedule, policy: .standard, accountCount: Int(Double(accounts) * load),
+                    schedule: schedule, placement: kind, epsilon: epsilon, policy: policy, accountCount: Int(Double(accounts) * load),
                     slotCount: slots, seed: seed
                 )
                 let figures = sim.run()

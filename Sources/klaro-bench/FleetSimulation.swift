@@ -10,6 +10,9 @@ import KlaroCore
 /// trading is seen at its next sync, as in production.
 struct FleetSimulation {
     enum Schedule: String { case adaptive, fixed }
+    /// KlaroCore's `Placement` (by count, as klarod places today) or `LoadPlacement` (by sync
+    /// time × frequency, issue 13).
+    enum PlacementKind: String, CaseIterable { case count, load }
 
     struct Figures {
         var movingP50 = 0.0, movingP95 = 0.0, allP95 = 0.0, quietMax = 0.0
@@ -54,7 +57,10 @@ struct FleetSimulation {
 
     /// A fleet of `accountCount` accounts (30 % moving, 20 % quiet, 50 % dormant) on
     /// `slotCount` slots; the same `seed` gives the same fleet to both schedules.
-    init(schedule: Schedule, policy: SyncPolicy, accountCount: Int, slotCount: Int, seed: UInt64) throws {
+    init(
+        schedule: Schedule, placement kind: PlacementKind, epsilon: Double, policy: SyncPolicy, accountCount: Int, slotCount: Int,
+        seed: UInt64
+    ) throws {
         self.schedule = schedule
         self.policy = policy
         rng = SplitMix64(seed: seed)
@@ -64,6 +70,7 @@ struct FleetSimulation {
         // 12 broker servers whose median sync time differs (log-normal around 5 s).
         let servers = (0..<12).map { i in (name: "Broker-\(i)", median: 5 * exp(0.3 * Self.normal(&rng))) }
         var population: [PlacementAccount] = []
+        var weighed: [LoadAccount] = []
         for i in 0..<accountCount {
             let id = Self.uuid(&rng)
             let server = servers[Int(rng.next() % UInt64(servers.count))]
@@ -86,11 +93,16 @@ struct FleetSimulation {
             account.previousSync = account.lastSync - interval
             accounts.append(account)
             population.append(PlacementAccount(id: id, server: server.name))
+            // Expected sync time (log-normal mean) × frequency at the class's target.
+            weighed.append(LoadAccount(id: id, weight: server.median * exp(0.08) / interval, server: server.name))
         }
-        let placement = try Placement.place(slots: slots, accounts: population)
+        let assignments = switch kind {
+        case .count: try Placement.place(slots: slots, accounts: population, options: PlacementOptions(epsilon: epsilon)).assignments
+        case .load: LoadPlacement.place(slots: slots, accounts: weighed, epsilon: epsilon).assignments
+        }
         let index = Dictionary(uniqueKeysWithValues: slots.enumerated().map { ($1.id, $0) })
         for i in accounts.indices {
-            accounts[i].slot = index[placement.assignments[accounts[i].id]!]!
+            accounts[i].slot = index[assignments[accounts[i].id]!]!
             queues[accounts[i].slot].push(due: accounts[i].due, account: Int32(i))
         }
     }

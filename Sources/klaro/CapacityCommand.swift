@@ -11,7 +11,7 @@ struct CapacityCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ClientOptions
 
-    @Option(name: .long, help: "Share of the time slots may be busy, in (0, 1].")
+    @Option(name: .long, help: "Share of the time slots may be busy, from 0.01 to 1.")
     var targetUtilisation = 0.8
 
     func run() async throws {

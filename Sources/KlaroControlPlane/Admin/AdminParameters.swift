@@ -33,11 +33,11 @@ struct AdminParameters {
         return number
     }
 
-    /// A number in (0, 1] (a share such as a utilisation), or `value` when absent.
-    func fraction(_ name: String, default value: Double) throws -> Double {
+    /// A share such as a utilisation, from `minimum` to 1, or `value` when absent.
+    func fraction(_ name: String, default value: Double, minimum: Double) throws -> Double {
         guard let text = request.uri.queryParameters.get(name) else { return value }
-        guard let number = Double(text), number.isFinite, number > 0, number <= 1 else {
-            throw HTTPProblem.invalid([.init(field: name, message: "must be a number greater than 0 and at most 1")])
+        guard let number = Double(text), number.isFinite, number >= minimum, number <= 1 else {
+            throw HTTPProblem.invalid([.init(field: name, message: "must be a number from \(minimum) to 1")])
         }
         return number
     }

@@ -104,7 +104,7 @@ struct AdminRoutes: RouteGroup {
         }
         admin.get("capacity") { request, context in
             let utilisation = try AdminParameters(request: request, context: context)
-                .fraction("target_utilisation", default: SyncPolicy.defaultUtilisation)
+                .fraction("target_utilisation", default: SyncPolicy.defaultUtilisation, minimum: CapacityPlan.minimumUtilisation)
             return JSONResponse(try await CapacityQuery.read(pool: pool, policy: settings.policy, targetUtilisation: utilisation))
         }
         // Behind the token like every admin route: a wrong method is 405 only for operators.

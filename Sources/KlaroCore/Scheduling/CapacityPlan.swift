@@ -18,18 +18,20 @@ public struct CapacityPlan: Sendable, Equatable {
 
     public static let scales = [1, 2, 5, 10]
     public static let defaultSlotsPerHost = 4
+    public static let minimumUtilisation = 0.01
 
     public var targetUtilisation: Double
     public var slotsPerHost: Int
     public var rows: [Row]
 
     /// Plans from `loads` (today's accounts by class and plan with their mean sync times) at
-    /// `policy`'s targets and `targetUtilisation` (in (0, 1]).
+    /// `policy`'s targets and `targetUtilisation` (from ``minimumUtilisation`` to 1: below it
+    /// the answer is meaningless and could overflow).
     public init(
         loads: [SyncLoad], policy: SyncPolicy, targetUtilisation: Double,
         slotsPerHost: Int = CapacityPlan.defaultSlotsPerHost, scales: [Int] = CapacityPlan.scales
     ) throws(SyncPolicyError) {
-        guard targetUtilisation.isFinite, targetUtilisation > 0, targetUtilisation <= 1 else {
+        guard targetUtilisation.isFinite, targetUtilisation >= Self.minimumUtilisation, targetUtilisation <= 1 else {
             throw .utilisationOutOfRange(targetUtilisation)
         }
         let perHost = max(1, slotsPerHost)

@@ -73,7 +73,7 @@ struct AdminMethodTests {
                 routes[openAPIPath] = Set(methods.map { "\($0)" })
             }
         }
-        #expect(documented.count == 15)
+        #expect(documented.count == 16)
         #expect(documented == routes)
     }
 }

@@ -48,7 +48,7 @@ struct CapacityTests {
             // The default utilisation, and bad ones.
             let standard = try await fixture.admin("GET", "/admin/capacity").json()
             #expect(standard["target_utilisation"] as? Double == 0.8)
-            for bad in ["0", "1.5", "-1", "abc", "nan"] {
+            for bad in ["0", "0.001", "1e-300", "1.5", "-1", "abc", "nan"] {
                 let refused = try await fixture.admin("GET", "/admin/capacity?target_utilisation=\(bad)")
                 #expect(refused.status == 422, "target_utilisation=\(bad)")
                 #expect(refused.text.contains("target_utilisation"))

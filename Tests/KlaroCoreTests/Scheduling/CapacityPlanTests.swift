@@ -32,7 +32,7 @@ import KlaroCore
     }
 
     @Test func refusesABadUtilisation() {
-        for bad in [0, -0.1, 1.01, .nan, .infinity] {
+        for bad in [0, 0.009, -0.1, 1.01, .nan, .infinity] {
             #expect(throws: SyncPolicyError.self) { try CapacityPlan(loads: loads, policy: .standard, targetUtilisation: bad) }
         }
     }

@@ -4,9 +4,9 @@ import KlaroCore
 
 /// Hand-computed cases. The fleet: at the standard targets and 6 s a sync, 100 moving
 /// (100·6/300 = 2 busy slots), 300 quiet (300·6/900 = 2) and 1,200 dormant (1200·6/3600 = 2):
-/// demand 6 slots; the budget is 0.8 × live slots.
+/// demand 6 slots; the budget is 0.8 × live slots; each class stretches up to 2× here.
 @Suite struct SyncPolicyTests {
-    let policy = SyncPolicy.standard
+    let policy = try! SyncPolicy(maxStretch: 2)
     let fleet = [
         SyncLoad(syncClass: .moving, accounts: 100, meanSyncSeconds: 6),
         SyncLoad(syncClass: .quiet, accounts: 300, meanSyncSeconds: 6),
@@ -20,9 +20,10 @@ import KlaroCore
     }
 
     @Test func defaults() {
-        #expect(policy.targets == SyncTargets(moving: 300, quiet: 900, dormant: 3600))
-        #expect(policy.targetUtilisation == 0.8)
-        #expect(policy.maxStretch == 2)
+        let standard = SyncPolicy.standard
+        #expect(standard.targets == SyncTargets(moving: 300, quiet: 900, dormant: 3600))
+        #expect(standard.targetUtilisation == 0.8)
+        #expect(standard.maxStretch == 1.7)
     }
 
     @Test func underBudgetEveryClassIsOnTarget() {
@@ -81,7 +82,7 @@ import KlaroCore
     @Test func perPlanTargets() throws {
         let pro = try SyncTargets.parse("moving=150", base: .standard)
         #expect(pro == SyncTargets(moving: 150, quiet: 900, dormant: 3600))
-        let policy = try SyncPolicy(planTargets: ["pro": pro])
+        let policy = try SyncPolicy(planTargets: ["pro": pro], maxStretch: 2)
         #expect(policy.target(.moving, plan: "pro") == 150)
         #expect(policy.target(.moving, plan: "free") == 300)
         #expect(policy.target(.moving) == 300)
@@ -94,9 +95,9 @@ import KlaroCore
     }
 
     @Test func utilisationMovesTheBudget() throws {
-        let full = try SyncPolicy(targetUtilisation: 1)
+        let full = try SyncPolicy(targetUtilisation: 1, maxStretch: 2)
         expectFactors(full.stretch(loads: fleet, slots: 6), 1, 1, 1)
-        let half = try SyncPolicy(targetUtilisation: 0.5)
+        let half = try SyncPolicy(targetUtilisation: 0.5, maxStretch: 2)
         // Budget 5: dormant gets 5 − 4 = 1 slot for its 2.
         expectFactors(half.stretch(loads: fleet, slots: 10), 1, 1, 2)
     }

@@ -79,7 +79,8 @@ struct RedisDataLossTests {
             let fates = try await pool.query("SELECT state, outcome FROM sync_runs WHERE job_id = ANY($1::uuid[])", [inFlight])
             #expect(fates.count == inFlight.count)
             #expect(try fates.allSatisfy { try $0.string(0) == "finished" })
-            #expect(fates.filter { $0.stringOrNil(1) == "lost" }.count >= 1)
+            #expect(fates.filter { $0.stringOrNil(1) == "lost" }.count >= 1,
+                    "outcomes: \(fates.map { $0.stringOrNil(1) ?? "-" }), worker log:\n\(worker.log)")
 
             // Nothing written twice: one snapshot per ok run, one run per job, and never two
             // jobs of one account in flight at once.

@@ -1,5 +1,6 @@
 import Foundation
 import KlaroControlPlane
+import KlaroCore
 import KlaroCrypto
 import KlaroRedis
 import KlaroTestSupport
@@ -26,6 +27,41 @@ struct ConfigurationTests {
         #expect(configuration.sync.queueDepth == 2)
         #expect(configuration.credentialKeys?.currentKeyID == "k1")
         #expect(configuration.redis.port == 6379)
+    }
+
+    @Test("the adaptive schedule: targets scale with the interval unless set, plans override, bad values are named")
+    func syncPolicy() throws {
+        var environment = Self.complete
+        environment["KLARO_SYNC_INTERVAL"] = "60"
+        var policy = try KlaroConfiguration.load(environment: environment, requiring: .everything).sync.policy
+        #expect(policy.targets == SyncTargets(moving: 20, quiet: 60, dormant: 240))
+        #expect(policy.targetUtilisation == 0.8 && policy.maxStretch == SyncPolicy.defaultMaxStretch)
+        let standard = try KlaroConfiguration.load(environment: Self.complete, requiring: .everything).sync.policy
+        #expect(standard.targets == .standard)
+
+        environment["KLARO_SYNC_TARGET_MOVING"] = "2m"
+        environment["KLARO_SYNC_TARGET_DORMANT"] = "2h"
+        environment["KLARO_SYNC_PLAN_TARGETS"] = "pro:moving=30"
+        environment["KLARO_SYNC_TARGET_UTILISATION"] = "0.6"
+        environment["KLARO_SYNC_MAX_STRETCH"] = "3"
+        policy = try KlaroConfiguration.load(environment: environment, requiring: .everything).sync.policy
+        #expect(policy.targets == SyncTargets(moving: 120, quiet: 60, dormant: 7200))
+        #expect(policy.target(.moving, plan: "pro") == 30 && policy.target(.dormant, plan: "pro") == 7200)
+        #expect(policy.target(.moving, plan: "free") == 120)
+        #expect(policy.targetUtilisation == 0.6 && policy.maxStretch == 3)
+
+        environment["KLARO_SYNC_PLAN_TARGETS"] = "pro:fast=30"
+        environment["KLARO_SYNC_TARGET_UTILISATION"] = "1.5"
+        environment["KLARO_SYNC_MAX_STRETCH"] = "0.5"
+        environment["KLARO_SYNC_TARGET_QUIET"] = "-1"
+        do {
+            _ = try KlaroConfiguration.load(environment: environment, requiring: .everything)
+            Issue.record("bad policy values must be refused")
+        } catch {
+            #expect(Set(error.problems.map(\.key)) == [
+                "KLARO_SYNC_PLAN_TARGETS", "KLARO_SYNC_TARGET_UTILISATION", "KLARO_SYNC_MAX_STRETCH", "KLARO_SYNC_TARGET_QUIET",
+            ])
+        }
     }
 
     @Test("every missing variable is named, all at once")

@@ -41,17 +41,17 @@ struct SyncPolicyControllerTests {
 
             // One live slot, a budget of 0.8 busy slots; demand 61·20/900 (the probe, unmeasured,
             // counts as its class's mean): quiet stretches to fit, dormant (empty) sits at the
-            // maximum 2, moving stays on target.
+            // maximum stretch (1.7), moving stays on target.
             let controller = fixture.klarod.controlPlane.syncPolicy
             let stretched = try await controller.adapt()
             let quiet = 61.0 * 20 / 900 / 0.8
             #expect(stretched.slots == 1)
             #expect(stretched.factor(.moving) == 1)
             #expect(abs(stretched.factor(.quiet) - quiet) < 1e-9)
-            #expect(stretched.factor(.dormant) == 2)
+            #expect(stretched.factor(.dormant) == SyncPolicy.defaultMaxStretch)
             let factors = try await stored(pool)
-            #expect(factors == ["moving": 1, "quiet": (quiet * 100).rounded() / 100, "dormant": 2])
-            #expect(try await fixture.metric("klaro_sync_stretch_factor{class=\"dormant\"}") == 2)
+            #expect(factors == ["moving": 1, "quiet": (quiet * 100).rounded() / 100, "dormant": SyncPolicy.defaultMaxStretch])
+            #expect(try await fixture.metric("klaro_sync_stretch_factor{class=\"dormant\"}") == SyncPolicy.defaultMaxStretch)
             #expect(try await fixture.metric("klaro_sync_interval_seconds{class=\"moving\"}") == 300)
             #expect(try await fixture.metric("klaro_sync_target_interval_seconds{class=\"quiet\"}") == 900)
             #expect(try await fixture.metric("klaro_capacity_slots_needed{scale=\"1x\"}") == 2)  // ⌈1.356 / 0.8⌉

@@ -49,6 +49,40 @@ struct AccountImportTests {
         }
     }
 
+    @Test("an import spreads its new accounts' first syncs over a second per line, at most the interval; without one they are due at once")
+    func spreadsFirstSyncs() async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "imp")))
+            let user = UUID()
+            func lines(_ logins: ClosedRange<Int>) -> String {
+                logins.map { #"{"user_id": "\#(user)", "mt5_login": \#($0), "mt5_password": "p-\#($0)", "mt5_server": "Broker-Demo"}"# }
+                    .joined(separator: "\n")
+            }
+            // 60 lines, interval 900: first syncs within the next 60 s, spread out.
+            let started = Date()
+            let spread = try await AccountImport(pool: pool, vault: vault, ignorePlan: true, interval: 900).run(lines(1...60))
+            #expect(spread.created == 60)
+            let offsets = try await pool.query("""
+                SELECT extract(epoch FROM s.next_sync_at)::float8 FROM account_schedule s
+                JOIN user_mt5_accounts a ON a.id = s.account_id WHERE a.mt5_login BETWEEN 1 AND 60
+                """).map { try $0.double(0) - started.timeIntervalSince1970 }
+            #expect(offsets.allSatisfy { $0 >= -1 && $0 <= 61 }, "\(offsets.sorted())")
+            #expect(Set(offsets.map { Int($0 / 10) }).count >= 4, "spread over the minute: \(offsets.sorted())")
+            // 5 lines, interval 3: within 3 s. No interval: due now.
+            _ = try await AccountImport(pool: pool, vault: vault, ignorePlan: true, interval: 3).run(lines(101...105))
+            _ = try await AccountImport(pool: pool, vault: vault, ignorePlan: true).run(lines(201...205))
+            let windows = try await pool.query("""
+                SELECT a.mt5_login / 100, max(extract(epoch FROM s.next_sync_at - a.created_at))::float8 FROM account_schedule s
+                JOIN user_mt5_accounts a ON a.id = s.account_id WHERE a.mt5_login > 100 GROUP BY 1 ORDER BY 1
+                """).map { (try $0.int(0), try $0.double(1)) }
+            #expect(windows.count == 2)
+            #expect(windows[0].0 == 1 && windows[0].1 <= 3.5)
+            #expect(windows[1].0 == 2 && windows[1].1 <= 0.5)
+            await pool.close()
+        }
+    }
+
     @Test("a new account past the owner's plan limit is refused unless --ignore-plan; a pro owner has no limit")
     func planLimits() async throws {
         try await withTestDatabase { database in

@@ -64,8 +64,9 @@ struct DeliveryTests {
                 try await fixture.count("SELECT count(*) FROM user_mt5_accounts WHERE last_outcome = 'ok'") == 20
             }
             #expect(synced)
+            // Every job h1 swallowed is lost, and so is any still queued for it when it died.
             let lostOnH1 = try await fixture.count("SELECT count(*) FROM sync_runs WHERE host_id = 'h1' AND outcome = 'lost'")
-            #expect(lostOnH1 == h1.vanished.withLock { $0.count })
+            #expect(lostOnH1 >= h1.vanished.withLock { $0.count } && lostOnH1 > 0)
             #expect(try await fixture.count("SELECT count(*) FROM sync_runs WHERE host_id = 'h1' AND outcome <> 'lost'") == 0)
             #expect(try await fixture.count("SELECT count(*) FROM user_mt5_accounts WHERE assigned_host = 'h1'") == 0)
             #expect(try await fixture.count("SELECT count(*) FROM sync_runs WHERE outcome = 'ok' AND host_id = 'h2'") == ids.count)

@@ -59,18 +59,25 @@ struct FleetOverview: Sendable {
 
     let pool: PostgresPool
     let settings: SyncSettings
+    /// The leader's in-memory last heartbeats, fresher than the coarsely persisted ones.
+    var liveHeartbeats: @Sendable () -> [SlotID: Date] = { [:] }
 
     /// Every host (or just `host`), in host order.
     func hosts(only host: String? = nil) async throws -> [Host] {
         let settings = self.settings
-        return try await pool.withConnection { connection in try Self.read(connection, host: host, settings: settings) }
+        let live = liveHeartbeats()
+        return try await pool.withConnection { connection in
+            try Self.read(connection, host: host, settings: settings, live: live)
+        }
     }
 
     private struct Counts {
         var accounts = 0, inFlight = 0, syncs = 0, ok = 0
     }
 
-    private static func read(_ connection: PostgresConnection, host only: String?, settings: SyncSettings) throws -> [Host] {
+    private static func read(
+        _ connection: PostgresConnection, host only: String?, settings: SyncSettings, live: [SlotID: Date]
+    ) throws -> [Host] {
         let placementSlots = try AccountPlacer.loadSlots(connection)
         let placementState = Dictionary(uniqueKeysWithValues: placementSlots.map { ($0.id, $0.state) })
         var counts: [SlotID: Counts] = [:]
@@ -117,11 +124,16 @@ struct FleetOverview: Sendable {
             let count = counts[id] ?? Counts()
             let weight = try row.double(3)
             let state = try row.string(2)
+            var lastHeartbeat = try row.dateOrNil(5), age = try row.doubleOrNil(9)
+            if let seen = live[id], seen > lastHeartbeat ?? .distantPast {
+                lastHeartbeat = seen
+                age = max(0, Date().timeIntervalSince(seen))
+            }
             slotsByHost[id.host, default: []].append(Slot(
                 slot: id.index, state: state, placement: placementState[id] ?? .dead, weight: weight,
                 accounts: count.accounts, capacity: capacity(id, weight: weight), in_flight: count.inFlight,
-                current_job_id: state == "busy" ? try row.uuidOrNil(4)?.uuidString.lowercased() : nil, last_heartbeat_at: try row.dateOrNil(5),
-                heartbeat_age_seconds: try row.doubleOrNil(9), terminal_build: try row.intOrNil(6),
+                current_job_id: state == "busy" ? try row.uuidOrNil(4)?.uuidString.lowercased() : nil, last_heartbeat_at: lastHeartbeat,
+                heartbeat_age_seconds: age, terminal_build: try row.intOrNil(6),
                 terminal_connected: try row.boolOrNil(7), restarts: try row.int(8), syncs_1h: count.syncs,
                 success_rate_1h: count.syncs > 0 ? Double(count.ok) / Double(count.syncs) : nil
             ))

@@ -157,7 +157,10 @@ struct FleetOverview: Sendable {
                     key_fingerprint: HostApproval.fingerprint(ofBase64: publicKey),
                     approved_key_fingerprint: approvedKey.flatMap(HostApproval.fingerprint(ofBase64:)),
                     key_approved: approvedKey == publicKey, version: try row.string(5), declared_slots: try row.int(4),
-                    registered_at: try row.date(6), last_seen_at: try row.dateOrNil(7), approved_at: try row.dateOrNil(8),
+                    registered_at: try row.date(6),
+                    // The persisted time is coarse; a slot's fresher heartbeat says more.
+                    last_seen_at: [try row.dateOrNil(7), slots.compactMap(\.last_heartbeat_at).max()].compactMap { $0 }.max(),
+                    approved_at: try row.dateOrNil(8),
                     approved_by: row.stringOrNil(9), live_slots: live, accounts: slots.reduce(0) { $0 + $1.accounts },
                     in_flight: slots.reduce(0) { $0 + $1.in_flight }, syncs_1h: syncs,
                     success_rate_1h: syncs > 0 ? Double(ok) / Double(syncs) : nil, slots: slots

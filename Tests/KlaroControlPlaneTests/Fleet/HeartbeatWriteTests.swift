@@ -103,9 +103,13 @@ struct HeartbeatWriteTests {
             #expect(try await slotState(setup, 1) == "idle")
             #expect(try await slotState(setup, 2) == "dead")
 
+            try await setup.pool.execute(
+                "UPDATE worker_hosts SET last_seen_at = now() - interval '1 hour' WHERE host_id = $1", [setup.host])
             let overview = FleetOverview(pool: setup.pool, settings: adminSettings(), liveHeartbeats: { monitor.liveHeartbeats() })
-            let slot = try #require(try await overview.hosts(only: setup.host).first?.slots.first { $0.slot == 1 })
+            let host = try #require(try await overview.hosts(only: setup.host).first)
+            let slot = try #require(host.slots.first { $0.slot == 1 })
             #expect(try #require(slot.heartbeat_age_seconds) < 1)
+            #expect(Date().timeIntervalSince(try #require(host.last_seen_at)) < 2)
         }
     }
 

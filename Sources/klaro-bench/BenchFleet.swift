@@ -27,24 +27,30 @@ enum BenchFleet {
         return pairs
     }
 
-    /// `count` accounts of one user, spread round-robin over the slots, all due now and synced
-    /// before (as a running fleet is: each dispatch then writes the index entries it would).
+    /// `count` accounts of one user, spread round-robin over the slots (unplaced with no
+    /// hosts), all due now and synced before (as a running fleet is: each dispatch then writes
+    /// the index entries it would).
     static func createAccounts(_ pool: PostgresPool, vault: CredentialVault, count: Int, hosts: [String], slotsPerHost: Int) async throws -> [UUID] {
         let user = UUID()
         try await pool.execute("INSERT INTO users (id) VALUES ($1)", [user])
         var all: [UUID] = []
         for start in stride(from: 0, to: count, by: 10_000) {
             let size = min(10_000, count - start)
-            var ids: [UUID] = [], passwords: [String] = [], logins: [Int64] = [], assignedHosts: [String] = [], assignedSlots: [Int] = []
+            var ids: [UUID] = [], passwords: [String] = [], logins: [Int64] = [], assignedHosts: [String?] = [], assignedSlots: [Int?] = []
             for offset in 0..<size {
                 let index = start + offset
                 let id = UUID()
                 ids.append(id)
                 passwords.append(try vault.seal("investor-\(index)", accountID: id))
                 logins.append(Int64(1_000_000 + index))
-                let slot = index % (hosts.count * slotsPerHost)
-                assignedHosts.append(hosts[slot / slotsPerHost])
-                assignedSlots.append(slot % slotsPerHost + 1)
+                if hosts.isEmpty {
+                    assignedHosts.append(nil)
+                    assignedSlots.append(nil)
+                } else {
+                    let slot = index % (hosts.count * slotsPerHost)
+                    assignedHosts.append(hosts[slot / slotsPerHost])
+                    assignedSlots.append(slot % slotsPerHost + 1)
+                }
             }
             try await pool.execute("""
                 INSERT INTO user_mt5_accounts (id, user_id, mt5_login, mt5_password_encrypted, mt5_server, assigned_host,

@@ -5,6 +5,7 @@ import KlaroCrypto
 final class BenchProcess: @unchecked Sendable {
     private let process: Process
     let outputPath: String
+    var pid: Int32 { process.processIdentifier }
 
     private init(process: Process, outputPath: String) {
         self.process = process

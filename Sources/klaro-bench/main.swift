@@ -6,7 +6,10 @@ struct KlaroBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "klaro-bench",
         abstract: "Benchmarks of Klaro's control plane; each subcommand prints its figures.",
-        subcommands: [PlacementBench.self, ScheduleBench.self, IngestBench.self, APIBench.self, AuthBench.self, FleetSimBench.self]
+        subcommands: [
+            PlacementBench.self, ScheduleBench.self, IngestBench.self, APIBench.self, AuthBench.self, FleetSimBench.self,
+            SoakBench.self,
+        ]
     )
 
     /// Parses the arguments and runs the chosen subcommand. (`@main` is not allowed in

@@ -31,6 +31,7 @@ import Testing
         let text = render(registry)
         let expected: [String: String] = [
             "klaro_syncs_total": "counter",
+            "klaro_syncs_slow_total": "counter",
             "klaro_jobs_lost_total": "counter",
             "klaro_results_rejected_total": "counter",
             "klaro_placement_moves_total": "counter",
@@ -136,9 +137,12 @@ import Testing
         #expect(text.contains(#"klaro_slots{state="busy"} 7.0"#))
         #expect(text.contains(#"klaro_dependency_up{dependency="redis"} 1.0"#))
         #expect(text.contains("klaro_scheduler_leader 1.0"))
-        #expect(text.contains(#"klaro_sync_duration_seconds_bucket{host="wh-01",le="3.0"} 0"#))
-        #expect(text.contains(#"klaro_sync_duration_seconds_bucket{host="wh-01",le="5.0"} 1"#))
-        #expect(text.contains(#"klaro_sync_duration_seconds_sum{host="wh-01"} 4.2"#))
+        #expect(text.contains(#"klaro_sync_duration_seconds_bucket{le="3.0"} 0"#))
+        #expect(text.contains(#"klaro_sync_duration_seconds_bucket{le="5.0"} 1"#))
+        #expect(text.contains(#"klaro_sync_duration_seconds_sum 4.2"#))
+        #expect(text.contains(#"klaro_syncs_slow_total{host="wh-01"} 0"#))
+        metrics.syncDuration(host: "wh-01").record(seconds: 31)
+        #expect(render(registry).contains(#"klaro_syncs_slow_total{host="wh-01"} 1"#))
         #expect(text.contains(#"klaro_sync_login_seconds_bucket{le="0.5"} 1"#))
     }
 
@@ -148,7 +152,7 @@ import Testing
         #expect(metrics.syncs(outcome: .ok, host: "wh-01") !== metrics.syncs(outcome: .ok, host: "wh-02"))
         #expect(metrics.syncs(outcome: .ok, host: "wh-01") !== metrics.syncs(outcome: .lost, host: "wh-01"))
         #expect(metrics.hostBusyRatio(host: "wh-01") === metrics.hostBusyRatio(host: "wh-01"))
-        #expect(metrics.syncDuration(host: "wh-01").histogram === metrics.syncDuration(host: "wh-01").histogram)
+        #expect(metrics.syncDuration(host: "wh-01").slow === metrics.syncDuration(host: "wh-01").slow)
         #expect(metrics.accounts(.paused) === metrics.accounts(.paused))
     }
 
@@ -201,5 +205,32 @@ import Testing
         #expect(MetricsBootstrap.contentType == "text/plain; version=0.0.4; charset=utf-8")
         #expect(text.contains(#"klaro_build_info{version="1.2.3""#))
         #expect(ProcessMetricsTests.sampleValues(text)["process_open_fds"].map { $0 > 0 } == true)
+    }
+
+    /// The exposition's series (sample lines) after `hosts` hosts' worth of activity: every
+    /// outcome on every host, lost jobs, slow and fast syncs, busy ratios.
+    private func seriesCount(hosts: Int) -> Int {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = KlaroMetrics(registry: registry, build: build)
+        for index in 0..<hosts {
+            let host = "wh-\(index)"
+            for outcome in SyncOutcome.allCases { metrics.syncs(outcome: outcome, host: host).increment() }
+            metrics.jobsLost.increment()
+            metrics.syncDuration(host: host).record(seconds: 4)
+            metrics.syncDuration(host: host).record(seconds: 95)
+            metrics.hostBusyRatio(host: host).set(to: 0.5)
+            for reason in PlacementMoveReason.allCases { metrics.placementMoves(reason).increment() }
+        }
+        return render(registry).split(separator: "\n").count { !$0.hasPrefix("#") }
+    }
+
+    /// docs/observability.md: series = B + H × (O + 2), B = 203 host-independent series and
+    /// O the sync outcomes, whatever the hosts did.
+    @Test func seriesGrowByAFixedNumberPerHost() {
+        #expect(KlaroMetrics.seriesPerHost == SyncOutcome.allCases.count + 2)
+        #expect(seriesCount(hosts: 0) == 203)
+        for hosts in [3, 250] {
+            #expect(seriesCount(hosts: hosts) == 203 + hosts * KlaroMetrics.seriesPerHost, "\(hosts) hosts")
+        }
     }
 }

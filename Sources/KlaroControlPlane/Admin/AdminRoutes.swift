@@ -45,7 +45,8 @@ struct AdminRoutes: RouteGroup {
         node = configuration.nodeName
         leadership = controlPlane.leadership
         placer = controlPlane.fleetMonitor.placer
-        overview = FleetOverview(pool: pool, settings: settings)
+        let monitor = controlPlane.fleetMonitor
+        overview = FleetOverview(pool: pool, settings: settings, liveHeartbeats: { monitor.liveHeartbeats() })
         hostActions = AdminHostActions(pool: pool, placer: placer, logger: logger)
         accounts = AdminAccounts(pool: pool, placer: placer, settings: settings, logger: logger)
         audit = AdminAuditLog(pool: pool)

@@ -16,6 +16,7 @@ public enum ConfigurationKey {
     public static let lostGrace = "KLARO_LOST_GRACE"
     public static let slotDeadAfter = "KLARO_SLOT_DEAD_AFTER"
     public static let staleAfter = "KLARO_STALE_AFTER"
+    public static let heartbeatPersistInterval = "KLARO_HEARTBEAT_PERSIST_INTERVAL"
     public static let schedulerTick = "KLARO_SCHEDULER_TICK"
     public static let runRetentionDays = "KLARO_RUN_RETENTION_DAYS"
     public static let snapshotRetentionDays = "KLARO_SNAPSHOT_RETENTION_DAYS"
@@ -51,7 +52,7 @@ public enum ConfigurationKey {
     public static let all: Set<String> = [
         config, databaseURL, databasePoolSize, redisURL, httpAddress, adminToken, credentialKeys, jwtSecret,
         placementAffinity,
-        syncInterval, log, logLevel, queueDepth, jobDeadline, lostGrace, slotDeadAfter, staleAfter,
+        syncInterval, log, logLevel, queueDepth, jobDeadline, lostGrace, slotDeadAfter, staleAfter, heartbeatPersistInterval,
         schedulerTick, runRetentionDays, snapshotRetentionDays, placementEpsilon, maxDeals, ingestBatch, ingestWorkers,
         retryBase, retryCap, retryAttempts, corsOrigins, webRoot, nodeName, stripeWebhookSecret, authFailureLimit,
         publicURL, supabaseURL, supabaseJWKSFile, accessTokenLifetime, sessionIdleTimeout, authRateLimit,

@@ -112,6 +112,7 @@ public struct KlaroConfiguration: Sendable {
             lostGrace: reader.seconds(Key.lostGrace, default: 30, in: 0...3600),
             slotDeadAfter: reader.seconds(Key.slotDeadAfter, default: 20, in: 1...3600),
             staleAfter: reader.seconds(Key.staleAfter, default: 2 * interval, in: 1...(30 * 86_400)),
+            heartbeatPersistInterval: reader.seconds(Key.heartbeatPersistInterval, default: 60, in: 1...3600),
             schedulerTick: reader.seconds(Key.schedulerTick, default: 1, in: 0.05...60),
             runRetentionDays: reader.int(Key.runRetentionDays, default: 30, in: 1...3650),
             snapshotRetentionDays: reader.int(Key.snapshotRetentionDays, default: 400, in: 1...36500),
@@ -219,6 +220,8 @@ public struct SyncSettings: Sendable, Equatable {
     public var slotDeadAfter: Double
     /// Seconds since the last success after which an account is stale.
     public var staleAfter: Double
+    /// Seconds between writes of slots' last heartbeat times; liveness itself is in memory.
+    public var heartbeatPersistInterval: Double
     /// Seconds between scheduler ticks.
     public var schedulerTick: Double
     public var runRetentionDays: Int
@@ -237,7 +240,7 @@ public struct SyncSettings: Sendable, Equatable {
 
     public init(
         interval: Double = 900, queueDepth: Int = 2, jobDeadline: Double = 180, lostGrace: Double = 30,
-        slotDeadAfter: Double = 20, staleAfter: Double? = nil, schedulerTick: Double = 1, runRetentionDays: Int = 30,
+        slotDeadAfter: Double = 20, staleAfter: Double? = nil, heartbeatPersistInterval: Double = 60, schedulerTick: Double = 1, runRetentionDays: Int = 30,
         snapshotRetentionDays: Int = 400, placementEpsilon: Double = 0.25, placementAffinity: Double = 0,
         maxDealsPerResult: Int = 20_000, ingestBatch: Int = 256, ingestWorkers: Int = 2, retry: RetryPolicy = .standard,
         policy: SyncPolicy? = nil
@@ -248,6 +251,7 @@ public struct SyncSettings: Sendable, Equatable {
         self.lostGrace = lostGrace
         self.slotDeadAfter = slotDeadAfter
         self.staleAfter = staleAfter ?? 2 * interval
+        self.heartbeatPersistInterval = heartbeatPersistInterval
         self.schedulerTick = schedulerTick
         self.runRetentionDays = runRetentionDays
         self.snapshotRetentionDays = snapshotRetentionDays

@@ -13,8 +13,12 @@ import Synchronization
 ///   have no usable slot are placed — new ones, those of dead, removed, draining or refused
 ///   slots, and pins. Accounts on a live slot stay, even when a slot came back or joined and
 ///   the others now hold more than their bounded share: a host that returns does not pull
-///   accounts back by itself (no stampede of cold logins). It runs when the usable slots
-///   changed, when accounts wait for a slot, and at least once a minute.
+///   accounts back by itself (no stampede of cold logins). It runs only on a change: when the
+///   usable slots changed (the full computation), or when accounts wait for a slot (new or
+///   synced again: just those, ``Placement/placeNewcomers(_:loads:slots:options:)``, found
+///   through a partial index that is empty in the steady state). An account that stops being
+///   synced gives its slot back at once (a trigger, migration 0011). As a safety net against
+///   assignments changed behind klarod's back, a full automatic run also happens once an hour.
 /// - **explicit** (`POST /admin/rebalance`): the full placement in the mode asked for, as a
 ///   dry run or applied; over-capacity and rebalance moves happen only here.
 ///
@@ -49,26 +53,67 @@ final class AccountPlacer: Sendable {
         PlacementOptions(epsilon: settings.placementEpsilon, affinityWeight: settings.placementAffinity)
     }
 
+    /// How often an automatic run places everything although nothing seemed to change.
+    static let safetyNetInterval: Duration = .seconds(3600)
+
     /// Runs an automatic placement if something changed; returns it (nil when nothing was due).
     @discardableResult
     func placeIfNeeded() async throws -> PlacementRun? {
         let (slots, waiting) = try await pool.withConnection { connection in
-            let waiting = try connection.query("""
-                SELECT EXISTS (SELECT 1 FROM user_mt5_accounts
-                               WHERE status = 'active' AND is_active AND assigned_host IS NULL)
-                """)[0].bool(0)
-            return (try Self.loadSlots(connection), waiting)
+            (try Self.loadSlots(connection), try connection.query(Self.waitingProbe)[0].bool(0))
         }
         let states = Dictionary(uniqueKeysWithValues: slots.map { ($0.id, $0.state) })
         let previous = last.withLock { $0 }
         let changed = previous.map { $0.slots != states } ?? true
-        guard waiting || changed || previous.map({ ContinuousClock.now - $0.at > .seconds(60) }) ?? true else { return nil }
+        let safetyNet = previous.map { ContinuousClock.now - $0.at > Self.safetyNetInterval } ?? true
+        guard waiting || changed || safetyNet else { return nil }
         // No slot takes accounts and the last run already unplaced those of the slots that
         // went: a run could only rewrite what is there (a fresh install, a whole-fleet outage).
         guard changed || states.values.contains(.active) else { return nil }
-        let died = waiting ? nil : previous.flatMap { Self.singleDeath(from: $0.slots, to: states) }
-        let run = try await place(automatic: true, deadSlot: died)
-        last.withLock { $0 = (states, ContinuousClock.now) }
+        let run: PlacementRun
+        if changed || safetyNet {
+            let died = waiting ? nil : previous.flatMap { Self.singleDeath(from: $0.slots, to: states) }
+            run = try await place(automatic: true, deadSlot: died)
+            last.withLock { $0 = (states, ContinuousClock.now) }
+        } else {
+            run = try await placeNewcomers()
+        }
+        return run
+    }
+
+    /// True when an account waits for a slot (an index probe: the index holds only those).
+    static let waitingProbe = """
+        SELECT EXISTS (SELECT 1 FROM user_mt5_accounts
+                       WHERE assigned_host IS NULL AND status = 'active' AND is_active)
+        """
+
+    /// Places just the accounts that wait for a slot, against the current loads.
+    private func placeNewcomers() async throws -> PlacementRun {
+        let options = self.options
+        let started = ContinuousClock.now
+        let run = try await pool.transaction { connection -> PlacementRun in
+            _ = try connection.query("SELECT pg_advisory_xact_lock($1)", [Self.lockKey])
+            let slots = try Self.loadSlots(connection)
+            let newcomers = try connection.query("""
+                SELECT id, pinned_host, pinned_slot, mt5_server FROM user_mt5_accounts
+                WHERE assigned_host IS NULL AND status = 'active' AND is_active
+                """).map { row in
+                    PlacementAccount(
+                        id: try row.uuid(0), pin: try Self.slotID(row.stringOrNil(1), row.intOrNil(2)), current: nil,
+                        server: row.stringOrNil(3))
+                }
+            var loads: [SlotID: Int] = [:]
+            for row in try connection.query("""
+                SELECT assigned_host, assigned_slot, count(*) FROM user_mt5_accounts
+                WHERE assigned_host IS NOT NULL AND status = 'active' AND is_active GROUP BY 1, 2
+                """) {
+                loads[SlotID(host: try row.string(0), index: try row.int(1))] = try row.int(2)
+            }
+            let result = try Placement.placeNewcomers(newcomers, loads: loads, slots: slots, options: options)
+            try Self.write(result.moves, unassigned: [], connection)
+            return PlacementRun(mode: .keepCurrent, result: result, inFlight: [], applied: true, heldBack: 0, newcomers: true)
+        }
+        report(run, kind: "new accounts", started: started)
         return run
     }
 
@@ -116,18 +161,23 @@ final class AccountPlacer: Sendable {
                 unassigned: unassigned.count, incremental: deadSlot != nil
             )
         }
-        guard run.applied, !run.result.moves.isEmpty || run.unassigned > 0 else { return run }
+        report(run, kind: deadSlot != nil ? "slot death" : automatic ? "automatic" : "rebalance/\(mode.rawValue)", started: started)
+        return run
+    }
+
+    /// Counts and logs an applied run that changed something.
+    private func report(_ run: PlacementRun, kind: String, started: ContinuousClock.Instant) {
+        guard run.applied, !run.result.moves.isEmpty || run.unassigned > 0 else { return }
         for move in run.moves {
             metrics.placementMoves(PlacementMoveReason(rawValue: move.reason.rawValue) ?? .rebalance).increment()
         }
         let relocated = run.result.relocations.count
         logger.info("placement applied", metadata: [
-            "kind": "\(deadSlot != nil ? "slot death" : automatic ? "automatic" : "rebalance/\(mode.rawValue)")",
+            "kind": "\(kind)",
             "placed": "\(run.moves.count - relocated)", "moved": "\(relocated)", "unassigned": "\(run.unassigned)", "unplaced": "\(run.result.unplaced.count)",
             "moved_after_job": "\(run.deferred)", "held_back": "\(run.heldBack)",
             "duration": "\(ContinuousClock.now - started)",
         ])
-        return run
     }
 
     /// Takes the moves with `reason` out of `result`, leaving those accounts where they are;
@@ -230,6 +280,8 @@ struct PlacementRun: Sendable {
     var unassigned = 0
     /// True when only a dead slot's accounts were re-placed (the incremental path).
     var incremental = false
+    /// True when only accounts waiting for a slot were placed.
+    var newcomers = false
 
     var moves: [Move] { result.moves }
 

@@ -23,6 +23,14 @@ public final class FleetMonitor: Service, Sendable {
     let placer: AccountPlacer
     /// Keys already reported as unreadable.
     private let unreadable = Mutex<Set<String>>([])
+    /// Liveness between database writes; only the leader's is current.
+    private let memory = Mutex(Memory())
+
+    struct Memory {
+        var liveness = SlotLiveness()
+        var lastRefresh: Date?
+        var lastPersist = Date.distantPast
+    }
 
     public init(
         pool: PostgresPool, redis: RedisClient, leadership: LeaderElection, settings: SyncSettings, metrics: KlaroMetrics,
@@ -44,17 +52,47 @@ public final class FleetMonitor: Service, Sendable {
         }
     }
 
-    /// Reads registrations and heartbeats, updates the tables, marks dead slots, and places
-    /// accounts if the usable slots changed or accounts wait for a slot.
+    /// Reads registrations and heartbeats, writes the host and slot rows that changed, marks
+    /// dead slots, and places accounts if the usable slots changed or accounts wait for a slot.
+    /// Liveness is kept in memory; last-heartbeat times reach the database every
+    /// `heartbeatPersistInterval` (issue 16: unchanged heartbeats write no rows).
     public func refresh() async throws {
         let registrations = try await readAll(ProtocolKeys.hostPattern, as: HostRegistration.self)
         let heartbeats = try await readAll(ProtocolKeys.heartbeatPattern, as: Heartbeat.self)
-        let deadAfter = settings.slotDeadAfter
+        let settings = self.settings
+        let now = Date()
+        let forgetAfter = memoryLapse
+        let startFresh = memory.withLock { state in
+            // A replica that was not refreshing (not the leader) has lost track: start over.
+            state.lastRefresh.map { now.timeIntervalSince($0) > forgetAfter } ?? true
+        }
+        if startFresh {
+            let persisted = try await pool.query("SELECT host_id, slot, heartbeat_ts, last_heartbeat_at FROM terminal_slots")
+                .map { row in (id: SlotID(host: try row.string(0), index: try row.int(1)), ts: try row.intOrNil(2).map(Int64.init), at: try row.dateOrNil(3)) }
+            let liveness = SlotLiveness(persisted: persisted, now: now, deadAfter: settings.slotDeadAfter)
+            memory.withLock { $0 = Memory(liveness: liveness, lastRefresh: now, lastPersist: now) }
+        }
+        let valid = heartbeats.filter { ProtocolKeys.isValidHostID($0.host) && (1...1024).contains($0.slot) }
+        let (fresh, alive, toPersist) = memory.withLock { state in
+            let fresh = valid.map { state.liveness.observe(SlotID(host: $0.host, index: $0.slot), ts: $0.ts, now: now) }
+            let present = Set(valid.map { SlotID(host: $0.host, index: $0.slot) })
+            let alive = state.liveness.alive(now: now, deadAfter: settings.slotDeadAfter, present: present)
+            state.lastRefresh = now
+            let due = now.timeIntervalSince(state.lastPersist) >= settings.heartbeatPersistInterval
+            if due { state.lastPersist = now }
+            return (fresh, alive, due ? state.liveness.unpersisted : [])
+        }
         let (events, died) = try await pool.transaction { connection -> ([HostEvent], [String]) in
             let events = try Self.upsertHosts(registrations, connection: connection)
-            try Self.upsertSlots(heartbeats, connection: connection)
-            let died = try connection.query(Self.markDead, [deadAfter]).map { try "\($0.string(0)):\($0.int(1))" }
+            try Self.writeChangedSlots(valid, fresh: fresh, seenAt: now, connection: connection)
+            if !toPersist.isEmpty { try Self.persistLastHeartbeats(toPersist, connection: connection) }
+            let died = try connection.query(Self.markDead, [
+                settings.slotDeadAfter, now, alive.map(\.host), alive.map(\.index),
+            ]).map { try "\($0.string(0)):\($0.int(1))" }
             return (events, died)
+        }
+        memory.withLock { state in
+            for slot in toPersist { state.liveness.persisted(slot.id, at: slot.seenAt) }
         }
         for event in events {
             switch event {
@@ -75,6 +113,25 @@ public final class FleetMonitor: Service, Sendable {
             logger.warning("slots dead: no heartbeat", metadata: BurstLog.summary(count: died.count, examples: died))
         }
         try await placer.placeIfNeeded()
+    }
+
+    /// Seconds without a refresh after which this replica's memory is no longer current (it
+    /// was not the leader): three missed rounds, or `slotDeadAfter` if longer.
+    private var memoryLapse: Double {
+        max(3 * Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18, settings.slotDeadAfter)
+    }
+
+    /// The last heartbeat of each slot this replica knows of as the leader, fresher than the
+    /// persisted `last_heartbeat_at` (empty on a replica that is not the leader).
+    public func liveHeartbeats() -> [SlotID: Date] {
+        memory.withLock { state in
+            guard let last = state.lastRefresh, Date().timeIntervalSince(last) <= memoryLapse else { return [:] }
+            var times: [SlotID: Date] = [:]
+            for id in state.liveness.entries.keys {
+                if let seen = state.liveness.lastHeartbeat(id) { times[id] = seen }
+            }
+            return times
+        }
     }
 
     private func readAll<T: Decodable>(_ pattern: String, as type: T.Type) async throws -> [T] {
@@ -111,11 +168,23 @@ public final class FleetMonitor: Service, Sendable {
         case refused(host: String, presented: String?)
     }
 
-    /// Upserts host registrations. A host whose presented key differs from the one an operator
-    /// approved is set to `refused`. New and newly refused hosts are written to the audit log
-    /// (actor `klarod`) and returned, once each, not on every refresh.
+    /// Upserts host registrations that are new or changed (key, slots, version, start); an
+    /// unchanged registration writes nothing. A host whose presented key differs from the one an
+    /// operator approved is set to `refused`. New and newly refused hosts are written to the
+    /// audit log (actor `klarod`) and returned, once each, not on every refresh.
     static func upsertHosts(_ registrations: [HostRegistration], connection: PostgresConnection) throws -> [HostEvent] {
-        let valid = registrations.filter { ProtocolKeys.isValidHostID($0.host) }
+        var valid = registrations.filter { ProtocolKeys.isValidHostID($0.host) }
+        guard !valid.isEmpty else { return [] }
+        var stored: [String: HostRegistration] = [:]
+        for row in try connection.query("""
+            SELECT host_id, declared_slots, public_key, version, (extract(epoch FROM started_at) * 1000)::bigint
+            FROM worker_hosts WHERE host_id = ANY($1::text[])
+            """, [valid.map(\.host)]) {
+            stored[try row.string(0)] = HostRegistration(
+                host: try row.string(0), slots: try row.int(1), publicKey: try row.string(2), version: try row.string(3),
+                startedAt: try row.intOrNil(4).map(Int64.init) ?? -1)
+        }
+        valid.removeAll { stored[$0.host] == $0 }
         guard !valid.isEmpty else { return [] }
         let hosts = valid.map(\.host)
         var before: [String: (state: String, approved: String?)] = [:]
@@ -159,34 +228,71 @@ public final class FleetMonitor: Service, Sendable {
         return events
     }
 
-    /// Upserts slots from heartbeats of registered hosts. The time of a heartbeat is klarod's
-    /// own clock when its `ts` changes, so a worker's wrong clock cannot fake liveness.
-    static func upsertSlots(_ heartbeats: [Heartbeat], connection: PostgresConnection) throws {
-        let valid = heartbeats.filter { ProtocolKeys.isValidHostID($0.host) && (1...1024).contains($0.slot) }
-        guard !valid.isEmpty else { return }
+    /// Writes the slots whose heartbeat says something new: a new slot, another state (taken
+    /// only from a heartbeat whose `ts` is new, `fresh`, so a stale key cannot revive a dead
+    /// slot), job, terminal build, connection or restart count. Unchanged slots write nothing.
+    static func writeChangedSlots(
+        _ heartbeats: [Heartbeat], fresh: [Bool], seenAt: Date, connection: PostgresConnection
+    ) throws {
+        guard !heartbeats.isEmpty else { return }
+        let columns: [any PostgresBindable] = [
+            heartbeats.map(\.host), heartbeats.map(\.slot), heartbeats.map(\.state.rawValue), heartbeats.map(\.jobID),
+            heartbeats.map(\.terminalBuild), heartbeats.map(\.terminalConnected), heartbeats.map(\.restarts),
+            heartbeats.map(\.ts), fresh, seenAt,
+        ]
         try connection.execute("""
-            INSERT INTO terminal_slots AS s (host_id, slot, state, current_job_id, terminal_build, terminal_connected,
-                                             restarts, heartbeat_ts, last_heartbeat_at)
-            SELECT u.host, u.slot, u.state, u.job, u.build, u.connected, u.restarts, u.ts, now()
-            FROM unnest($1::text[], $2::int[], $3::text[], $4::uuid[], $5::int[], $6::bool[], $7::int[], $8::bigint[])
-                 AS u(host, slot, state, job, build, connected, restarts, ts)
+            UPDATE terminal_slots s SET
+                state = CASE WHEN u.fresh THEN u.state ELSE s.state END, current_job_id = u.job, terminal_build = u.build,
+                terminal_connected = u.connected, restarts = u.restarts,
+                heartbeat_ts = CASE WHEN u.fresh THEN u.ts ELSE s.heartbeat_ts END,
+                last_heartbeat_at = CASE WHEN u.fresh THEN $10::timestamptz ELSE s.last_heartbeat_at END
+            FROM unnest($1::text[], $2::int[], $3::text[], $4::uuid[], $5::int[], $6::bool[], $7::int[], $8::bigint[], $9::bool[])
+                 AS u(host, slot, state, job, build, connected, restarts, ts, fresh)
+            WHERE s.host_id = u.host AND s.slot = u.slot
+              AND ((u.fresh AND s.state <> u.state) OR s.current_job_id IS DISTINCT FROM u.job
+                   OR s.terminal_build IS DISTINCT FROM u.build OR s.terminal_connected IS DISTINCT FROM u.connected
+                   OR s.restarts <> u.restarts)
+            """, columns)
+        try connection.execute("""
+            INSERT INTO terminal_slots (host_id, slot, state, current_job_id, terminal_build, terminal_connected,
+                                        restarts, heartbeat_ts, last_heartbeat_at)
+            SELECT u.host, u.slot, u.state, u.job, u.build, u.connected, u.restarts, u.ts, $10::timestamptz
+            FROM unnest($1::text[], $2::int[], $3::text[], $4::uuid[], $5::int[], $6::bool[], $7::int[], $8::bigint[], $9::bool[])
+                 AS u(host, slot, state, job, build, connected, restarts, ts, fresh)
             JOIN worker_hosts h ON h.host_id = u.host
-            ON CONFLICT (host_id, slot) DO UPDATE SET
-                state = CASE WHEN s.heartbeat_ts IS DISTINCT FROM excluded.heartbeat_ts THEN excluded.state ELSE s.state END,
-                current_job_id = excluded.current_job_id, terminal_build = excluded.terminal_build,
-                terminal_connected = excluded.terminal_connected, restarts = excluded.restarts,
-                last_heartbeat_at = CASE WHEN s.heartbeat_ts IS DISTINCT FROM excluded.heartbeat_ts
-                                         THEN now() ELSE s.last_heartbeat_at END,
-                heartbeat_ts = excluded.heartbeat_ts
-            """, [
-                valid.map(\.host), valid.map(\.slot), valid.map(\.state.rawValue), valid.map(\.jobID),
-                valid.map(\.terminalBuild), valid.map(\.terminalConnected), valid.map(\.restarts), valid.map(\.ts),
-            ])
+            WHERE NOT EXISTS (SELECT 1 FROM terminal_slots t WHERE t.host_id = u.host AND t.slot = u.slot)
+            ON CONFLICT (host_id, slot) DO NOTHING
+            """, columns)
     }
 
+    /// Writes the coarse last-heartbeat times: each slot's, and each host's latest slot's as
+    /// its `last_seen_at`.
+    static func persistLastHeartbeats(
+        _ slots: [(id: SlotID, ts: Int64?, seenAt: Date)], connection: PostgresConnection
+    ) throws {
+        try connection.execute("""
+            UPDATE terminal_slots s SET last_heartbeat_at = u.seen, heartbeat_ts = COALESCE(u.ts, s.heartbeat_ts)
+            FROM unnest($1::text[], $2::int[], $3::bigint[], $4::timestamptz[]) AS u(host, slot, ts, seen)
+            WHERE s.host_id = u.host AND s.slot = u.slot AND s.last_heartbeat_at IS DISTINCT FROM u.seen
+            """, [slots.map(\.id.host), slots.map(\.id.index), slots.map(\.ts), slots.map(\.seenAt)])
+        var hosts: [String: Date] = [:]
+        for slot in slots { hosts[slot.id.host] = max(hosts[slot.id.host] ?? slot.seenAt, slot.seenAt) }
+        try connection.execute("""
+            UPDATE worker_hosts h SET last_seen_at = u.seen
+            FROM unnest($1::text[], $2::timestamptz[]) AS u(host, seen)
+            WHERE h.host_id = u.host AND (h.last_seen_at IS NULL OR h.last_seen_at < u.seen)
+            """, [Array(hosts.keys), hosts.keys.map { hosts[$0]! }])
+    }
+
+    /// Marks dead the slots not alive in the leader's memory ($3, $4) whose persisted last
+    /// heartbeat is older than `slotDeadAfter` by klarod's clock ($2); slots the leader does not
+    /// know (never heartbeated) are judged by their persisted time alone.
     static let markDead = """
-        UPDATE terminal_slots SET state = 'dead'
-        WHERE state <> 'dead' AND (last_heartbeat_at IS NULL OR last_heartbeat_at < now() - make_interval(secs => $1::float8))
+        UPDATE terminal_slots s SET state = 'dead'
+        WHERE state <> 'dead'
+          AND (last_heartbeat_at IS NULL OR last_heartbeat_at < $2::timestamptz - make_interval(secs => $1::float8))
+          AND NOT EXISTS (SELECT 1 FROM unnest($3::text[], $4::int[]) AS a(host, slot)
+                          WHERE a.host = s.host_id AND a.slot = s.slot)
         RETURNING host_id, slot
         """
 }

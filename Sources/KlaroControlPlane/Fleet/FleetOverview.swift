@@ -13,18 +13,25 @@ struct FleetOverview: Sendable {
 
     let pool: PostgresPool
     let settings: SyncSettings
+    /// The leader's in-memory last heartbeats, fresher than the coarsely persisted ones.
+    var liveHeartbeats: @Sendable () -> [SlotID: Date] = { [:] }
 
     /// Every host (or just `host`), in host order.
     func hosts(only host: String? = nil) async throws -> [Host] {
         let settings = self.settings
-        return try await pool.withConnection { connection in try Self.read(connection, host: host, settings: settings) }
+        let live = liveHeartbeats()
+        return try await pool.withConnection { connection in
+            try Self.read(connection, host: host, settings: settings, live: live)
+        }
     }
 
     private struct Counts {
         var accounts = 0, inFlight = 0, syncs = 0, ok = 0
     }
 
-    private static func read(_ connection: PostgresConnection, host only: String?, settings: SyncSettings) throws -> [Host] {
+    private static func read(
+        _ connection: PostgresConnection, host only: String?, settings: SyncSettings, live: [SlotID: Date]
+    ) throws -> [Host] {
         let placementSlots = try AccountPlacer.loadSlots(connection)
         let placementState = Dictionary(uniqueKeysWithValues: placementSlots.map { ($0.id, $0.state) })
         var counts: [SlotID: Counts] = [:]
@@ -71,11 +78,16 @@ struct FleetOverview: Sendable {
             let count = counts[id] ?? Counts()
             let weight = try row.double(3)
             let state = try row.string(2)
+            var lastHeartbeat = try row.dateOrNil(5), age = try row.doubleOrNil(9)
+            if let seen = live[id], seen > lastHeartbeat ?? .distantPast {
+                lastHeartbeat = seen
+                age = max(0, Date().timeIntervalSince(seen))
+            }
             slotsByHost[id.host, default: []].append(Slot(
                 slot: id.index, state: state, placement: (placementState[id] ?? .dead).rawValue, weight: weight,
                 accounts: count.accounts, capacity: capacity(id, weight: weight), in_flight: count.inFlight,
-                current_job_id: state == "busy" ? try row.uuidOrNil(4)?.uuidString.lowercased() : nil, last_heartbeat_at: try row.dateOrNil(5),
-                heartbeat_age_seconds: try row.doubleOrNil(9), terminal_build: try row.intOrNil(6),
+                current_job_id: state == "busy" ? try row.uuidOrNil(4)?.uuidString.lowercased() : nil, last_heartbeat_at: lastHeartbeat,
+                heartbeat_age_seconds: age, terminal_build: try row.intOrNil(6),
                 terminal_connected: try row.boolOrNil(7), restarts: try row.int(8), syncs_1h: count.syncs,
                 success_rate_1h: count.syncs > 0 ? Double(count.ok) / Double(count.syncs) : nil
             ))
@@ -99,7 +111,10 @@ struct FleetOverview: Sendable {
                     key_fingerprint: HostApproval.fingerprint(ofBase64: publicKey),
                     approved_key_fingerprint: approvedKey.flatMap(HostApproval.fingerprint(ofBase64:)),
                     key_approved: approvedKey == publicKey, version: try row.string(5), declared_slots: try row.int(4),
-                    registered_at: try row.date(6), last_seen_at: try row.dateOrNil(7), approved_at: try row.dateOrNil(8),
+                    registered_at: try row.date(6),
+                    // The persisted time is coarse; a slot's fresher heartbeat says more.
+                    last_seen_at: [try row.dateOrNil(7), slots.compactMap(\.last_heartbeat_at).max()].compactMap { $0 }.max(),
+                    approved_at: try row.dateOrNil(8),
                     approved_by: row.stringOrNil(9), live_slots: live, accounts: slots.reduce(0) { $0 + $1.accounts },
                     in_flight: slots.reduce(0) { $0 + $1.in_flight }, syncs_1h: syncs,
                     success_rate_1h: syncs > 0 ? Double(ok) / Double(syncs) : nil, slots: slots

@@ -20,7 +20,10 @@ extension KlaroMetrics {
             make("klaro_results_duplicate", "total", "Worker results received again for an already finished job; ignored.")
         }
         static var syncDuration: MetricNameDescriptor {
-            make("klaro_sync_duration", "seconds", "Duration of a sync on the worker, from start to result, by worker host.")
+            make("klaro_sync_duration", "seconds", "Duration of a sync on the worker, from start to result, all hosts.")
+        }
+        static var syncsSlow: MetricNameDescriptor {
+            make("klaro_syncs_slow", "total", "Syncs that took longer than 30 s on the worker, by worker host.")
         }
         static var syncQueueWait: MetricNameDescriptor {
             make("klaro_sync_queue_wait", "seconds", "Time a sync job waited in its slot's queue before the worker started it.")

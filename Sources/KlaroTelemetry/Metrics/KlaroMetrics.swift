@@ -63,10 +63,14 @@ public final class KlaroMetrics: Sendable {
     private let syncSeriesByHost = Mutex<[String: HostSyncSeries]>([:])
     private let busyRatioByHost = Mutex<[String: Gauge]>([:])
 
-    /// The series of one host in `klaro_syncs_total` and `klaro_sync_duration_seconds`.
+    private let syncDurationAll: SecondsHistogram
+
+    /// The series of one host: `klaro_syncs_total` by outcome and `klaro_syncs_slow_total`.
+    /// Nothing else is kept per host (no histogram), so `/metrics` grows by
+    /// ``seriesPerHost`` series per host (docs/observability.md).
     private struct HostSyncSeries: Sendable {
         let syncs: [SyncOutcome: Counter]
-        let duration: SecondsHistogram
+        let slow: Counter
     }
 
     /// The adaptive schedule's series (issue 13): a fixed set, three classes and four scales.
@@ -76,6 +80,14 @@ public final class KlaroMetrics: Sendable {
         let staleness: [SyncClass: [String: Gauge]]
         let slotsNeeded: [Int: Gauge], hostsNeeded: [Int: Gauge]
     }
+
+    /// Series one worker host adds to the exposition once it has synced and been reported:
+    /// one `klaro_syncs_total` per outcome, `klaro_syncs_slow_total`, `klaro_host_busy_ratio`.
+    public static let seriesPerHost = SyncOutcome.allCases.count + 2
+
+    /// Seconds beyond which a sync counts as slow (`klaro_syncs_slow_total`): the latency
+    /// budget of the KlaroSyncLatencyHigh alert, and a bucket boundary of the duration histogram.
+    public static let slowSyncSeconds = 30.0
 
     /// Registers every metric with `registry`, and sets `klaro_build_info` from `build`.
     public init(registry: PrometheusCollectorRegistry, build: BuildInfo) {
@@ -90,6 +102,9 @@ public final class KlaroMetrics: Sendable {
             registry.makeCounter(descriptor: Descriptors.placementMoves, labels: [("reason", $0.rawValue)])
         }
 
+        syncDurationAll = SecondsHistogram(
+            histogram: registry.makeValueHistogram(descriptor: Descriptors.syncDuration, buckets: Self.syncSecondsBuckets)
+        )
         syncQueueWait = SecondsHistogram(
             histogram: registry.makeValueHistogram(descriptor: Descriptors.syncQueueWait, buckets: Self.syncSecondsBuckets)
         )
@@ -165,9 +180,10 @@ public final class KlaroMetrics: Sendable {
         syncSeries(host: host).syncs[outcome]!
     }
 
-    /// `klaro_sync_duration_seconds{host}`: worker-side duration of a sync, by host.
-    public func syncDuration(host: String) -> SecondsHistogram {
-        syncSeries(host: host).duration
+    /// Records a sync's worker-side duration: `klaro_sync_duration_seconds` (all hosts
+    /// together) and, beyond ``slowSyncSeconds``, `klaro_syncs_slow_total{host}`.
+    public func syncDuration(host: String) -> HostSyncDuration {
+        HostSyncDuration(histogram: syncDurationAll, slow: syncSeries(host: host).slow)
     }
 
     /// `klaro_results_rejected_total{reason}`: results dead-lettered by the ingestor.
@@ -240,13 +256,7 @@ public final class KlaroMetrics: Sendable {
                 syncs: Self.byLabel(SyncOutcome.allCases) {
                     registry.makeCounter(descriptor: Descriptors.syncs, labels: [("outcome", $0.rawValue), ("host", host)])
                 },
-                duration: SecondsHistogram(
-                    histogram: registry.makeValueHistogram(
-                        descriptor: Descriptors.syncDuration,
-                        labels: [("host", host)],
-                        buckets: Self.syncSecondsBuckets
-                    )
-                )
+                slow: registry.makeCounter(descriptor: Descriptors.syncsSlow, labels: [("host", host)])
             )
             seriesByHost[host] = series
             return series
@@ -255,5 +265,23 @@ public final class KlaroMetrics: Sendable {
 
     private static func byLabel<Label: Hashable, Handle>(_ labels: [Label], _ make: (Label) -> Handle) -> [Label: Handle] {
         Dictionary(uniqueKeysWithValues: labels.map { ($0, make($0)) })
+    }
+}
+
+/// The duration of one host's syncs: the fleet-wide histogram plus the host's slow count.
+public struct HostSyncDuration: Sendable {
+    let histogram: SecondsHistogram
+    let slow: Counter
+
+    /// Records a duration given in seconds.
+    public func record(seconds: Double) {
+        histogram.record(seconds: seconds)
+        if seconds > KlaroMetrics.slowSyncSeconds { slow.increment() }
+    }
+
+    /// Records a `Duration`.
+    public func record(_ duration: Duration) {
+        let parts = duration.components
+        record(seconds: Double(parts.seconds) + Double(parts.attoseconds) / 1e18)
     }
 }

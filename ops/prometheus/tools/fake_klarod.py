@@ -68,7 +68,8 @@ class Fleet:
         self.started = time.time()
         self.syncs = {(host, outcome): 0 for host in HOSTS for outcome in OUTCOMES}
         self.jobs_lost = 0
-        self.duration = {host: Histogram(SYNC_BUCKETS) for host in HOSTS}
+        self.duration = Histogram(SYNC_BUCKETS)
+        self.slow = {host: 0 for host in HOSTS}
         self.queue_wait = Histogram(SYNC_BUCKETS)
         self.login = Histogram(SYNC_BUCKETS)
         self.tick = Histogram(FAST_BUCKETS)
@@ -107,7 +108,10 @@ class Fleet:
                 self.jobs_lost += 1
             if outcome != "lost" or not self.options.lost_uncounted:
                 self.syncs[(host, outcome)] += 1
-            self.duration[host].observe(random.uniform(1, 8))
+            seconds = random.uniform(1, 8)
+            self.duration.observe(seconds)
+            if seconds > 30:
+                self.slow[host] += 1
             self.queue_wait.observe(random.uniform(0, 2))
             self.login.observe(random.uniform(0.5, 3))
             self.ingest.observe(random.uniform(0.002, 0.02))
@@ -135,8 +139,9 @@ class Fleet:
             dead = 4 if self.stopped.is_set() else 0
             family("klaro_syncs", "counter",
                    [f'klaro_syncs_total{{outcome="{o}",host="{h}"}} {v}' for (h, o), v in self.syncs.items()])
-            family("klaro_sync_duration_seconds", "histogram",
-                   [line for h in HOSTS for line in self.duration[h].lines("klaro_sync_duration_seconds", f'host="{h}"')])
+            family("klaro_syncs_slow", "counter",
+                   [f'klaro_syncs_slow_total{{host="{h}"}} {v}' for h, v in self.slow.items()])
+            family("klaro_sync_duration_seconds", "histogram", self.duration.lines("klaro_sync_duration_seconds"))
             for name, histogram in (("klaro_sync_queue_wait_seconds", self.queue_wait),
                                     ("klaro_sync_login_seconds", self.login),
                                     ("klaro_scheduler_tick_seconds", self.tick), ("klaro_ingest_seconds", self.ingest)):

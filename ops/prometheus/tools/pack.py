@@ -62,7 +62,7 @@ HUMMINGBIRD_SOURCE = "Sources/Hummingbird/Middleware/MetricsMiddleware.swift"
 # Families klarod creates on first use (per host, per route, on the first error): a live
 # /metrics of a fresh klarod may not have them yet, so the live comparison only notes them.
 CREATED_ON_FIRST_USE = re.compile(
-    r"^(klaro_syncs_total|klaro_sync_duration_seconds_.*|klaro_host_busy_ratio|klaro_http_.*)$")
+    r"^(klaro_syncs_total|klaro_syncs_slow_total|klaro_host_busy_ratio|klaro_http_.*)$")
 PROMETHEUS_ACCEPT = ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
                      "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
 
@@ -475,7 +475,7 @@ def command_live_config(args):
 EXPRESSION_MUTATIONS = [
     ("KlaroSyncSuccessRateLow", "klaro.rules.yml", "ratio_rate30m < 0.95", "ratio_rate30m < 0.98"),
     ("KlaroSyncSuccessRateLow", "klaro.rules.yml", "rate30m * 1800 >= 100", "rate30m * 1800 >= 50"),
-    ("KlaroSyncLatencyHigh", "klaro.rules.yml", '{quantile="0.95"} > 30', '{quantile="0.95"} > 25'),
+    ("KlaroSyncLatencyHigh", "klaro.rules.yml", 'host:klaro_syncs_slow:ratio_rate5m > 0.05', 'host:klaro_syncs_slow:ratio_rate5m > 0.5'),
     ("KlaroJobsLostRising", "klaro.rules.yml", "[15m])) >= 5", "[15m])) >= 2"),
     ("KlaroAccountsStale", "klaro.rules.yml", "klaro:accounts_stale:leader > 0\n        for: 10m",
      "klaro:accounts_stale:leader > 0\n        for: 1m"),

@@ -67,9 +67,14 @@ final class AccountPlacer: Sendable {
         let changed = previous.map { $0.slots != states } ?? true
         let safetyNet = previous.map { ContinuousClock.now - $0.at > Self.safetyNetInterval } ?? true
         guard waiting || changed || safetyNet else { return nil }
-        // No slot takes accounts and the last run already unplaced those of the slots that
-        // went: a run could only rewrite what is there (a fresh install, a whole-fleet outage).
-        guard changed || states.values.contains(.active) else { return nil }
+        // No slot takes accounts (a fresh install, a whole-fleet outage: the plan's "home
+        // internet outage"): every account keeps its slot. Unplacing them all would write every
+        // row once only to place them again when the hosts return, and dispatch sends nothing
+        // to a dead slot meanwhile. An operator's `klaro rebalance` still places as asked.
+        guard states.values.contains(.active) else {
+            last.withLock { $0 = (states, ContinuousClock.now) }
+            return nil
+        }
         let run: PlacementRun
         if changed || safetyNet {
             let died = waiting ? nil : previous.flatMap { Self.singleDeath(from: $0.slots, to: states) }

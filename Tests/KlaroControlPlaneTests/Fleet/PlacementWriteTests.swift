@@ -73,6 +73,30 @@ struct PlacementWriteTests {
         }
     }
 
+    @Test("a whole-fleet outage writes no account: automatic placement keeps every slot until hosts return")
+    func wholeFleetOutageKeepsAssignments() async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let placer = makePlacer(pool, logs: RecordingLogHandler.Store())
+            try await insertHost(pool, "h1")
+            try await insertHost(pool, "h2")
+            _ = try await TestFleet.createAccounts(pool, vault: try vault(), count: 40)
+            #expect(try await placer.placeIfNeeded()?.moves.count == 40)
+            let placed = try await rowVersions(pool)
+
+            try await pool.execute("UPDATE terminal_slots SET state = 'dead'")
+            for _ in 0..<3 { #expect(try await placer.placeIfNeeded() == nil) }
+            #expect(try await rowVersions(pool) == placed, "no account row written while no slot takes accounts")
+            #expect(try await pool.query("SELECT count(*) FROM user_mt5_accounts WHERE assigned_host IS NULL")[0].int(0) == 0)
+
+            // The hosts return: the accounts are where they were, nothing moves.
+            try await pool.execute("UPDATE terminal_slots SET state = 'idle'")
+            #expect(try await placer.placeIfNeeded()?.moves.count == 0)
+            #expect(try await rowVersions(pool) == placed)
+            await pool.close()
+        }
+    }
+
     func makePlacer(_ pool: PostgresPool, logs: RecordingLogHandler.Store) -> AccountPlacer {
         AccountPlacer(
             pool: pool, settings: adminSettings(), metrics: MetricsBootstrap(build: BuildInfo(version: "t", revision: "t")).metrics,

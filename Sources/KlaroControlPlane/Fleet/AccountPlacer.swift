@@ -67,11 +67,12 @@ final class AccountPlacer: Sendable {
         let changed = previous.map { $0.slots != states } ?? true
         let safetyNet = previous.map { ContinuousClock.now - $0.at > Self.safetyNetInterval } ?? true
         guard waiting || changed || safetyNet else { return nil }
-        // No slot takes accounts (a fresh install, a whole-fleet outage: the plan's "home
-        // internet outage"): every account keeps its slot. Unplacing them all would write every
-        // row once only to place them again when the hosts return, and dispatch sends nothing
-        // to a dead slot meanwhile. An operator's `klaro rebalance` still places as asked.
-        guard states.values.contains(.active) else {
+        // Every slot dead (a fresh install, a whole-fleet outage: the plan's "home internet
+        // outage"): every account keeps its slot. Unplacing them all would write every row once
+        // only to place them again when the hosts return, and dispatch sends nothing to a dead
+        // slot meanwhile. A draining or cordoned host is no outage: those runs go on as before,
+        // and an operator's `klaro rebalance` still places as asked.
+        guard states.values.contains(where: { $0 != .dead }) else {
             last.withLock { $0 = (states, ContinuousClock.now) }
             return nil
         }

@@ -72,10 +72,12 @@ struct PlacementChangeTests {
             #expect(run.newcomers)
             #expect(run.moves.count == 3 && run.moves.allSatisfy { $0.reason == .new })
             for id in new { #expect(try await slotOf(pool, id) == "pc2") }
-            let loads = try await pool.query("""
-                SELECT max(n) - min(n) FROM (SELECT count(*) AS n FROM user_mt5_accounts GROUP BY assigned_slot) c
+            // The newcomers respect the bounded load: no slot above its capacity (the spread
+            // below it depends on the random ids, so it is not asserted).
+            let busiest = try await pool.query("""
+                SELECT max(n) FROM (SELECT count(*) AS n FROM user_mt5_accounts GROUP BY assigned_slot) c
                 """)[0].int(0)
-            #expect(loads <= Placement.capacity(accounts: 203, weight: 1, totalWeight: 4, epsilon: 0.25) - 203 / 4 + 1)
+            #expect(busiest <= Placement.capacity(accounts: 203, weight: 1, totalWeight: 4, epsilon: 0.25))
         }
     }
 

@@ -57,10 +57,14 @@ public final class FleetMonitor: Service, Sendable {
     /// Liveness is kept in memory; last-heartbeat times reach the database every
     /// `heartbeatPersistInterval` (issue 16: unchanged heartbeats write no rows).
     public func refresh() async throws {
+        try await refresh(at: Date())
+    }
+
+    /// `refresh()` as if the time were `now` (tests step time instead of sleeping).
+    func refresh(at now: Date) async throws {
         let registrations = try await readAll(ProtocolKeys.hostPattern, as: HostRegistration.self)
         let heartbeats = try await readAll(ProtocolKeys.heartbeatPattern, as: Heartbeat.self)
         let settings = self.settings
-        let now = Date()
         let forgetAfter = memoryLapse
         let startFresh = memory.withLock { state in
             // A replica that was not refreshing (not the leader) has lost track: start over.

@@ -20,7 +20,9 @@ struct HeartbeatWriteTests {
         let host: String
     }
 
-    func withMonitor(slotDeadAfter: Double, _ body: (Setup) async throws -> Void) async throws {
+    func withMonitor(
+        slotDeadAfter: Double, interval: Duration = .seconds(2), _ body: (Setup) async throws -> Void
+    ) async throws {
         try await withTestDatabase { database in
             let pool = database.pool()
             let redis = try await TestRedis.client()
@@ -31,7 +33,9 @@ struct HeartbeatWriteTests {
             let host = "hb-" + UUID().uuidString.prefix(8).lowercased()
             try await insertHost(pool, host, slots: 2)
             let setup = Setup(pool: pool, redis: redis, monitor: {
-                FleetMonitor(pool: pool, redis: redis, leadership: leadership, settings: settings, metrics: metrics, logger: logger)
+                FleetMonitor(
+                    pool: pool, redis: redis, leadership: leadership, settings: settings, metrics: metrics, logger: logger,
+                    interval: interval)
             }, host: host)
             try await body(setup)
             _ = try await redis.delete([ProtocolKeys.heartbeat(host, 1), ProtocolKeys.heartbeat(host, 2)])
@@ -88,29 +92,37 @@ struct HeartbeatWriteTests {
 
     @Test("a stopped heartbeat still makes the slot dead after slotDeadAfter, and the overview shows a fresh age")
     func stoppedHeartbeatDies() async throws {
-        try await withMonitor(slotDeadAfter: 1.5) { setup in
+        // Time is stepped, not slept, so a slow machine changes nothing: refreshes 0.2 s apart
+        // (in the past, and a long round so the memory stays current) for 2.4 s.
+        try await withMonitor(slotDeadAfter: 1.5, interval: .seconds(60)) { setup in
             let monitor = setup.monitor()
-            var ts: Int64 = 1
-            try await beat(setup, slot: 1, ts: ts)
-            try await beat(setup, slot: 2, ts: ts)
-            try await monitor.refresh()
-            let start = Date()
-            while Date().timeIntervalSince(start) < 2.5 {
-                ts += 1
-                try await beat(setup, slot: 1, ts: ts)  // slot 2 keeps its old ts: its worker hangs
-                try await monitor.refresh()
-                try await Task.sleep(for: .milliseconds(200))
+            let start = Date().addingTimeInterval(-10)
+            try await beat(setup, slot: 1, ts: 1)
+            try await beat(setup, slot: 2, ts: 1)
+            try await monitor.refresh(at: start)
+            var lastBeat = start
+            for step in 1...12 {
+                lastBeat = start.addingTimeInterval(0.2 * Double(step))
+                try await beat(setup, slot: 1, ts: Int64(1 + step))  // slot 2 keeps its old ts: its worker hangs
+                try await monitor.refresh(at: lastBeat)
+                // Dead once 1.5 s have passed without a new ts, and not before.
+                #expect(try await slotState(setup, 2) == (0.2 * Double(step) > 1.5 ? "dead" : "idle"), "step \(step)")
             }
             #expect(try await slotState(setup, 1) == "idle")
             #expect(try await slotState(setup, 2) == "dead")
 
+            // The overview shows the heartbeat the leader holds in memory, not the persisted one.
             try await setup.pool.execute(
                 "UPDATE worker_hosts SET last_seen_at = now() - interval '1 hour' WHERE host_id = $1", [setup.host])
             let overview = FleetOverview(pool: setup.pool, settings: adminSettings(), liveHeartbeats: { monitor.liveHeartbeats() })
+            let before = Date()
             let host = try #require(try await overview.hosts(only: setup.host).first)
+            let after = Date()
             let slot = try #require(host.slots.first { $0.slot == 1 })
-            #expect(try #require(slot.heartbeat_age_seconds) < 1)
-            #expect(Date().timeIntervalSince(try #require(host.last_seen_at)) < 2)
+            #expect(slot.last_heartbeat_at == lastBeat)
+            let age = try #require(slot.heartbeat_age_seconds)
+            #expect(age >= before.timeIntervalSince(lastBeat) && age <= after.timeIntervalSince(lastBeat), "age \(age)")
+            #expect(host.last_seen_at == lastBeat)
         }
     }
 

@@ -21,6 +21,19 @@ struct RedisDataLossTests {
         }
     }
 
+    /// The jobs in a slot's stream that no worker has read yet: the entries after the slot
+    /// group's `last-delivered-id`.
+    static func unreadJobs(_ client: RedisClient, _ stream: String) async throws -> [UUID] {
+        guard case .array(let groups) = try await client.command(["XINFO", "GROUPS", stream]),
+              case .array(let fields)? = groups.first,
+              let at = fields.firstIndex(where: { $0.string == "last-delivered-id" }), at + 1 < fields.count,
+              let lastDelivered = fields[at + 1].string
+        else { return [] }
+        return try await client.range(stream: stream, start: "(" + lastDelivered).compactMap { entry in
+            try entry.string("job").map { try JSONDecoder().decode(JobMessage.self, from: Data($0.utf8)).jobID }
+        }
+    }
+
     static func count(_ pool: PostgresPool, _ sql: String, _ parameters: [any PostgresBindable] = []) async throws -> Int {
         try await pool.query(sql, parameters)[0].int(0)
     }
@@ -55,16 +68,22 @@ struct RedisDataLossTests {
                 try await Self.count(pool, "SELECT count(DISTINCT account_id) FROM sync_runs WHERE outcome = 'ok'") == ids.count
             }, "worker log:\n\(worker.log)")
 
-            // At a moment with a job running and one queued behind it (a sync takes about a
-            // second), Redis dies and comes back empty.
-            let inFlightNow = "SELECT inflight_job_id FROM account_schedule WHERE inflight_job_id IS NOT NULL"
+            // Redis dies and comes back empty while a job waits in the slot's stream that no
+            // worker has read. The worker is stopped meanwhile, so it cannot read that job between
+            // the look and the stop, however slow the machine.
+            let probe = RedisClient(configuration: try RedisConfiguration(url: redis.url), logger: TestServices.logger())
+            kill(worker.pid, SIGSTOP)
+            var unread: [UUID] = []
             #expect(await TestHTTP.eventually(timeout: .seconds(30)) {
-                guard try await pool.query(inFlightNow).count == 2 else { return false }
-                try redis.stop()
-                return true
-            })
-            let inFlight = try await pool.query(inFlightNow).map { try $0.uuid(0) }
+                unread = try await Self.unreadJobs(probe, ProtocolKeys.queue("py1", 1))
+                return !unread.isEmpty
+            }, "a job waits unread in the slot's stream")
+            await probe.close()
+            try redis.stop()
+            let inFlight = try await pool.query("SELECT inflight_job_id FROM account_schedule WHERE inflight_job_id IS NOT NULL")
+                .map { try $0.uuid(0) }
             try redis.start()
+            kill(worker.pid, SIGCONT)
             let restarted = Date()
 
             // Every account syncs again after the restart.
@@ -75,12 +94,15 @@ struct RedisDataLossTests {
             }
             #expect(healed, "worker log:\n\(worker.log)")
 
-            // The jobs Redis lost were finished: a queued one that no worker had read as lost.
-            let fates = try await pool.query("SELECT state, outcome FROM sync_runs WHERE job_id = ANY($1::uuid[])", [inFlight])
+            // The jobs Redis lost were finished; the one no worker had read is lost.
+            let fates = try await pool.query("SELECT job_id, state, outcome FROM sync_runs WHERE job_id = ANY($1::uuid[])", [inFlight])
             #expect(fates.count == inFlight.count)
-            #expect(try fates.allSatisfy { try $0.string(0) == "finished" })
-            #expect(fates.filter { $0.stringOrNil(1) == "lost" }.count >= 1,
-                    "outcomes: \(fates.map { $0.stringOrNil(1) ?? "-" }), worker log:\n\(worker.log)")
+            #expect(try fates.allSatisfy { try $0.string(1) == "finished" })
+            #expect(Set(unread).isSubset(of: inFlight), "the unread jobs were in flight: \(unread) \(inFlight)")
+            for row in fates {
+                guard unread.contains(try row.uuid(0)) else { continue }
+                #expect(row.stringOrNil(2) == "lost", "worker log:\n\(worker.log)")
+            }
 
             // Nothing written twice: one snapshot per ok run, one run per job, and never two
             // jobs of one account in flight at once.

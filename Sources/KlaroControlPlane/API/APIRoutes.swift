@@ -22,7 +22,8 @@ struct APIRoutes: RouteGroup {
     init(configuration: KlaroConfiguration, pool: PostgresPool, identity: Identity, events: AccountEventHub) {
         let staleness = Staleness(staleAfter: configuration.sync.staleAfter)
         accounts = AccountRoutes(repository: AccountRepository(
-            pool: pool, vault: configuration.credentialKeys.map(CredentialVault.init(keyRing:)), staleness: staleness,
+            pool: pool, vault: configuration.credentialKeys.map(CredentialVault.init(keyRing:)),
+            rules: AccountView.Rules(staleness: staleness, policy: configuration.sync.policy),
             manualSyncInterval: 60))
         dashboard = DashboardRoutes(query: DashboardQuery(pool: pool, staleness: staleness))
         analytics = AnalyticsRoutes(loader: AnalyticsLoader(pool: pool))

@@ -78,6 +78,11 @@ function AccountRow(props: { account: Account; onEdit: () => void; onDelete: () 
           Last synced {formatAgo(account.last_synced, now)}
           {account.status === 'active' && <> · next sync {formatDateTime(account.next_sync_at)}</>}
         </p>
+        {account.status === 'active' && (
+          <p className={account.sync_cadence.stretched ? 'small cadence cadence-stretched' : 'muted small cadence'}>
+            {account.sync_cadence.text}
+          </p>
+        )}
       </div>
       <div className="account-row-actions">
         <SyncNowButton account={account} name={name} onSynced={props.onSynced} now={now} />

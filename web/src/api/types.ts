@@ -25,8 +25,18 @@ export interface Account {
   next_sync_at: string;
   sync_in_flight: boolean;
   sync_requested_at?: string;
+  sync_cadence: SyncCadence;
   stale: boolean;
   notice?: string;
+}
+
+/** How often an account is synced: its class's target, and the interval in force now. */
+export interface SyncCadence {
+  sync_class: 'moving' | 'quiet' | 'dormant';
+  target_seconds: number;
+  interval_seconds: number;
+  stretched: boolean;
+  text: string;
 }
 
 /** @schema NewAccount */

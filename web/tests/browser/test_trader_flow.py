@@ -166,8 +166,15 @@ def test_analytics_draws_charts_with_the_apis_numbers(driver, state: dict[str, A
     check_page(driver, "analytics")
 
 
-def test_sync_now_counts_down(driver) -> None:
+def test_sync_now_counts_down(driver, state: dict[str, Any]) -> None:
     open_page(driver, "/accounts")
+    # The card says how often the account is synced, as the API computes it (its class, plan
+    # and the fleet's stretch).
+    status, shown = api(f"/api/accounts/{state['account_id']}", session_token(driver))
+    assert status == 200, shown
+    cadence = shown["sync_cadence"]
+    assert cadence["text"].startswith("Synced about every "), cadence
+    wait(driver, lambda d: cadence["text"] in account_card(d, "Main account").text, 10, "the sync cadence on the card")
     sync = wait(driver, lambda d: button(d, "Sync Main account now"))
     wait(driver, lambda d: sync.is_enabled(), 60)
     sync.click()

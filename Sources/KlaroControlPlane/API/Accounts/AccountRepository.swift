@@ -8,29 +8,29 @@ import KlaroPostgres
 struct AccountRepository: Sendable {
     let pool: PostgresPool
     let vault: CredentialVault?
-    let staleness: Staleness
+    let rules: AccountView.Rules
     /// Seconds between two manual syncs of one account.
     let manualSyncInterval: Double
 
     private static let columns = AccountView.columns
 
     func list(userID: UUID) async throws -> [AccountView] {
-        let staleness = self.staleness
+        let rules = self.rules
         return try await pool.withConnection { connection in
             let rows = try connection.query(
                 "SELECT \(Self.columns) FROM user_mt5_accounts WHERE user_id = $1 ORDER BY created_at, id", [userID])
             let now = Date()
-            return try rows.map { try AccountView(row: $0, staleness: staleness, now: now) }
+            return try rows.map { try AccountView(row: $0, rules: rules, now: now) }
         }
     }
 
     func get(userID: UUID, id: UUID) async throws -> AccountView {
-        let staleness = self.staleness
+        let rules = self.rules
         return try await pool.withConnection { connection in
             let rows = try connection.query(
                 "SELECT \(Self.columns) FROM user_mt5_accounts WHERE id = $1 AND user_id = $2", [id, userID])
             guard let row = rows.first else { throw HTTPProblem.notFound("account") }
-            return try AccountView(row: row, staleness: staleness, now: Date())
+            return try AccountView(row: row, rules: rules, now: Date())
         }
     }
 
@@ -39,7 +39,7 @@ struct AccountRepository: Sendable {
     func create(userID: UUID, account: NewAccount) async throws -> AccountView {
         let id = UUID()
         let sealed = try seal(account.password, accountID: id)
-        let staleness = self.staleness
+        let rules = self.rules
         return try await pool.transaction { connection in
             // One account creation per user at a time, so two racing requests cannot both
             // pass the plan check.
@@ -65,7 +65,7 @@ struct AccountRepository: Sendable {
             guard let row = rows.first else {
                 throw HTTPProblem.conflict("account_exists", "you already added MT5 account \(account.login) on \(account.server)")
             }
-            var view = try AccountView(row: row, staleness: staleness, now: Date())
+            var view = try AccountView(row: row, rules: rules, now: Date())
             view.notice = AccountView.passwordNotice
             return view
         }
@@ -75,7 +75,7 @@ struct AccountRepository: Sendable {
     /// now and un-parks an `auth_failed` account.
     func update(userID: UUID, id: UUID, changes: AccountChanges) async throws -> AccountView {
         let sealed = try changes.password.map { try seal($0, accountID: id) }
-        let staleness = self.staleness
+        let rules = self.rules
         return try await pool.transaction { connection in
             let changed = try connection.execute(
                 """
@@ -97,7 +97,7 @@ struct AccountRepository: Sendable {
             }
             let rows = try connection.query("SELECT \(Self.columns) FROM user_mt5_accounts WHERE id = $1", [id])
             guard let row = rows.first else { throw HTTPProblem.notFound("account") }
-            var view = try AccountView(row: row, staleness: staleness, now: Date())
+            var view = try AccountView(row: row, rules: rules, now: Date())
             if sealed != nil { view.notice = AccountView.passwordNotice }
             return view
         }

@@ -12,6 +12,23 @@ struct AccountView: Encodable, Sendable {
         let text: String
     }
 
+    /// How often the account is synced, and why (issue 13).
+    struct Cadence: Encodable, Sendable {
+        let sync_class: String
+        let target_seconds: Double
+        let interval_seconds: Double
+        let stretched: Bool
+        let text: String
+
+        init(_ cadence: SyncCadence) {
+            sync_class = cadence.syncClass.rawValue
+            target_seconds = cadence.target
+            interval_seconds = cadence.interval
+            stretched = cadence.isStretched
+            text = cadence.text
+        }
+    }
+
     /// Lowercase UUID, as Supabase writes ids.
     let id: String
     let mt5_login: Int64
@@ -31,6 +48,7 @@ struct AccountView: Encodable, Sendable {
     let next_sync_at: Date
     let sync_in_flight: Bool
     let sync_requested_at: Date?
+    let sync_cadence: Cadence
     let stale: Bool
     /// Set on create and on a password change only.
     var notice: String?
@@ -38,18 +56,29 @@ struct AccountView: Encodable, Sendable {
     static let passwordNotice = "The password is stored encrypted and never shown again. Use the account's investor "
         + "(read-only) password: Klaro only reads balances, positions and history."
 
-    /// The columns ``init(row:staleness:now:)`` reads, in order, from `user_mt5_accounts` (a
-    /// SELECT or a RETURNING). The next sync and the job in flight are the account's schedule
-    /// row's; a row just inserted has none yet (its trigger runs after RETURNING): due now.
+    /// The columns ``init(row:rules:now:)`` reads, in order, from `user_mt5_accounts` (a
+    /// SELECT or a RETURNING). The next sync, the job in flight and the class are the account's
+    /// schedule row's; a row just inserted has none yet (its trigger runs after RETURNING): due
+    /// now, quiet. The class's stretch is the leader's (`sync_class_stretch`).
     static let columns = """
         id, mt5_login, mt5_server, account_name, account_category, status, disabled_reason, created_at, updated_at,
         last_synced, last_success_at, last_outcome, last_error_code, last_error_message, consecutive_failures,
         coalesce((SELECT s.next_sync_at FROM account_schedule s WHERE s.account_id = user_mt5_accounts.id), now()),
         EXISTS (SELECT 1 FROM account_schedule s WHERE s.account_id = user_mt5_accounts.id AND s.inflight_job_id IS NOT NULL),
-        sync_requested_at
+        sync_requested_at,
+        coalesce((SELECT s.sync_class FROM account_schedule s WHERE s.account_id = user_mt5_accounts.id), 'quiet'),
+        klaro_user_plan(user_id),
+        coalesce((SELECT x.factor FROM account_schedule s JOIN sync_class_stretch x ON x.sync_class = s.sync_class
+                  WHERE s.account_id = user_mt5_accounts.id), 1)
         """
 
-    init(row: PostgresRow, staleness: Staleness, now: Date) throws {
+    /// What turns a row into a view beyond the row itself.
+    struct Rules: Sendable {
+        let staleness: Staleness
+        let policy: SyncPolicy
+    }
+
+    init(row: PostgresRow, rules: Rules, now: Date) throws {
         id = try row.uuid(0).lowercasedString
         mt5_login = try row.int64(1)
         mt5_server = try row.string(2)
@@ -68,7 +97,10 @@ struct AccountView: Encodable, Sendable {
         next_sync_at = try row.date(15)
         sync_in_flight = try row.bool(16)
         sync_requested_at = try row.dateOrNil(17)
-        stale = status == "active" && staleness.isStale(lastSuccessAt: last_success_at, createdAt: created_at, now: now)
+        let syncClass = SyncClass(rawValue: try row.string(18)) ?? .quiet
+        sync_cadence = Cadence(SyncCadence(
+            syncClass: syncClass, target: rules.policy.target(syncClass, plan: row.stringOrNil(19)), stretch: try row.double(20)))
+        stale = status == "active" && rules.staleness.isStale(lastSuccessAt: last_success_at, createdAt: created_at, now: now)
         if let outcome = last_outcome, outcome != SyncOutcome.ok.rawValue {
             last_error = LastError(outcome: outcome, code: code, message: message, text: Self.words(outcome: outcome))
         } else {

@@ -1,0 +1,45 @@
+import Foundation
+import KlaroCore
+import Testing
+
+@Suite("The sync cadence a trader is told")
+struct SyncCadenceTests {
+    @Test("durations read the way people say them", arguments: [
+        (0.4, "0 s"), (45, "45 s"), (59.4, "59 s"), (59.6, "1 min"), (300, "5 min"), (329, "5 min"), (331, "6 min"),
+        (900, "15 min"), (3599, "1 h"), (3600, "1 h"), (5400, "1 h 30 min"), (7100, "1 h 58 min"), (7380, "2 h 5 min"),
+        (8000, "2 h 15 min"), (86_400, "24 h"),
+    ] as [(Double, String)])
+    func durations(seconds: Double, text: String) {
+        #expect(SyncCadence.duration(seconds) == text)
+    }
+
+    @Test("nonsense durations do not print nonsense")
+    func nonsense() {
+        #expect(SyncCadence.duration(.infinity) == "a while")
+        #expect(SyncCadence.duration(-3) == "a while")
+    }
+
+    @Test("each class says its target and why")
+    func classes() {
+        let moving = SyncCadence(syncClass: .moving, target: 300, stretch: 1)
+        #expect(moving.text == "Synced about every 5 min while it has open positions or traded in the last day.")
+        #expect(moving.interval == 300 && !moving.isStretched)
+        #expect(SyncCadence(syncClass: .quiet, target: 900, stretch: 1).text == "Synced about every 15 min.")
+        let dormant = SyncCadence(syncClass: .dormant, target: 3600, stretch: 1).text
+        #expect(dormant.hasPrefix("Synced about every 1 h: no positions and no deals for 7 days."))
+        #expect(dormant.contains("Sync now"))
+    }
+
+    @Test("a stretched interval is told with the target, a rounding-sized one is not")
+    func stretched() {
+        let busy = SyncCadence(syncClass: .quiet, target: 900, stretch: 1.7)
+        #expect(busy.isStretched)
+        #expect(busy.interval == 1530)
+        #expect(busy.text == "Synced about every 15 min. Klaro's terminals are busy right now: about every 26 min until they catch up.")
+        let barely = SyncCadence(syncClass: .quiet, target: 900, stretch: 1.02)
+        #expect(!barely.isStretched)
+        #expect(barely.text == "Synced about every 15 min.")
+        // A factor below 1 is not a speed-up the policy can give.
+        #expect(SyncCadence(syncClass: .moving, target: 300, stretch: 0.5).interval == 300)
+    }
+}

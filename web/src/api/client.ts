@@ -2,7 +2,7 @@
 
 import { ApiError, networkError, toApiError } from './problems';
 import type {
-  Account, AccountChanges, AdminStatus, AnalyticsReport, DashboardSummary, Fleet, Host, NewAccount, Rebalance, Scoped, SyncRequest, TradePage,
+  Account, AccountChanges, AdminStatus, AnalyticsReport, Capacity, DashboardSummary, Fleet, Host, NewAccount, Rebalance, Scoped, SyncRequest, TradePage,
 } from './types';
 
 type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
@@ -112,6 +112,10 @@ export class AdminClient {
 
   fleet(): Promise<Fleet> {
     return this.request<Fleet>('/admin/fleet');
+  }
+
+  capacity(): Promise<Capacity> {
+    return this.request<Capacity>('/admin/capacity');
   }
 
   hostAction(host: string, action: 'drain' | 'undrain' | 'cordon' | 'uncordon'): Promise<Host> {

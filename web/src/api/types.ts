@@ -433,6 +433,16 @@ export interface AdminStatus {
   demand_ratio: number;
 }
 
+/** @schema Capacity */
+export interface Capacity {
+  generated_at: string;
+  target_utilisation: number;
+  slots_per_host: number;
+  live_slots: number;
+  classes: { sync_class: SyncCadence['sync_class']; accounts: number; mean_sync_seconds: number; target_interval_seconds: number }[];
+  scales: { scale: number; accounts: number; demand_slots: number; slots_needed: number; hosts_needed: number }[];
+}
+
 /** @schema Move */
 export interface Move {
   account_id: string;

@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { AdminClient } from '../api/client';
 import { ApiError } from '../api/problems';
-import type { AdminStatus, Fleet, Host, Rebalance } from '../api/types';
+import type { AdminStatus, Capacity, Fleet, Host, Rebalance } from '../api/types';
 import { useTitle } from '../ui/app';
 import { ErrorMessage, Field, Notice, Skeleton } from '../ui/components';
 import { formatDuration, formatNumber, formatPercent } from '../ui/format';
@@ -60,15 +60,17 @@ function Operations(props: { client: AdminClient; onForget: () => void }): JSX.E
   const { client } = props;
   const [status, setStatus] = useState<AdminStatus | null>(null);
   const [fleet, setFleet] = useState<Fleet | null>(null);
+  const [capacity, setCapacity] = useState<Capacity | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [plan, setPlan] = useState<Rebalance | null>(null);
   const [message, setMessage] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
-      const [nextStatus, nextFleet] = await Promise.all([client.status(), client.fleet()]);
+      const [nextStatus, nextFleet, nextCapacity] = await Promise.all([client.status(), client.fleet(), client.capacity()]);
       setStatus(nextStatus);
       setFleet(nextFleet);
+      setCapacity(nextCapacity);
       setError(null);
     } catch (failure) {
       if (failure instanceof ApiError && failure.status === 401) { props.onForget(); return; }
@@ -113,6 +115,7 @@ function Operations(props: { client: AdminClient; onForget: () => void }): JSX.E
             <Stat label="Oldest success" value={formatDuration(status.accounts.oldest_success_age_seconds)} />
           </section>
         )}
+        {capacity && <CapacityPlan capacity={capacity} />}
         {fleet && fleet.hosts.map((host) => (
           <section key={host.host} className="card" aria-labelledby={`host-${host.host}`}>
             <div className="card-head">
@@ -177,4 +180,47 @@ function Operations(props: { client: AdminClient; onForget: () => void }): JSX.E
 
 function Stat(props: { label: string; value: string }): JSX.Element {
   return <div className="stat"><span className="stat-label">{props.label}</span><span className="stat-value money">{props.value}</span></div>;
+}
+
+/** What the fleet needs to meet every class's target, now and as accounts grow (klaro capacity). */
+function CapacityPlan(props: { capacity: Capacity }): JSX.Element {
+  const { capacity } = props;
+  const now = capacity.scales.find((row) => row.scale === 1);
+  const short = now !== undefined && now.slots_needed > capacity.live_slots;
+  return (
+    <section className="card" aria-labelledby="capacity-title">
+      <h2 id="capacity-title">Capacity</h2>
+      <p className={short ? 'small cadence-stretched' : 'muted small'}>
+        {capacity.live_slots} live slots; {now ? `${now.slots_needed} needed` : 'none needed'} to meet every class's target at
+        {' '}{formatPercent(capacity.target_utilisation, { digits: 0 })} utilisation{short ? ': short of slots, intervals stretch' : ''}.
+      </p>
+      {capacity.classes.length === 0 ? <p className="muted small">No active accounts yet.</p> : (
+      <div className="table-wrap">
+        <table className="table">
+          <caption className="visually-hidden">Accounts by sync class</caption>
+          <thead><tr><th scope="col">Class</th><th scope="col" className="num">Accounts</th><th scope="col" className="num">Mean sync</th><th scope="col" className="num">Target interval</th></tr></thead>
+          <tbody>{capacity.classes.map((row) => (
+            <tr key={row.sync_class}>
+              <th scope="row">{row.sync_class}</th><td className="num">{formatNumber(row.accounts)}</td>
+              <td className="num">{row.mean_sync_seconds.toFixed(1)} s</td><td className="num">{formatDuration(row.target_interval_seconds)}</td>
+            </tr>
+          ))}</tbody>
+        </table>
+      </div>
+      )}
+      <div className="table-wrap">
+        <table className="table">
+          <caption className="visually-hidden">Slots and hosts needed as accounts grow</caption>
+          <thead><tr><th scope="col">Accounts</th><th scope="col" className="num">Busy slots at targets</th><th scope="col" className="num">Slots needed</th><th scope="col" className="num">Hosts needed ({capacity.slots_per_host} slots)</th></tr></thead>
+          <tbody>{capacity.scales.map((row) => (
+            <tr key={row.scale}>
+              <th scope="row">{row.scale === 1 ? 'now' : `${row.scale}×`} ({formatNumber(row.accounts)})</th>
+              <td className="num">{row.demand_slots.toFixed(1)}</td><td className="num">{formatNumber(row.slots_needed)}</td>
+              <td className="num">{formatNumber(row.hosts_needed)}</td>
+            </tr>
+          ))}</tbody>
+        </table>
+      </div>
+    </section>
+  );
 }

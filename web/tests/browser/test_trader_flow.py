@@ -254,6 +254,17 @@ def test_ops_page() -> None:
         heading(driver, "Fleet")
         wait(driver, lambda d: "sim-1" in d.page_source or d.find_elements(By.CSS_SELECTOR, "[role=alert]"), 20)
         assert "sim-1" in driver.page_source, driver.find_element(By.TAG_NAME, "main").text
+        # The capacity plan, as klaro capacity prints it: the page shows the API's numbers (both
+        # are read again until they agree: the page refreshes every 10 s).
+        def capacity_shown(d) -> bool:
+            status, plan = api("/admin/capacity", os.environ["KLARO_ADMIN_TOKEN"])
+            assert status == 200, plan
+            assert [row["scale"] for row in plan["scales"]] == [1, 2, 5, 10]
+            now = next(row for row in plan["scales"] if row["scale"] == 1)
+            text = d.find_element(By.CSS_SELECTOR, "section[aria-labelledby=capacity-title]").text
+            return (f"{plan['live_slots']} live slots; {now['slots_needed']} needed" in text and "10× (" in text
+                    and all(row["sync_class"] in text for row in plan["classes"]))
+        wait(driver, capacity_shown, 30, "the capacity plan on the fleet page")
         button(driver, "Show the move plan").click()
         wait(driver, lambda d: re.search(r"\d+ moves \(", d.page_source), 20)
         assert driver.execute_script("return window.sessionStorage.getItem('klaro.adminToken') !== null")

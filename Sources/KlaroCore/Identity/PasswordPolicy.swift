@@ -1,6 +1,8 @@
 import Foundation
 
 /// The built-in identity's password rules: 10 to 128 characters, and not the email address.
+/// Characters are Unicode code points, as JSON Schema's `minLength`/`maxLength` count them (the
+/// API description promises the same limits), not Swift's grapheme clusters: "\r\n" is two.
 public enum PasswordPolicy {
     public static let minimumLength = 10
     public static let maximumLength = 128
@@ -9,7 +11,7 @@ public enum PasswordPolicy {
     /// repeats the password.
     public static func problem(_ password: Secret, email: String) -> String? {
         let text = password.reveal
-        let length = text.count
+        let length = text.unicodeScalars.count
         if length < minimumLength { return "the password must have at least \(minimumLength) characters" }
         if length > maximumLength { return "the password must have at most \(maximumLength) characters" }
         let folded = text.lowercased()

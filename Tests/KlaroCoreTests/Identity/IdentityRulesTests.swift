@@ -9,6 +9,9 @@ struct IdentityRulesTests {
         let email = "trader.one@example.com"
         #expect(PasswordPolicy.problem(Secret("012345678"), email: email)?.contains("at least 10") == true)
         #expect(PasswordPolicy.problem(Secret(String(repeating: "a", count: 129)), email: email)?.contains("at most 128") == true)
+        // Code points, as the API's JSON Schema counts: 65 "\r\n" are 130 characters (65 graphemes).
+        #expect(PasswordPolicy.problem(Secret(String(repeating: "\r\n", count: 65)), email: email)?.contains("at most 128") == true)
+        #expect(PasswordPolicy.problem(Secret(String(repeating: "e\u{301}", count: 5)), email: email) == nil, "10 code points, 5 graphemes")
         #expect(PasswordPolicy.problem(Secret("Trader.One@Example.com"), email: email)?.contains("must not be the email") == true)
         #expect(PasswordPolicy.problem(Secret("trader.one"), email: email)?.contains("must not be the email") == true)
     }

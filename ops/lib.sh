@@ -231,7 +231,7 @@ klaro_check_serve() {
     KLARO_JWT_SECRET=$(openssl rand -hex 32)
     KLARO_CREDENTIAL_KEYS=$("$bin/klarod" keys generate --id "$node")
     export KLARO_ADMIN_TOKEN KLARO_JWT_SECRET KLARO_CREDENTIAL_KEYS
-    "$bin/klarod" migrate >/dev/null
+    KLARO_LOG_LEVEL=warning "$bin/klarod" migrate >/dev/null
     "$bin/klarod" serve >"$tmp/klarod.log" 2>&1 &
     klarod_pid=$!
     klaro_wait_http "http://127.0.0.1:$port/readyz" 60 || klaro_die "klarod did not become ready"

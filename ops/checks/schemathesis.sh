@@ -120,7 +120,7 @@ export KLARO_PUBLIC_URL="$base"
 export KLARO_SLOT_DEAD_AFTER=3600 KLARO_JOB_DEADLINE=5 KLARO_LOST_GRACE=0
 export KLARO_CORS_ORIGINS="https://app.klaro.test"
 
-"$klarod" migrate >/dev/null
+KLARO_LOG_LEVEL=warning "$klarod" migrate >/dev/null
 "$klarod" serve >"$tmp/klarod.log" 2>&1 &
 klarod_pid=$!
 for _ in $(seq 1 100); do

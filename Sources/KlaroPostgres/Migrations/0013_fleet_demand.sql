@@ -1,0 +1,25 @@
+-- The fleet's demand as the sync policy last computed it (issue 13): busy slots needed at the
+-- classes' targets and the live slots. The leader's SyncPolicyController writes it every round
+-- from its one pass over the active accounts' schedule rows; every replica's status reporter
+-- and GET /admin/status read this single row for klaro_fleet_demand_ratio instead of
+-- repeating that pass every 5 s.
+CREATE TABLE sync_fleet_demand (
+    singleton         boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    demand_at_targets double precision NOT NULL DEFAULT 0 CHECK (demand_at_targets >= 0),
+    live_slots        integer NOT NULL DEFAULT 0 CHECK (live_slots >= 0),
+    updated_at        timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO sync_fleet_demand DEFAULT VALUES;
+
+-- klarod's internals, closed to the API roles like sync_class_stretch (0012).
+DO $$
+BEGIN
+    IF to_regprocedure('auth.uid()') IS NOT NULL THEN
+        ALTER TABLE sync_fleet_demand ENABLE ROW LEVEL SECURITY;
+    END IF;
+END $$;
+
+-- The status reporter's count of accounts due and waiting reads the due entries only, not one
+-- entry per active account (account_schedule_due leads with the slot, for dispatch).
+CREATE INDEX account_schedule_due_at ON account_schedule (next_sync_at)
+    WHERE status = 'active' AND is_active AND inflight_job_id IS NULL;

@@ -18,7 +18,9 @@ public struct PendingSync: Sendable, Equatable {
 /// The order in which a slot's queue takes its due jobs.
 public enum RefillOrder {
     /// The refill window klarod dispatches with: jobs that fell due within the same 30 s of
-    /// the clock count as one refill (a cycle boundary, an import, a restart's backlog).
+    /// the clock count as one refill (a cycle boundary, an import, a restart's backlog). The
+    /// dispatch statement's `klaro_refill_window` (migration 0013) and its index hold the same
+    /// 30 s; change both together.
     public static let defaultWindow: TimeInterval = 30
 
     /// The refill window `due` falls in: ⌊Unix time ÷ `length`⌋, fixed windows of the clock

@@ -23,3 +23,16 @@ END $$;
 -- entry per active account (account_schedule_due leads with the slot, for dispatch).
 CREATE INDEX account_schedule_due_at ON account_schedule (next_sync_at)
     WHERE status = 'active' AND is_active AND inflight_job_id IS NULL;
+
+-- Longest jobs first when a slot's queue refills (issue 13, KlaroCore.RefillOrder.dispatch):
+-- the dispatch statement takes a slot's due accounts by refill window (30 s of the clock,
+-- RefillOrder.defaultWindow), then longest average sync first (unmeasured: 5 s), then oldest
+-- due. The index holds that order, so a slot's pick still reads only the entries it takes.
+-- (epoch of a timestamptz does not depend on the time zone: immutable in fact.)
+CREATE FUNCTION klaro_refill_window(due timestamptz) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT floor(extract(epoch FROM due) / 30)::bigint
+$$;
+DROP INDEX account_schedule_due;
+CREATE INDEX account_schedule_due ON account_schedule
+    (assigned_host, assigned_slot, klaro_refill_window(next_sync_at), coalesce(avg_sync_ms, 5000) DESC, next_sync_at, account_id)
+    WHERE status = 'active' AND is_active AND inflight_job_id IS NULL;

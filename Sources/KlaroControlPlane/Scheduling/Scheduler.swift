@@ -24,6 +24,7 @@ public final class Scheduler: Service, Sendable {
     private let metrics: KlaroMetrics
     private let logger: Logger
     private let knownStreams = KnownStreams()
+    private let sealers = HostSealerCache()
 
     public init(
         pool: PostgresPool, redis: RedisClient, vault: CredentialVault, leadership: LeaderElection, settings: SyncSettings,
@@ -109,9 +110,11 @@ public final class Scheduler: Service, Sendable {
     }
 
     /// The jobs for the dispatched rows as JSON bytes, in order (nil where a row was given
-    /// back). Passwords are opened with the vault and sealed to their host with one
-    /// ``HostSealer`` per host (one key agreement per host and tick), split across the cores.
+    /// back). Passwords are opened with the vault and sealed to their host with the host's
+    /// ``HostSealer`` from ``HostSealerCache`` (a key agreement per host only when its
+    /// ephemeral key's budget of time or messages is spent), split across the cores.
     private func makeJobs(_ rows: [DispatchQuery.Row]) async -> [[UInt8]?] {
+        sealers.removeExpired()
         guard !rows.isEmpty else { return [] }
         // Work is split by host, so each part makes the sealers of its own hosts.
         let byHost = Dictionary(grouping: rows.indices, by: { rows[$0].host }).values.sorted { $0.count > $1.count }
@@ -125,11 +128,12 @@ public final class Scheduler: Service, Sendable {
         await withTaskGroup(of: [(Int, [UInt8]?)].self) { group in
             for indices in assignments where !indices.isEmpty {
                 let part = indices.map { ($0, rows[$0]) }
+                let perHost = Dictionary(part.map { ($0.1.host, 1) }, uniquingKeysWith: +)
                 group.addTask { [self] in
                     var sealers: [String: Result<HostSealer, any Error>] = [:]
                     return part.map { index, row in
                         let sealer = sealers[row.host] ?? Result {
-                            try HostSealer(hostPublicKey: try HostKey.publicKey(fromBase64: row.hostPublicKey))
+                            try self.sealers.sealer(host: row.host, publicKeyBase64: row.hostPublicKey, messages: perHost[row.host] ?? 1)
                         }
                         sealers[row.host] = sealer
                         return (index, makeJob(row, sealer: sealer)?.jsonBytes())

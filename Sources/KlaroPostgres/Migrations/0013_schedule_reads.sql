@@ -36,3 +36,12 @@ DROP INDEX account_schedule_due;
 CREATE INDEX account_schedule_due ON account_schedule
     (assigned_host, assigned_slot, klaro_refill_window(next_sync_at), coalesce(avg_sync_ms, 5000) DESC, next_sync_at, account_id)
     WHERE status = 'active' AND is_active AND inflight_job_id IS NULL;
+
+-- Dispatch inserts a sync_runs row per job (2,000 a tick at 100,000 accounts). Checked against
+-- the wide accounts row, each insert took a key-share lock on that row, a write to its page;
+-- checked against the schedule row, which the same statement has already locked FOR UPDATE, it
+-- is an index lookup. Deleting an account still deletes its runs (account → schedule row → runs,
+-- each ON DELETE CASCADE).
+ALTER TABLE sync_runs DROP CONSTRAINT sync_runs_account_id_fkey;
+ALTER TABLE sync_runs ADD CONSTRAINT sync_runs_account_id_fkey FOREIGN KEY (account_id)
+    REFERENCES account_schedule (account_id) ON DELETE CASCADE;

@@ -61,4 +61,31 @@ struct DispatchOrderQueryTests {
             await pool.close()
         }
     }
+
+    @Test("a run is checked against its schedule row and goes with its account (migration 0013)")
+    func runsGoWithTheirAccount() async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "runs")))
+            let key = try X25519KeyPair.generate().publicKeyBase64
+            try await pool.execute(
+                "INSERT INTO worker_hosts (host_id, admin_state, public_key, approved_key) VALUES ('h1', 'active', $1, $1)", [key])
+            try await pool.execute("INSERT INTO terminal_slots (host_id, slot, state, last_heartbeat_at) VALUES ('h1', 1, 'idle', now())")
+            let ids = try await TestFleet.createAccounts(pool, vault: vault, count: 2)
+            try await pool.execute("UPDATE user_mt5_accounts SET assigned_host = 'h1', assigned_slot = 1")
+            let rows = try await pool.transaction { try DispatchQuery.run($0, queueDepth: 2, deadlineSeconds: 60) }
+            #expect(rows.count == 2)
+            #expect(try await pool.query("SELECT count(*) FROM sync_runs")[0].int(0) == 2)
+            try await pool.execute("DELETE FROM user_mt5_accounts WHERE id = $1", [ids[0]])
+            #expect(try await pool.query("SELECT account_id FROM sync_runs").map { try $0.uuid(0) } == [ids[1]])
+            // A run for no account is refused.
+            await #expect(throws: (any Error).self) {
+                try await pool.execute("""
+                    INSERT INTO sync_runs (job_id, account_id, host_id, slot, attempt, fence, enqueued_at, deadline)
+                    VALUES (gen_random_uuid(), gen_random_uuid(), 'h1', 1, 1, 1, now(), now())
+                    """)
+            }
+            await pool.close()
+        }
+    }
 }

@@ -123,11 +123,9 @@ public final class StatusReporter: Service, Sendable {
             """) {
             snapshot.busy[try row.string(0)] = try row.double(1)
         }
-        // Demand at the classes' targets over live slots, as the sync policy computes it.
-        let policy = settings.policy
-        let loads = try CapacityQuery.loads(connection, byPlan: !policy.planTargets.isEmpty)
-        let stretch = policy.stretch(loads: loads, slots: try CapacityQuery.liveSlots(connection))
-        snapshot.demandRatio = stretch.slots > 0 ? stretch.demandRatio : stretch.demandAtTargets
+        // Demand at the classes' targets over live slots, as the leader's sync policy last
+        // computed it (every 15 s): one row, no pass over the accounts.
+        snapshot.demandRatio = try FleetDemandTable.demandRatio(connection)
         return snapshot
     }
 

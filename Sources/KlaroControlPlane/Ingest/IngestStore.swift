@@ -168,9 +168,9 @@ struct IngestStore: Sendable {
         let message = result.message
         let schedule = scheduleFacts(message, state: state, now: now)
         let syncClass = schedule?.syncClass ?? state.syncClass
-        let interval = settings.policy.target(syncClass, plan: state.plan) * (stretch[syncClass] ?? 1)
+        let interval = settings.policy.interval(syncClass, plan: state.plan, factors: stretch)
         let completion = JobCompletion.decide(
-            .result(message.outcome, dealsTruncated: message.dealsTruncated), attempt: state.attempt,
+            .result(message.outcome, dealsTruncated: message.dealsTruncated), account: message.accountID, attempt: state.attempt,
             anchor: state.anchor ?? state.nextSyncAt, now: now, interval: interval, policy: retryPolicy, using: &rng
         )
         let enqueuedMs = state.enqueuedAt.map(EpochMilliseconds.from)

@@ -2,8 +2,9 @@ import Foundation
 import KlaroPostgres
 
 /// The scheduler's one statement (DESIGN §3.1–3.2): for every live slot of an admitted host,
-/// take its due accounts (active, nothing in flight, `next_sync_at` passed), oldest first, up to
-/// the room left in its queue; mark them in flight with a new job id, fence and deadline; and
+/// take its due accounts (active, nothing in flight, `next_sync_at` passed) in
+/// `RefillOrder.dispatch` order — refill windows of 30 s oldest first, within one the longest
+/// average sync first — up to the room left in its queue; mark them in flight with a new job id, fence and deadline; and
 /// create their `sync_runs` rows. It finds, locks and rewrites only narrow `account_schedule`
 /// rows (migration 0010); the wide account row of each picked account is read by key for its
 /// credentials. Set-based and in one transaction, so a tick costs one round
@@ -27,8 +28,9 @@ public enum DispatchQuery {
                 SELECT a.account_id FROM account_schedule a
                 WHERE a.assigned_host = slots.host_id AND a.assigned_slot = slots.slot
                   AND a.status = 'active' AND a.is_active AND a.inflight_job_id IS NULL
+                  AND klaro_refill_window(a.next_sync_at) <= klaro_refill_window(now())
                   AND a.next_sync_at <= now()
-                ORDER BY a.next_sync_at
+                ORDER BY klaro_refill_window(a.next_sync_at), coalesce(a.avg_sync_ms, 5000) DESC, a.next_sync_at, a.account_id
                 LIMIT greatest(slots.room, 0)
                 FOR UPDATE OF a SKIP LOCKED
             ) due

@@ -56,7 +56,8 @@ public final class Rescuer: Service, Sendable {
     public func sweep() async throws -> Int {
         let settings = self.settings
         let lost = try await pool.transaction { connection -> [LostJob] in
-            let rows = try connection.query(Self.findLost, [settings.lostGrace])
+            let rows = try connection.query(Self.findLost, [settings.lostGrace, !settings.policy.planTargets.isEmpty])
+            let stretch = rows.isEmpty ? [:] : try SyncStretchTable.read(connection)
             var jobs: [LostJob] = []
             var writes = JobCompletionWrites()
             var rng = SystemRandomNumberGenerator()
@@ -66,9 +67,12 @@ public final class Rescuer: Service, Sendable {
                     jobID: try row.uuid(1), accountID: try row.uuid(0), host: try row.string(3), slot: try row.int(4),
                     slotDied: try row.bool(8)
                 )
+                // The account's own interval, chosen as ingest chooses it.
+                let interval = settings.policy.interval(
+                    SyncClass(rawValue: try row.string(9)) ?? .quiet, plan: row.stringOrNil(10), factors: stretch)
                 let completion = JobCompletion.decide(
-                    .lost(slotDied: job.slotDied), attempt: try row.int(5), anchor: try row.dateOrNil(6) ?? (try row.date(7)),
-                    now: now, interval: settings.interval, policy: settings.retry, using: &rng
+                    .lost(slotDied: job.slotDied), account: job.accountID, attempt: try row.int(5),
+                    anchor: try row.dateOrNil(6) ?? (try row.date(7)), now: now, interval: interval, policy: settings.retry, using: &rng
                 )
                 writes.add(
                     accountID: job.accountID, jobID: job.jobID, enqueuedAt: try row.date(2), completion: completion, finishedAt: now,
@@ -122,10 +126,12 @@ public final class Rescuer: Service, Sendable {
         }
     }
 
-    /// Jobs past deadline + grace, and jobs on dead slots.
+    /// Jobs past deadline + grace, and jobs on dead slots, with their account's class (and
+    /// owner's plan when plans have targets of their own, `$2`).
     static let findLost = """
         SELECT a.account_id, a.inflight_job_id, a.inflight_enqueued_at, a.inflight_host, a.inflight_slot, a.attempt,
-               a.interval_anchor, a.next_sync_at, coalesce(s.state = 'dead', true) AS slot_died
+               a.interval_anchor, a.next_sync_at, coalesce(s.state = 'dead', true) AS slot_died, a.sync_class,
+               CASE WHEN $2 THEN klaro_user_plan(w.user_id) END
         FROM account_schedule a
         JOIN user_mt5_accounts w ON w.id = a.account_id
         LEFT JOIN terminal_slots s ON s.host_id = a.inflight_host AND s.slot = a.inflight_slot

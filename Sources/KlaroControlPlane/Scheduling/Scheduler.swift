@@ -24,6 +24,7 @@ public final class Scheduler: Service, Sendable {
     private let metrics: KlaroMetrics
     private let logger: Logger
     private let knownStreams = KnownStreams()
+    private let sealers = HostSealerCache()
 
     public init(
         pool: PostgresPool, redis: RedisClient, vault: CredentialVault, leadership: LeaderElection, settings: SyncSettings,
@@ -70,17 +71,22 @@ public final class Scheduler: Service, Sendable {
         let jobs = await makeJobs(rows)
         try await giveBack(zip(rows, jobs).filter { $0.1 == nil }.map(\.0))
         var commands: [[[UInt8]]] = []
+        commands.reserveCapacity(rows.count)
         var sent = 0
+        let xadd = RedisClient.xaddArguments(stream: "", maxLength: ProtocolKeys.jobStreamMaxLength, fields: [])
+            .map { Array($0.utf8) }
+        let field = Array("job".utf8)
         for (row, job) in zip(rows, jobs) {
             guard let job else { continue }
             let stream = ProtocolKeys.queue(row.host, row.slot)
             if !knownStreams.contains(stream) {
                 commands.append(["XGROUP", "CREATE", stream, ProtocolKeys.slotGroup, "0", "MKSTREAM"].map { Array($0.utf8) })
             }
-            let arguments = RedisClient.xaddArguments(
-                stream: stream, maxLength: ProtocolKeys.jobStreamMaxLength, fields: [("job", job.json())]
-            )
-            commands.append(arguments.map { Array($0.utf8) })
+            // XADD <stream> MAXLEN ~ n * job <json>, the job already in bytes.
+            var arguments = xadd
+            arguments[1] = Array(stream.utf8)
+            arguments += [field, job]
+            commands.append(arguments)
             sent += 1
             logger.debug("dispatched", metadata: [
                 "job_id": "\(row.jobID)", "account_id": "\(row.accountID)", "host": "\(row.host)", "slot": "\(row.slot)",
@@ -103,10 +109,12 @@ public final class Scheduler: Service, Sendable {
         return report
     }
 
-    /// The jobs for the dispatched rows, in order (nil where a row was given back). Passwords
-    /// are opened with the vault and sealed to their host with one ``HostSealer`` per host
-    /// (one key agreement per host and tick), split across the cores.
-    private func makeJobs(_ rows: [DispatchQuery.Row]) async -> [JobMessage?] {
+    /// The jobs for the dispatched rows as JSON bytes, in order (nil where a row was given
+    /// back). Passwords are opened with the vault and sealed to their host with the host's
+    /// ``HostSealer`` from ``HostSealerCache`` (a key agreement per host only when its
+    /// ephemeral key's budget of time or messages is spent), split across the cores.
+    private func makeJobs(_ rows: [DispatchQuery.Row]) async -> [[UInt8]?] {
+        sealers.removeExpired()
         guard !rows.isEmpty else { return [] }
         // Work is split by host, so each part makes the sealers of its own hosts.
         let byHost = Dictionary(grouping: rows.indices, by: { rows[$0].host }).values.sorted { $0.count > $1.count }
@@ -116,18 +124,19 @@ public final class Scheduler: Service, Sendable {
             let lightest = assignments.indices.min { assignments[$0].count < assignments[$1].count }!
             assignments[lightest] += indices
         }
-        var jobs = [JobMessage?](repeating: nil, count: rows.count)
-        await withTaskGroup(of: [(Int, JobMessage?)].self) { group in
+        var jobs = [[UInt8]?](repeating: nil, count: rows.count)
+        await withTaskGroup(of: [(Int, [UInt8]?)].self) { group in
             for indices in assignments where !indices.isEmpty {
                 let part = indices.map { ($0, rows[$0]) }
+                let perHost = Dictionary(part.map { ($0.1.host, 1) }, uniquingKeysWith: +)
                 group.addTask { [self] in
                     var sealers: [String: Result<HostSealer, any Error>] = [:]
                     return part.map { index, row in
                         let sealer = sealers[row.host] ?? Result {
-                            try HostSealer(hostPublicKey: try HostKey.publicKey(fromBase64: row.hostPublicKey))
+                            try self.sealers.sealer(host: row.host, publicKeyBase64: row.hostPublicKey, messages: perHost[row.host] ?? 1)
                         }
                         sealers[row.host] = sealer
-                        return (index, makeJob(row, sealer: sealer))
+                        return (index, makeJob(row, sealer: sealer)?.jsonBytes())
                     }
                 }
             }
@@ -145,18 +154,29 @@ public final class Scheduler: Service, Sendable {
         guard !rows.isEmpty else { return }
         let settings = self.settings
         let message = "stored credentials could not be prepared for the worker (see klarod's log for the key id)"
-        var writes = JobCompletionWrites()
-        var rng = SystemRandomNumberGenerator()
-        let now = Date()
-        for row in rows {
-            let completion = JobCompletion.decide(
-                .abandoned, attempt: row.attempt, anchor: row.enqueuedAt, now: now, interval: settings.interval, policy: settings.retry,
-                using: &rng)
-            writes.add(
-                accountID: row.accountID, jobID: row.jobID, enqueuedAt: row.enqueuedAt, completion: completion, finishedAt: now,
-                error: (-2, message))
+        try await pool.withConnection { connection in
+            // Each account's own interval, chosen as ingest chooses it.
+            let classes = try connection.query("""
+                SELECT s.account_id, s.sync_class, CASE WHEN $2 THEN klaro_user_plan(a.user_id) END
+                FROM account_schedule s JOIN user_mt5_accounts a ON a.id = s.account_id WHERE s.account_id = ANY($1::uuid[])
+                """, [rows.map(\.accountID), !settings.policy.planTargets.isEmpty])
+            var ofAccount: [UUID: (SyncClass, String?)] = [:]
+            for row in classes { ofAccount[try row.uuid(0)] = (SyncClass(rawValue: try row.string(1)) ?? .quiet, row.stringOrNil(2)) }
+            let stretch = try SyncStretchTable.read(connection)
+            var writes = JobCompletionWrites()
+            var rng = SystemRandomNumberGenerator()
+            let now = Date()
+            for row in rows {
+                let (syncClass, plan) = ofAccount[row.accountID] ?? (.quiet, nil)
+                let completion = JobCompletion.decide(
+                    .abandoned, account: row.accountID, attempt: row.attempt, anchor: row.enqueuedAt, now: now,
+                    interval: settings.policy.interval(syncClass, plan: plan, factors: stretch), policy: settings.retry, using: &rng)
+                writes.add(
+                    accountID: row.accountID, jobID: row.jobID, enqueuedAt: row.enqueuedAt, completion: completion, finishedAt: now,
+                    error: (-2, message))
+            }
+            try writes.execute(connection)
         }
-        try await pool.withConnection { [writes] connection in try writes.execute(connection) }
     }
 
     /// The job for one row. A row whose password cannot be opened or sealed is given back,

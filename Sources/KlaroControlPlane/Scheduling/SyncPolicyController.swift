@@ -49,6 +49,7 @@ public final class SyncPolicyController: Service, Sendable {
              try SyncStretchTable.read(connection))
         }
         let stretch = policy.stretch(loads: loads, slots: slots)
+        try await pool.withConnection { connection in try FleetDemandTable.write(stretch, connection: connection) }
         let factors = SyncStretchTable.rounded(stretch)
         let changed = SyncClass.allCases.filter { factors[$0] != stored[$0] }
         if !changed.isEmpty {
@@ -87,7 +88,7 @@ public final class SyncPolicyController: Service, Sendable {
 
     /// The schedule's gauges: targets, effective intervals and stretch per class, staleness
     /// quantiles per class, and the slots and hosts needed at 1×–10× (the demand ratio is the
-    /// status reporter's, on every replica).
+    /// status reporter's, on every replica, from the row ``FleetDemandTable`` keeps).
     private func report(_ stretch: SyncStretch, loads: [SyncLoad], policy: SyncPolicy) async throws {
         for syncClass in SyncClass.allCases {
             metrics.syncTargetInterval(syncClass).set(policy.target(syncClass))
@@ -146,5 +147,24 @@ enum SyncStretchTable {
             SELECT * , now() FROM unnest($1::text[], $2::float8[])
             ON CONFLICT (sync_class) DO UPDATE SET factor = excluded.factor, updated_at = now()
             """, [classes.map(\.rawValue), classes.map { factors[$0] ?? 1 }])
+    }
+}
+
+/// `sync_fleet_demand` (migration 0013): the demand at the classes' targets and the live slots
+/// the leader's ``SyncPolicyController`` last computed, so that `klaro_fleet_demand_ratio` and
+/// `/admin/status` cost one row, not a pass over every active account, on every replica.
+enum FleetDemandTable {
+    static func write(_ stretch: SyncStretch, connection: PostgresConnection) throws {
+        try connection.execute("""
+            UPDATE sync_fleet_demand SET demand_at_targets = $1, live_slots = $2, updated_at = now()
+            """, [stretch.demandAtTargets, stretch.slots])
+    }
+
+    /// Demand at targets ÷ live slots, as ``SyncStretch/demandRatio``; without a live slot the
+    /// busy slots needed, so any work reads as over capacity. 0 before the leader's first round.
+    static func demandRatio(_ connection: PostgresConnection) throws -> Double {
+        guard let row = try connection.query("SELECT demand_at_targets, live_slots FROM sync_fleet_demand").first else { return 0 }
+        let demand = try row.double(0), slots = try row.int(1)
+        return slots > 0 ? demand / Double(slots) : demand
     }
 }

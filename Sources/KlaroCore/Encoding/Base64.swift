@@ -17,49 +17,86 @@ public enum Base64 {
 
     /// Encodes `bytes`, with `=` padding unless `padded` is false (ssh-style fingerprints).
     public static func encode(_ bytes: some Collection<UInt8>, padded: Bool = true) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var iterator = bytes.makeIterator()
-        while let first = iterator.next() {
-            let second = iterator.next()
-            let third = iterator.next()
-            let group = UInt32(first) << 16 | UInt32(second ?? 0) << 8 | UInt32(third ?? 0)
-            output.append(alphabet[Int(group >> 18 & 0x3F)])
-            output.append(alphabet[Int(group >> 12 & 0x3F)])
-            if second != nil { output.append(alphabet[Int(group >> 6 & 0x3F)]) } else if padded { output.append(0x3D) }
-            if third != nil { output.append(alphabet[Int(group & 0x3F)]) } else if padded { output.append(0x3D) }
+        // One pass over contiguous bytes (every caller's arrays): the generic iterator costs
+        // a witness call per byte across modules, on the dispatch path for every job.
+        if let text = bytes.withContiguousStorageIfAvailable({ encode(buffer: $0, padded: padded) }) { return text }
+        return Array(bytes).withUnsafeBufferPointer { encode(buffer: $0, padded: padded) }
+    }
+
+    private static func encode(buffer bytes: UnsafeBufferPointer<UInt8>, padded: Bool) -> String {
+        let count = bytes.count
+        let length = padded ? (count + 2) / 3 * 4 : (count * 4 + 2) / 3
+        return String(unsafeUninitializedCapacity: length) { output in
+            alphabet.withUnsafeBufferPointer { alphabet in
+                var out = 0, index = 0
+                while index + 3 <= count {
+                    let group = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+                    output[out] = alphabet[Int(group >> 18 & 0x3F)]
+                    output[out + 1] = alphabet[Int(group >> 12 & 0x3F)]
+                    output[out + 2] = alphabet[Int(group >> 6 & 0x3F)]
+                    output[out + 3] = alphabet[Int(group & 0x3F)]
+                    out += 4
+                    index += 3
+                }
+                let left = count - index
+                if left > 0 {
+                    let second = left == 2 ? UInt32(bytes[index + 1]) : 0
+                    let group = UInt32(bytes[index]) << 16 | second << 8
+                    output[out] = alphabet[Int(group >> 18 & 0x3F)]
+                    output[out + 1] = alphabet[Int(group >> 12 & 0x3F)]
+                    out += 2
+                    if left == 2 {
+                        output[out] = alphabet[Int(group >> 6 & 0x3F)]
+                        out += 1
+                    } else if padded {
+                        output[out] = 0x3D
+                        out += 1
+                    }
+                    if padded {
+                        output[out] = 0x3D
+                        out += 1
+                    }
+                }
+                return out
+            }
         }
-        return String(decoding: output, as: UTF8.self)
     }
 
     /// Decodes canonical padded base64, or returns nil.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let characters = Array(text.utf8)
-        guard characters.count % 4 == 0 else { return nil }
-        var output: [UInt8] = []
-        output.reserveCapacity(characters.count / 4 * 3)
-        var index = 0
-        while index < characters.count {
-            let isLast = index + 4 == characters.count
-            let quad = characters[index..<index + 4]
-            let padding = quad.reversed().prefix { $0 == 0x3D }.count
-            guard padding == 0 || (isLast && padding <= 2) else { return nil }
-            var group: UInt32 = 0
-            for character in quad.dropLast(padding) {
-                let value = decodeTable[Int(character)]
-                guard value != 0xFF else { return nil }
-                group = group << 6 | UInt32(value)
+        var text = String(text)
+        return text.withUTF8 { decode(buffer: $0) }
+    }
+
+    private static func decode(buffer characters: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        let count = characters.count
+        guard count % 4 == 0 else { return nil }
+        let padding = count == 0 ? 0 : (characters[count - 1] == 0x3D ? (characters[count - 2] == 0x3D ? 2 : 1) : 0)
+        var output = [UInt8]()
+        output.reserveCapacity(count / 4 * 3)
+        var valid = true
+        decodeTable.withUnsafeBufferPointer { table in
+            var index = 0
+            while index < count {
+                let isLast = index + 4 == count
+                let used = isLast ? 4 - padding : 4
+                var group: UInt32 = 0
+                for offset in 0..<used {
+                    let value = table[Int(characters[index + offset])]
+                    guard value != 0xFF else { valid = false; return }
+                    group = group << 6 | UInt32(value)
+                }
+                group <<= UInt32(6 * (4 - used))
+                output.append(UInt8(group >> 16 & 0xFF))
+                if used > 2 { output.append(UInt8(group >> 8 & 0xFF)) }
+                if used > 3 { output.append(UInt8(group & 0xFF)) }
+                // Canonical form: the bits that padding leaves over must be zero.
+                if used == 2, group & 0xFFFF != 0 { valid = false; return }
+                if used == 3, group & 0xFF != 0 { valid = false; return }
+                index += 4
             }
-            group <<= UInt32(6 * padding)
-            output.append(UInt8(group >> 16 & 0xFF))
-            if padding < 2 { output.append(UInt8(group >> 8 & 0xFF)) }
-            if padding < 1 { output.append(UInt8(group & 0xFF)) }
-            // Canonical form: the bits that padding leaves over must be zero.
-            if padding == 2, group & 0xFFFF != 0 { return nil }
-            if padding == 1, group & 0xFF != 0 { return nil }
-            index += 4
         }
-        return output
+        return valid ? output : nil
     }
 }
 

@@ -49,17 +49,95 @@ public struct JobMessage: Codable, Sendable, Equatable {
 
     /// The JSON text, with lower-case UUIDs as the schema's examples use.
     public func json() -> String {
-        // Hand-written: it is on the dispatch path and the field set is fixed.
-        var text = "{\"v\":\(v),\"job_id\":\"\(jobID.uuidString.lowercased())\",\"account_id\":\"\(accountID.uuidString.lowercased())\""
-        text += ",\"attempt\":\(attempt),\"fence\":\(fence),\"login\":\(login),\"server\":\(JSONText.quoted(server))"
-        text += ",\"password_sealed\":\(JSONText.quoted(passwordSealed)),\"history_from\":\(historyFrom),\"history_to\":\(historyTo)"
-        text += ",\"dispatched_at\":\(dispatchedAt),\"deadline\":\(deadline),\"max_deals\":\(maxDeals)}"
-        return text
+        String(decoding: jsonBytes(), as: UTF8.self)
+    }
+
+    /// The JSON text as UTF-8 bytes, what the scheduler hands to Redis. Written byte by byte:
+    /// it is on the dispatch path (2,000 jobs a tick) and the field set is fixed.
+    public func jsonBytes() -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(320 + server.utf8.count + passwordSealed.utf8.count)
+        out.append(ascii: "{\"v\":")
+        out.append(decimal: Int64(v))
+        out.append(ascii: ",\"job_id\":")
+        out.append(uuid: jobID)
+        out.append(ascii: ",\"account_id\":")
+        out.append(uuid: accountID)
+        out.append(ascii: ",\"attempt\":")
+        out.append(decimal: Int64(attempt))
+        out.append(ascii: ",\"fence\":")
+        out.append(decimal: fence)
+        out.append(ascii: ",\"login\":")
+        out.append(decimal: login)
+        out.append(ascii: ",\"server\":")
+        JSONText.appendQuoted(server, to: &out)
+        out.append(ascii: ",\"password_sealed\":")
+        JSONText.appendQuoted(passwordSealed, to: &out)
+        out.append(ascii: ",\"history_from\":")
+        out.append(decimal: historyFrom)
+        out.append(ascii: ",\"history_to\":")
+        out.append(decimal: historyTo)
+        out.append(ascii: ",\"dispatched_at\":")
+        out.append(decimal: dispatchedAt)
+        out.append(ascii: ",\"deadline\":")
+        out.append(decimal: deadline)
+        out.append(ascii: ",\"max_deals\":")
+        out.append(decimal: Int64(maxDeals))
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+}
+
+extension [UInt8] {
+    fileprivate mutating func append(ascii text: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    fileprivate mutating func append(decimal value: Int64) {
+        if value < 0 { append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(48 + magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
+    }
+
+    /// A quoted lowercase hyphenated UUID.
+    fileprivate mutating func append(uuid: UUID) {
+        let hex: StaticString = "0123456789abcdef"
+        append(UInt8(ascii: "\""))
+        Swift.withUnsafeBytes(of: uuid.uuid) { bytes in
+            for (index, byte) in bytes.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 { append(UInt8(ascii: "-")) }
+                append(hex.utf8Start[Int(byte >> 4)])
+                append(hex.utf8Start[Int(byte & 0x0F)])
+            }
+        }
+        append(UInt8(ascii: "\""))
     }
 }
 
 /// JSON string literals.
 public enum JSONText {
+    /// Appends `value` as a JSON string literal, as ``quoted(_:)`` writes it.
+    public static func appendQuoted(_ value: String, to out: inout [UInt8]) {
+        var value = value
+        let plain = value.withUTF8 { bytes in
+            // Most strings (base64, server names) need no escape: copied as they are.
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: bytes)
+            out.append(UInt8(ascii: "\""))
+            return true
+        }
+        if !plain { out.append(contentsOf: quoted(value).utf8) }
+    }
+
     /// `value` as a JSON string literal, escaping quotes, backslashes and control characters.
     public static func quoted(_ value: String) -> String {
         var result = "\""

@@ -25,6 +25,16 @@ public enum SyncPhase {
         nextSlot(of: account, interval: interval, atOrAfter: now)
     }
 
+    /// An account's next due time after its catch-up sync at `now`, when it had been overdue
+    /// by more than `interval` (klarod or the fleet was down): the grid slot nearest to
+    /// `now + interval`, so it waits between half and one and a half intervals. Accounts caught
+    /// up together (a backlog draining) then fall due again spread over one interval by their
+    /// phases, instead of all at `now + interval`, bunched again cycle after cycle.
+    public static func afterCatchUp(of account: UUID, interval: TimeInterval, now: Date) -> Date {
+        guard interval > 0 else { return now }
+        return nextSlot(of: account, interval: interval, atOrAfter: now.addingTimeInterval(interval / 2))
+    }
+
     /// An account's due time after a restart or a long outage. One still due in the future
     /// keeps it; an overdue one goes to its grid slot within `spread` (at most its interval)
     /// of `now`, so a backlog drains evenly rather than all at once.

@@ -67,6 +67,13 @@ public struct SyncPolicy: Sendable, Equatable {
         target(syncClass, plan: plan) * stretch.factor(syncClass)
     }
 
+    /// The interval of an account of `syncClass` and `plan` under the stored stretch `factors`
+    /// (a class without a factor is on target): how every path that ends a job (ingest,
+    /// rescuer, dispatch's give-back) chooses the account's next interval.
+    public func interval(_ syncClass: SyncClass, plan: String?, factors: [SyncClass: Double]) -> TimeInterval {
+        target(syncClass, plan: plan) * max(1, factors[syncClass] ?? 1)
+    }
+
     /// Stretch factors for the active accounts in `loads` on `slots` live slots.
     public func stretch(loads: [SyncLoad], slots: Int) -> SyncStretch {
         var atTargets = Dictionary(uniqueKeysWithValues: SyncClass.allCases.map { ($0, 0.0) })

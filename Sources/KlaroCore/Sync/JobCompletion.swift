@@ -44,18 +44,20 @@ public struct JobCompletion: Sendable, Equatable {
     /// Decides what follows the end of a job.
     /// - Parameters:
     ///   - end: how the job ended.
+    ///   - account: the job's account, whose phase (``SyncPhase``) places its next interval
+    ///     after an outage.
     ///   - attempt: the job's attempt number within its interval (1 for the first try).
     ///   - anchor: the interval's anchor (the `next_sync_at` that made attempt 1 due).
     ///   - now: the current time.
-    ///   - interval: the sync interval in seconds.
+    ///   - interval: the account's own interval in seconds (``SyncPolicy/interval(_:plan:factors:)``).
     ///   - policy: the retry policy.
     ///   - rng: the random source of the backoff's jitter.
     public static func decide(
-        _ end: JobEnd, attempt: Int, anchor: Date, now: Date, interval: TimeInterval, policy: RetryPolicy,
+        _ end: JobEnd, account: UUID, attempt: Int, anchor: Date, now: Date, interval: TimeInterval, policy: RetryPolicy,
         using rng: inout some RandomNumberGenerator
     ) -> JobCompletion {
         let attempt = max(1, attempt)
-        let decision: SyncDecision
+        var decision: SyncDecision
         switch end {
         case .result(.ok, dealsTruncated: true):
             // A history cut short by max_deals continues at once, in the same interval.
@@ -69,6 +71,15 @@ public struct JobCompletion: Sendable, Equatable {
             decision = .waitForNextInterval(at: now.addingTimeInterval(interval))
         case .result, .lost(slotDied: false):
             decision = policy.next(after: end.outcome, attempt: attempt, scheduledAt: anchor, now: now, interval: interval, using: &rng)
+        }
+        // Overdue by more than an interval (an outage): back onto the account's phase rather
+        // than now + interval, where every account of the backlog would stay bunched.
+        if now.timeIntervalSince(anchor) > interval {
+            switch decision {
+            case .success: decision = .success(nextSyncAt: SyncPhase.afterCatchUp(of: account, interval: interval, now: now))
+            case .waitForNextInterval: decision = .waitForNextInterval(at: SyncPhase.afterCatchUp(of: account, interval: interval, now: now))
+            case .retry, .park: break
+            }
         }
         return JobCompletion(outcome: end.outcome, decision: decision, anchor: decision.intervalAnchor(currentAnchor: anchor))
     }

@@ -7,8 +7,9 @@ import KlaroCore
 /// ``HostSeal/seal(_:toHostPublicKey:binding:)`` is a sealer used once, so both write the same
 /// wire format (each message carries the ephemeral public key) and a worker opens them the same
 /// way. Sharing an ephemeral key between messages to one host is safe for AES-GCM as long as
-/// nonces never repeat; they are random 96-bit values and a sealer lives for one scheduler tick
-/// (a handful of messages), far below the 2³² messages per key that random nonces allow.
+/// nonces never repeat; they are random 96-bit values and a sealer serves at most 4,096
+/// messages over 60 s (``HostSealerCache``), far below the 2³² messages per key that random
+/// nonces allow.
 public struct HostSealer: Sendable {
     private let ephemeralPublic: [UInt8]
     private let key: SecretBytes

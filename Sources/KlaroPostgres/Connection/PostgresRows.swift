@@ -122,8 +122,8 @@ public struct PostgresRow: Sendable {
     }
 
     public func dateOrNil(_ column: Int) throws(PostgresError) -> Date? {
-        guard let text = stringOrNil(column) else { return nil }
-        guard let value = PostgresTimestamp.parse(text) else {
+        guard let parsed = rows.withBytes(row: index, column: column, { PostgresTimestamp.parse(bytes: $0) }) else { return nil }
+        guard let value = parsed else {
             throw .decoding(column: rows.columnName(column), expected: "timestamptz")
         }
         return value

@@ -18,21 +18,28 @@ public enum PostgresTimestamp {
     /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM]]`; returns nil for anything else
     /// (including `infinity`).
     public static func parse(_ text: String) -> Date? {
-        var utf8 = text.utf8[...]
+        var text = text
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// ``parse(_:)`` over the UTF-8 bytes of a value as libpq returns it (no String made:
+    /// the scheduler reads thousands of timestamps a tick).
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Date? {
+        var position = 0
         func number(_ digits: Int) -> Int64? {
-            guard utf8.count >= digits else { return nil }
+            guard bytes.count - position >= digits else { return nil }
             var value: Int64 = 0
             for _ in 0..<digits {
-                let c = utf8.first!
+                let c = bytes[position]
                 guard c >= 48 && c <= 57 else { return nil }
                 value = value * 10 + Int64(c - 48)
-                utf8 = utf8.dropFirst()
+                position += 1
             }
             return value
         }
         func expect(_ c: UInt8) -> Bool {
-            guard utf8.first == c else { return false }
-            utf8 = utf8.dropFirst()
+            guard position < bytes.count, bytes[position] == c else { return false }
+            position += 1
             return true
         }
         guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2),
@@ -42,15 +49,16 @@ public enum PostgresTimestamp {
         var micros: Int64 = 0
         if expect(46) {
             var scale: Int64 = 100_000
-            while let c = utf8.first, c >= 48, c <= 57 {
-                micros += Int64(c - 48) * scale
+            while position < bytes.count, bytes[position] >= 48, bytes[position] <= 57 {
+                micros += Int64(bytes[position] - 48) * scale
                 scale /= 10
-                utf8 = utf8.dropFirst()
+                position += 1
             }
         }
         var offsetSeconds: Int64 = 0
-        if let sign = utf8.first, sign == 43 || sign == 45 {
-            utf8 = utf8.dropFirst()
+        if position < bytes.count, bytes[position] == 43 || bytes[position] == 45 {
+            let sign = bytes[position]
+            position += 1
             guard let oh = number(2) else { return nil }
             var om: Int64 = 0
             if expect(58) { guard let m = number(2) else { return nil }; om = m }
@@ -58,7 +66,7 @@ public enum PostgresTimestamp {
         } else if expect(90) {
             offsetSeconds = 0
         }
-        guard utf8.isEmpty, (1...12).contains(month), (1...31).contains(day) else { return nil }
+        guard position == bytes.count, (1...12).contains(month), (1...31).contains(day) else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         let epoch = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         return Date(timeIntervalSince1970: Double(epoch) + Double(micros) / 1_000_000)

@@ -1,5 +1,6 @@
 import Foundation
 @testable import KlaroControlPlane
+import KlaroCore
 import KlaroCrypto
 import KlaroPostgres
 import KlaroTelemetry
@@ -9,8 +10,10 @@ import Testing
 @Suite("Fleet: status gauges")
 struct StatusGaugeTests {
     /// A hand-made fleet, one account per case the gauges tell apart.
+    private static let vault = try! CredentialVault(keyRing: KeyRing.parse(KeyRing.generateEntry(id: "gauges")))
+
     private static func seed(_ pool: PostgresPool) async throws -> [UUID] {
-        let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "gauges")))
+        let vault = Self.vault
         try await pool.execute("INSERT INTO worker_hosts (host_id, admin_state, public_key, approved_key) VALUES ('h1', 'active', 'k', 'k')")
         try await pool.execute("INSERT INTO terminal_slots (host_id, slot, state, last_heartbeat_at) VALUES ('h1', 1, 'idle', now())")
         let ids = try await TestFleet.createAccounts(pool, vault: vault, count: 9)
@@ -73,12 +76,12 @@ struct StatusGaugeTests {
             let reporter = StatusReporter(pool: pool, settings: SyncSettings(staleAfter: 3_600), metrics: metrics,
                                           logger: TestServices.logger())
             // The backend flushes its statistics when it goes idle, then they are read afresh.
-            func seqTuplesRead() async throws -> Int {
+            func seqTuplesRead(_ table: String = "user_mt5_accounts") async throws -> Int {
                 _ = try await pool.query("SELECT pg_stat_force_next_flush()")
                 return try await pool.withConnection { connection in
                     _ = try connection.query("SELECT pg_stat_clear_snapshot()")
                     return try connection.query(
-                        "SELECT seq_tup_read FROM pg_stat_user_tables WHERE relname = 'user_mt5_accounts'")[0].int(0)
+                        "SELECT seq_tup_read FROM pg_stat_user_tables WHERE relname = $1", [table])[0].int(0)
                 }
             }
             // The seed read the accounts; a control query shows the figure moves when one does.
@@ -86,8 +89,64 @@ struct StatusGaugeTests {
             _ = try await pool.query("SELECT count(*) FROM user_mt5_accounts WHERE account_name <> ''")
             let control = try await seqTuplesRead()
             #expect(control > before)
+            // Nor a pass over the schedule rows, sequential or through an index (one entry per
+            // active account): 2,000 more accounts, synced and not due, cost a report nothing;
+            // the demand ratio is the leader's stored figure.
+            func scheduleEntriesRead() async throws -> Int {
+                _ = try await pool.query("SELECT pg_stat_force_next_flush()")
+                return try await pool.withConnection { connection in
+                    _ = try connection.query("SELECT pg_stat_clear_snapshot()")
+                    return try connection.query(
+                        "SELECT sum(idx_tup_read)::int8 FROM pg_stat_user_indexes WHERE relname = 'account_schedule'")[0].int(0)
+                }
+            }
+            let calm = try await TestFleet.createAccounts(pool, vault: Self.vault, count: 2_000)
+            try await pool.execute("UPDATE user_mt5_accounts SET assigned_host = 'h1', assigned_slot = 1, last_success_at = now() WHERE id = ANY($1::uuid[])", [calm])
+            try await pool.execute("UPDATE account_schedule SET next_sync_at = now() + interval '10 minutes' WHERE account_id = ANY($1::uuid[])", [calm])
+            // (Without the set-up's dead row versions, whose index entries a scan would count.)
+            try await pool.execute("VACUUM ANALYZE account_schedule")
+            let settled = try await seqTuplesRead()
+            let schedule = try await seqTuplesRead("account_schedule"), entries = try await scheduleEntriesRead()
             for _ in 0..<3 { try await reporter.report() }
-            #expect(try await seqTuplesRead() == control)
+            #expect(try await seqTuplesRead() == settled)
+            #expect(try await seqTuplesRead("account_schedule") == schedule)
+            let read = try await scheduleEntriesRead() - entries
+            #expect(read < 100, "three reports read \(read) schedule index entries")
+            await pool.close()
+        }
+    }
+
+    @Test("the demand ratio the gauges and /admin/status read is the one the policy computes, with and without live slots")
+    func demandRatioIsThePolicys() async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            _ = try await Self.seed(pool)
+            try await pool.execute("UPDATE account_schedule SET sync_class = 'moving', avg_sync_ms = 7000 WHERE account_id IN (SELECT account_id FROM account_schedule LIMIT 3)")
+            let metrics = MetricsBootstrap(build: BuildInfo(version: "test", revision: "test")).metrics
+            let settings = SyncSettings(staleAfter: 3_600)
+            let controller = SyncPolicyController(
+                pool: pool, leadership: LeaderElection(url: database.url, metrics: metrics, logger: TestServices.logger()),
+                settings: settings, metrics: metrics, logger: TestServices.logger())
+            // What every replica computed for itself before: the policy over the schedule rows.
+            func computed() async throws -> Double {
+                try await pool.withConnection { connection in
+                    let stretch = settings.policy.stretch(
+                        loads: try CapacityQuery.loads(connection), slots: try CapacityQuery.liveSlots(connection))
+                    return stretch.slots > 0 ? stretch.demandRatio : stretch.demandAtTargets
+                }
+            }
+            #expect(try await pool.withConnection { try StatusReporter.read($0, settings: settings) }.demandRatio == 0,
+                    "nothing stored before the leader's first round")
+            for liveSlots in [1, 0] {
+                try await pool.execute("UPDATE terminal_slots SET state = $1", [liveSlots > 0 ? "idle" : "dead"])
+                try await controller.adapt()
+                let expected = try await computed()
+                #expect(expected > 0)
+                let snapshot = try await pool.withConnection { try StatusReporter.read($0, settings: settings) }
+                #expect(snapshot.demandRatio == expected, "\(liveSlots) live slots")
+                let reporter = StatusReporter(pool: pool, settings: settings, metrics: metrics, logger: TestServices.logger())
+                try await reporter.report()
+            }
             await pool.close()
         }
     }

@@ -42,6 +42,7 @@ final class RedisConnection: @unchecked Sendable {
             throw .connectionFailed(target: target, message: message)
         }
         redisSetTimeout(context, Self.timeval(seconds: configuration.commandTimeout))
+        Self.closeOnExec(context.pointee.fd)
         state.withLock { $0.context = context }
         do throws(RedisError) {
             if let password = configuration.password {
@@ -61,6 +62,14 @@ final class RedisConnection: @unchecked Sendable {
             close()
             throw error
         }
+    }
+
+    /// hiredis 0.14 opens its socket without `SOCK_CLOEXEC`: a process spawned meanwhile (a
+    /// test's klarod or worker, any helper program) would inherit it and keep the connection
+    /// open in Redis after this client closes it.
+    private static func closeOnExec(_ fd: Int32) {
+        let flags = fcntl(fd, F_GETFD)
+        if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
     }
 
     func close() {

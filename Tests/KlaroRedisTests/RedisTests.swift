@@ -5,6 +5,29 @@ import Testing
 
 @Suite("RedisClient against a real Redis")
 struct RedisTests {
+    @Test("a closed client's connection is gone while a process spawned during it still runs (close-on-exec socket)")
+    func socketNotInherited() async throws {
+        let client = try await TestRedis.client()
+        let id = try #require(try await client.command(["CLIENT", "ID"]).int)
+        var child: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("60"), nil]
+        defer { argv.forEach { free($0) } }
+        #expect(posix_spawn(&child, "/bin/sleep", nil, nil, argv, environ) == 0)
+        defer {
+            kill(child, SIGKILL)
+            var status: Int32 = 0
+            while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        }
+        await client.close()
+        // Redis drops a connection when its last descriptor closes: at once unless the child
+        // holds a copy, and then only when the child exits (a minute here).
+        let probe = try await TestRedis.client()
+        #expect(await TestHTTP.eventually(timeout: .seconds(20)) {
+            try await probe.command(["CLIENT", "LIST", "ID", String(id)]).string?.isEmpty ?? false
+        })
+        await probe.close()
+    }
+
     @Test("a stream round trip through a consumer group")
     func streamRoundTrip() async throws {
         let client = try await TestRedis.client()

@@ -30,6 +30,8 @@ struct RendezvousScanner {
     /// Login affinity: per broker server, the slots with a measured login, fastest first, and
     /// the mean of those logins.
     private let logins: [String: (fastest: [(slot: Int32, ms: Double)], mean: Double)]
+    /// Per server, how many of its fastest slots are full (a full slot stays full in a run).
+    private var loginCursor: [String: Int] = [:]
     private let loginMs: [PlacementOptions.LoginKey: Double]
     private let loginGain: Double
 
@@ -120,7 +122,7 @@ struct RendezvousScanner {
     /// slot with room whose measured login to `server` is at least the login gain faster; when
     /// no slot has room for all of it, the least-filled active slot. Nil only without an
     /// active slot.
-    func bestSlot(account: UInt64, home: Int32, weight: Double = 1, server: String? = nil) -> Int32? {
+    mutating func bestSlot(account: UInt64, home: Int32, weight: Double = 1, server: String? = nil) -> Int32? {
         var best = -1
         var bestKey = Double.infinity
         table.keys.withUnsafeBufferPointer { keys in
@@ -147,9 +149,12 @@ struct RendezvousScanner {
 
     /// The measured slot with room that logs into `server` fastest, when its login beats the
     /// chosen slot's (or, unmeasured there, the server's mean) by the login gain.
-    private func fasterLogin(than chosen: Int32, server: String, weight: Double) -> Int32? {
-        guard let measured = logins[server],
-              let fastest = measured.fastest.first(where: { hasRoom(Int($0.slot), for: weight) }),
+    private mutating func fasterLogin(than chosen: Int32, server: String, weight: Double) -> Int32? {
+        guard let measured = logins[server] else { return nil }
+        var skip = loginCursor[server] ?? 0
+        while skip < measured.fastest.count, openInverseWeight[Int(measured.fastest[skip].slot)] == .infinity { skip += 1 }
+        loginCursor[server] = skip
+        guard let fastest = measured.fastest[skip...].first(where: { hasRoom(Int($0.slot), for: weight) }),
               fastest.slot != chosen else { return nil }
         let reference = loginMs[PlacementOptions.LoginKey(slot: table.ids[Int(chosen)], server: server)] ?? measured.mean
         return fastest.ms <= (1 - loginGain) * reference ? fastest.slot : nil

@@ -22,7 +22,7 @@ struct FleetSimBench: AsyncParsableCommand {
     @Option(help: "Worker slots.")
     var slots = 100
 
-    @Option(help: "Placement: count (KlaroCore Placement, as klarod does today) or load (LoadPlacement).")
+    @Option(help: "Placement: load (KlaroCore Placement weighing sync time x frequency, as klarod places) or count (every account weighs 1).")
     var placement = "load"
 
     @Option(help: "Load slack ε of the placement (klarod's count placement uses 0.25; near 0.8 utilisation a slot needs less).")
@@ -31,6 +31,12 @@ struct FleetSimBench: AsyncParsableCommand {
     @Option(help: "SyncPolicy's maximum stretch of one class before the next more urgent one stretches.")
     var maxStretch = SyncPolicy.defaultMaxStretch
 
+    @Option(help: "A slot's order for due jobs: dispatch (as klarod dispatches: 30 s windows, longest first within one), deadline (earliest staleness deadline, RefillOrder.earliestDeadline; not in klarod yet) or due (oldest due first).")
+    var refill = "dispatch"
+
+    @Option(help: "SyncPolicy's lead of the quiet class's staleness deadline, as a share of its interval.")
+    var quietLead = SyncPolicy.defaultDeadlineLead[.quiet] ?? 0
+
     @Option(help: "Seed of the fleet and the sync times.")
     var seed: UInt64 = 13
 
@@ -38,24 +44,30 @@ struct FleetSimBench: AsyncParsableCommand {
         guard FleetSimulation.PlacementKind(rawValue: placement) != nil else {
             throw ValidationError("--placement must be count or load")
         }
+        guard FleetSimulation.Refill(rawValue: refill) != nil else {
+            throw ValidationError("--refill must be dispatch, deadline or due")
+        }
         guard accounts > 0, slots > 0 else { throw ValidationError("need --accounts > 0 and --slots > 0") }
     }
 
     func run() async throws {
         let kind = FleetSimulation.PlacementKind(rawValue: placement) ?? .load
-        let policy = try SyncPolicy(maxStretch: maxStretch)
-        print("fleet-sim: \(accounts) accounts, \(slots) slots, 24 h, placement by \(kind.rawValue) (ε \(epsilon)), max stretch \(maxStretch); 1.5x = 1.5x the accounts")
+        let order = FleetSimulation.Refill(rawValue: refill) ?? .dispatch
+        let policy = try SyncPolicy(maxStretch: maxStretch, deadlineLead: [.quiet: quietLead])
+        print("fleet-sim: \(accounts) accounts, \(slots) slots, 24 h, placement by \(kind.rawValue) (ε \(epsilon)), max stretch \(maxStretch), refill by \(order.rawValue) (quiet lead \(quietLead)); 1.5x = 1.5x the accounts")
         let clock = ContinuousClock.now
         var results: [(String, FleetSimulation.Figures)] = []
         for load in [1.0, 1.5] {
             for schedule in [FleetSimulation.Schedule.adaptive, .fixed] {
                 var sim = try FleetSimulation(
-                    schedule: schedule, placement: kind, epsilon: epsilon, policy: policy, accountCount: Int(Double(accounts) * load),
+                    schedule: schedule, placement: kind, refill: order, epsilon: epsilon, policy: policy, accountCount: Int(Double(accounts) * load),
                     slotCount: slots, seed: seed
                 )
                 let figures = sim.run()
                 let label = "\(schedule.rawValue) \(String(format: "%.1f", load))x"
                 print(Self.line(label, figures))
+                let slots = figures.slotUtilisation
+                print(String(format: "  slots busy: least %.2f, median %.2f, most %.2f", slots.min, slots.median, slots.max))
                 results.append((label, figures))
             }
         }

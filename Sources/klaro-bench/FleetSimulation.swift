@@ -2,16 +2,23 @@ import Foundation
 import KlaroCore
 
 /// A day of a simulated fleet in virtual time, for `klaro-bench fleet-sim`: accounts placed on
-/// slots by KlaroCore's placement, each slot running its due jobs oldest first, intervals from
-/// KlaroCore's `SyncPolicy` (adaptive) or a fixed 15 minutes.
+/// slots by KlaroCore's `Placement` as klarod places them (by load, `PlacementWork`), each slot
+/// running its due jobs oldest first, intervals from KlaroCore's `SyncPolicy` (adaptive, as
+/// ingest schedules them) or a fixed 15 minutes.
 ///
 /// Accounts really trade or not (`trading`); Klaro only knows the class it classified at the
 /// last sync (`SyncClass.classify` on what that sync saw), so a dormant account that starts
 /// trading is seen at its next sync, as in production.
 struct FleetSimulation {
     enum Schedule: String { case adaptive, fixed }
-    /// KlaroCore's `Placement` (by count, as klarod places today) or `LoadPlacement` (by sync
-    /// time × frequency, issue 13).
+    /// The order in which a slot takes its due jobs.
+    /// A slot's order for its due jobs: `dispatch` as klarod's dispatch statement takes them
+    /// (``RefillOrder/dispatch(_:window:)``: 30 s windows, longest first within one), `deadline`
+    /// by staleness deadline (``RefillOrder/earliestDeadline(_:)``, not in klarod yet), `due`
+    /// oldest due first.
+    enum Refill: String, CaseIterable { case dispatch, deadline, due }
+    /// KlaroCore's `Placement` with every account weighing 1 (by count, as klarod placed before
+    /// issue 13), or weighing its sync time × frequency (by load, as klarod places now).
     enum PlacementKind: String, CaseIterable { case count, load }
 
     struct Figures {
@@ -20,6 +27,8 @@ struct FleetSimulation {
         var pastStale = 0
         /// Largest gap between two syncs of one account ÷ its class's target.
         var worstGapRatio = 0.0
+        /// Busy share of the day per slot: least, median, most.
+        var slotUtilisation = (min: 0.0, median: 0.0, max: 0.0)
     }
 
     private struct Account {
@@ -49,6 +58,10 @@ struct FleetSimulation {
     let policy: SyncPolicy
     private var accounts: [Account] = []
     private var queues: [SlotQueue]
+    private var ready: [SlotQueue]
+    private var readyDue: [Double] = []
+    private var slotBusy: [Double] = []
+    let refill: Refill
     private var freeAt: [Double]
     private var rng: SplitMix64
     private var busy = 0.0
@@ -58,19 +71,20 @@ struct FleetSimulation {
     /// A fleet of `accountCount` accounts (30 % moving, 20 % quiet, 50 % dormant) on
     /// `slotCount` slots; the same `seed` gives the same fleet to both schedules.
     init(
-        schedule: Schedule, placement kind: PlacementKind, epsilon: Double, policy: SyncPolicy, accountCount: Int, slotCount: Int,
-        seed: UInt64
+        schedule: Schedule, placement kind: PlacementKind, refill: Refill = .dispatch, epsilon: Double, policy: SyncPolicy,
+        accountCount: Int, slotCount: Int, seed: UInt64
     ) throws {
         self.schedule = schedule
+        self.refill = refill
         self.policy = policy
         rng = SplitMix64(seed: seed)
         queues = Array(repeating: SlotQueue(), count: slotCount)
+        ready = Array(repeating: SlotQueue(), count: slotCount)
         freeAt = Array(repeating: 0, count: slotCount)
         let slots = (0..<slotCount).map { PlacementSlot(id: SlotID(host: "sim-\($0 / 4)", index: $0 % 4 + 1)) }
         // 12 broker servers whose median sync time differs (log-normal around 5 s).
         let servers = (0..<12).map { i in (name: "Broker-\(i)", median: 5 * exp(0.3 * Self.normal(&rng))) }
         var population: [PlacementAccount] = []
-        var weighed: [LoadAccount] = []
         for i in 0..<accountCount {
             let id = Self.uuid(&rng)
             let server = servers[Int(rng.next() % UInt64(servers.count))]
@@ -81,9 +95,11 @@ struct FleetSimulation {
             case ..<0.50: (false, -Double.random(in: 90_000...580_000, using: &rng))
             default: (false, i % 3 == 0 ? nil : -Double.random(in: 700_000...5_000_000, using: &rng))
             }
+            // A fleet that has run before: one measured sync each, as `avg_sync_ms` holds it.
+            let measured = Int(server.median * exp(0.4 * Self.normal(&rng)) * 1000)
             var account = Account(
                 id: id, slot: 0, medianSync: server.median, trading: trading, lastDeal: lastDeal,
-                known: .quiet, averageMs: nil, due: 0, lastSync: 0, previousSync: 0, tradingSince: -86_400
+                known: .quiet, averageMs: measured, due: 0, lastSync: 0, previousSync: 0, tradingSince: -86_400
             )
             account.known = Self.classify(account, at: 0)
             account.previousKnown = account.known
@@ -93,13 +109,23 @@ struct FleetSimulation {
             account.previousSync = account.lastSync - interval
             accounts.append(account)
             population.append(PlacementAccount(id: id, server: server.name))
-            // Expected sync time (log-normal mean) × frequency at the class's target.
-            weighed.append(LoadAccount(id: id, weight: server.median * exp(0.08) / interval, server: server.name))
         }
-        let assignments = switch kind {
-        case .count: try Placement.place(slots: slots, accounts: population, options: PlacementOptions(epsilon: epsilon)).assignments
-        case .load: LoadPlacement.place(slots: slots, accounts: weighed, epsilon: epsilon).assignments
+        if kind == .load {
+            // Weighed as klarod weighs them: average sync time ÷ interval (target × stretch).
+            let stretch = policy.stretch(loads: SyncProfile.loads(accounts.map {
+                SyncProfile(syncClass: $0.known, averageSyncMs: $0.averageMs)
+            }), slots: slotCount)
+            let median = PlacementWork.defaultSyncSeconds(measuredMs: accounts.compactMap(\.averageMs))
+            for i in accounts.indices {
+                population[i].load = schedule == .fixed
+                    ? PlacementWork.load(averageSyncMs: accounts[i].averageMs, defaultSeconds: median, interval: Self.fixedInterval)
+                    : PlacementWork.load(averageSyncMs: accounts[i].averageMs, defaultSeconds: median, syncClass: accounts[i].known,
+                                         plan: nil, policy: policy, stretch: stretch.factors)
+            }
         }
+        let assignments = try Placement.place(slots: slots, accounts: population, options: PlacementOptions(epsilon: epsilon)).assignments
+        readyDue = Array(repeating: 0, count: accounts.count)
+        slotBusy = Array(repeating: 0, count: slotCount)
         let index = Dictionary(uniqueKeysWithValues: slots.enumerated().map { ($1.id, $0) })
         for i in accounts.indices {
             accounts[i].slot = index[assignments[accounts[i].id]!]!
@@ -120,6 +146,8 @@ struct FleetSimulation {
             minute = end
         }
         figures.utilisation = busy / (Self.day * Double(freeAt.count))
+        let perSlot = slotBusy.map { $0 / Self.day }.sorted()
+        figures.slotUtilisation = (perSlot.first ?? 0, perSlot[perSlot.count / 2], perSlot.last ?? 0)
         figures.movingP50 = moving.quantile(0.5)
         figures.movingP95 = moving.quantile(0.95)
         figures.allP95 = all.quantile(0.95)
@@ -131,25 +159,58 @@ struct FleetSimulation {
         SyncProfile.loads(accounts.lazy.map { SyncProfile(syncClass: $0.known, averageSyncMs: $0.averageMs) })
     }
 
+    /// The next due time's distance from this one: fixed 15 minutes, or as klarod's ingest
+    /// schedules it (`SyncPolicy.scheduledInterval`, from the account's average sync time).
     private func interval(_ account: Account, _ stretch: SyncStretch) -> Double {
-        schedule == .fixed ? Self.fixedInterval : policy.interval(account.known, stretch: stretch)
+        guard schedule == .adaptive else { return Self.fixedInterval }
+        let expected = account.averageMs.map { Double($0) / 1000 } ?? SyncProfile.unmeasuredSyncSeconds
+        return policy.scheduledInterval(account.known, stretch: stretch, expectedSyncSeconds: expected)
     }
 
-    /// Starts every job of `slot` that can start before `end`, oldest due first.
+    /// Starts every job of `slot` that can start before `end`: of the jobs due when the slot is
+    /// free, the one first in the policy's refill order (`RefillOrder.priority`).
     private mutating func runSlot(_ slot: Int, until end: Double, stretch: SyncStretch) {
-        while let (due, i) = queues[slot].top {
-            let start = max(freeAt[slot], due)
-            guard start < end else { return }
-            queues[slot].pop()
+        while true {
+            var now = freeAt[slot]
+            if ready[slot].top == nil {
+                guard let (due, _) = queues[slot].top else { return }
+                now = max(now, due)
+            }
+            guard now < end else { return }
+            while let (due, i) = queues[slot].top, due <= now {
+                queues[slot].pop()
+                ready[slot].push(due: priority(Int(i), due: due, stretch: stretch), account: i, tie: due)
+            }
+            guard let (_, i) = ready[slot].top else { return }
+            ready[slot].pop()
             let account = Int(i)
+            let due = readyDue[account]
+            let start = now
             let seconds = accounts[account].medianSync * exp(0.4 * Self.normal(&rng))
             let done = start + seconds
             freeAt[slot] = done
             busy += min(seconds, Self.day - start)
+            slotBusy[slot] += min(seconds, Self.day - start)
             if start >= Self.warmUp { figures.maxQueueWait = max(figures.maxQueueWait, start - due) }
             complete(account, at: done, stretch: stretch, seconds: seconds)
             queues[slot].push(due: accounts[account].due, account: i)
         }
+    }
+
+    private mutating func priority(_ i: Int, due: Double, stretch: SyncStretch) -> Double {
+        readyDue[i] = due
+        guard schedule == .adaptive else { return due }
+        let account = accounts[i]
+        switch refill {
+        case .due: return due
+        case .dispatch:
+            // One key for RefillOrder.dispatch: the window first, then the longest expected sync.
+            let expected = account.averageMs.map { Double($0) / 1000 } ?? SyncProfile.unmeasuredSyncSeconds
+            return (due / RefillOrder.defaultWindow).rounded(.down) * 1e6 - min(expected, 1e5)
+        case .deadline: break
+        }
+        return policy.stalenessDeadline(lastSuccess: Self.date(account.lastSync), syncClass: account.known, stretch: stretch)
+            .timeIntervalSince1970 - Self.epoch
     }
 
     /// The sync's data is as of its end; Klaro reclassifies and plans the next due time on the
@@ -230,7 +291,7 @@ struct SlotQueue {
 
     var top: (Double, Int32)? { heap.first.map { ($0.due, $0.account) } }
 
-    mutating func push(due: Double, account: Int32) {
+    mutating func push(due: Double, account: Int32, tie: Double = 0) {
         heap.append((due, account))
         var i = heap.count - 1
         while i > 0, heap[(i - 1) / 2].due > heap[i].due {

@@ -3,7 +3,8 @@ import Foundation
 import KlaroCore
 
 /// `klaro-bench placement`: full placement of a synthetic fleet, and the re-placement after
-/// one slot dies, both incremental (`reassign`) and full (what klarod runs).
+/// one slot dies, both incremental (`reassign`) and full — by count (every account weighs 1)
+/// and by load as klarod places (sync time × frequency, with login affinity).
 struct PlacementBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "placement",
@@ -88,6 +89,70 @@ struct PlacementBench: AsyncParsableCommand {
         print("  moved per death: \(moved.map(String.init).joined(separator: ", ")) "
               + "(fraction moved \(String(format: "%.4f", fraction)), ideal 1/S = \(String(format: "%.4f", 1 / Double(slots))))")
         if let last { print("  \(Self.loadSummary(last))") }
+        try byLoad(fleet: fleet, population: population, options: options, deaths: deaths, rng: &rng)
+    }
+
+    /// The same fleet weighed as klarod weighs it: log-normal sync times (median 5 s) over
+    /// 30 % moving, 20 % quiet and 50 % dormant accounts at the standard targets, a tenth
+    /// unmeasured (the median), and measured logins for a quarter of the (slot, server) pairs.
+    private func byLoad(
+        fleet: [PlacementSlot], population: [PlacementAccount], options: PlacementOptions, deaths: [Int],
+        rng: inout SplitMix64
+    ) throws {
+        let classes: [SyncClass] = [.moving, .moving, .moving, .quiet, .quiet, .dormant, .dormant, .dormant, .dormant, .dormant]
+        let times = population.map { _ -> Int? in
+            guard rng.next() % 10 != 0 else { return nil }
+            let u = Double(rng.next() >> 11) / Double(UInt64(1) << 53), v = Double(rng.next() >> 11) / Double(UInt64(1) << 53)
+            return Int(5_000 * exp(0.5 * (-2 * log(max(u, 1e-12))).squareRoot() * cos(2 * .pi * v)))
+        }
+        let median = PlacementWork.defaultSyncSeconds(measuredMs: times.compactMap { $0 })
+        let weighed = population.enumerated().map { i, account in
+            var account = account
+            account.load = PlacementWork.load(
+                averageSyncMs: times[i], defaultSeconds: median, syncClass: classes[i % classes.count], plan: nil,
+                policy: .standard, stretch: [:])
+            return account
+        }
+        var withLogins = options
+        for slot in fleet {
+            for server in Set(population.compactMap(\.server)) where rng.next() % 4 == 0 {
+                withLogins.loginMs[.init(slot: slot.id, server: server)] = Double(300 + rng.next() % 3_000)
+            }
+        }
+        print("by load: \(withLogins.loginMs.count) measured (slot, server) logins, login gain \(withLogins.loginGain)")
+        var full: PlacementResult?
+        let fullTimes = try (0..<runs).map { _ in
+            try Self.time { full = try Placement.place(slots: fleet, accounts: weighed, options: withLogins) }
+        }
+        guard let full else { return }
+        print("full placement      \(Self.summary(fullTimes))  (by load)")
+        print("  \(Self.loadSummary(full))")
+        let placed = weighed.map { account in
+            var account = account
+            account.current = full.assignments[account.id]
+            return account
+        }
+        var last: PlacementResult?
+        let incrementalTimes = try deaths.map { dead in
+            try Self.time {
+                last = try Placement.reassign(orphansOf: fleet[dead].id, slots: fleet, accounts: placed, options: withLogins)
+            }
+        }
+        print("one slot dies       \(Self.summary(incrementalTimes))  (reassign, by load)")
+        if let last { print("  \(Self.loadSummary(last))") }
+        // A hundred newcomers against the per-slot sums, as klarod's newcomer path.
+        var sums: [SlotID: SlotLoad] = [:]
+        for account in placed { if let slot = account.current {
+            sums[slot, default: SlotLoad(accounts: 0, load: 0)].accounts += 1
+            sums[slot, default: SlotLoad(accounts: 0, load: 0)].load += account.load
+        } }
+        let newcomers = (0..<100).map { _ in
+            PlacementAccount(id: Self.uuid(using: &rng), server: population.first?.server, load: median / 900)
+        }
+        let newcomerTimes = try (0..<runs).map { _ in
+            try Self.time { _ = try Placement.placeNewcomers(newcomers, placed: sums, slots: fleet, options: withLogins) }
+        }
+        print("100 newcomers       \(Self.summary(newcomerTimes))  (by load)")
     }
 
     // MARK: - Helpers
@@ -110,13 +175,13 @@ struct PlacementBench: AsyncParsableCommand {
     }
 
     private static func loadSummary(_ result: PlacementResult) -> String {
-        let worst = result.capacities.max { a, b in
-            Double(result.loads[a.key] ?? 0) / Double(max(1, a.value))
-                < Double(result.loads[b.key] ?? 0) / Double(max(1, b.value))
-        }
-        guard let worst else { return "no active slot" }
-        return "max load vs capacity: \(result.loads[worst.key] ?? 0) / \(worst.value) on \(worst.key) "
-            + "(ratio \(String(format: "%.3f", result.maxLoadRatio))), unplaced \(result.unplaced.count)"
+        let ratio = { (slot: SlotID) in (result.work[slot] ?? 0) / max(1e-12, result.workBounds[slot] ?? 0) }
+        guard let worst = result.workBounds.keys.max(by: { ratio($0) < ratio($1) }) else { return "no active slot" }
+        let counts = result.capacities.keys.map { result.loads[$0] ?? 0 }
+        return "max load vs bound: \(String(format: "%.4g", result.work[worst] ?? 0)) / "
+            + "\(String(format: "%.4g", result.workBounds[worst] ?? 0)) on \(worst) "
+            + "(ratio \(String(format: "%.3f", result.maxLoadRatio))), accounts per slot "
+            + "\(counts.min() ?? 0)–\(counts.max() ?? 0), unplaced \(result.unplaced.count)"
     }
 
     private static func uuid(using rng: inout SplitMix64) -> UUID {

@@ -9,8 +9,10 @@ struct RebalanceCommand: AsyncParsableCommand {
         abstract: "Rebalance accounts over the slots; --dry-run only shows the moves.",
         discussion: """
             Mode rebalance (default) puts every account on its ideal slot: a host that joined or
-            came back takes its share. Mode keep-current moves only what must move. Accounts
-            with a job in flight move when that job finishes.
+            came back takes its share of the load (an account weighs its sync time × how often
+            it is synced; an account may prefer a slot that logs into its broker faster). Mode
+            keep-current moves only what must move and what is beyond a slot's load bound.
+            Accounts with a job in flight move when that job finishes.
             """
     )
 

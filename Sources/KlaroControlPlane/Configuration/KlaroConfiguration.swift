@@ -118,6 +118,7 @@ public struct KlaroConfiguration: Sendable {
             snapshotRetentionDays: reader.int(Key.snapshotRetentionDays, default: 400, in: 1...36500),
             placementEpsilon: reader.double(Key.placementEpsilon, default: 0.25, in: 0...10),
             placementAffinity: reader.double(Key.placementAffinity, default: 0, in: 0...1000),
+            placementLoginGain: reader.double(Key.placementLoginGain, default: 0.2, in: 0...0.9),
             maxDealsPerResult: reader.int(Key.maxDeals, default: 20_000, in: 1...1_000_000),
             ingestBatch: reader.int(Key.ingestBatch, default: 256, in: 1...10_000),
             ingestWorkers: reader.int(Key.ingestWorkers, default: 2, in: 1...64),
@@ -229,6 +230,9 @@ public struct SyncSettings: Sendable, Equatable {
     public var placementEpsilon: Double
     /// Broker affinity α (``PlacementOptions/affinityWeight``): 0 turns it off.
     public var placementAffinity: Double
+    /// Login affinity (``PlacementOptions/loginGain``): how much faster a slot's measured login
+    /// to an account's server must be for placement to prefer it; 0 turns it off.
+    public var placementLoginGain: Double
     public var maxDealsPerResult: Int
     public var ingestBatch: Int
     /// Ingest consumers in this replica: one decodes while another waits for PostgreSQL.
@@ -242,6 +246,7 @@ public struct SyncSettings: Sendable, Equatable {
         interval: Double = 900, queueDepth: Int = 2, jobDeadline: Double = 180, lostGrace: Double = 30,
         slotDeadAfter: Double = 20, staleAfter: Double? = nil, heartbeatPersistInterval: Double = 60, schedulerTick: Double = 1, runRetentionDays: Int = 30,
         snapshotRetentionDays: Int = 400, placementEpsilon: Double = 0.25, placementAffinity: Double = 0,
+        placementLoginGain: Double = 0.2,
         maxDealsPerResult: Int = 20_000, ingestBatch: Int = 256, ingestWorkers: Int = 2, retry: RetryPolicy = .standard,
         policy: SyncPolicy? = nil
     ) {
@@ -257,6 +262,7 @@ public struct SyncSettings: Sendable, Equatable {
         self.snapshotRetentionDays = snapshotRetentionDays
         self.placementEpsilon = placementEpsilon
         self.placementAffinity = placementAffinity
+        self.placementLoginGain = placementLoginGain
         self.maxDealsPerResult = maxDealsPerResult
         self.ingestBatch = ingestBatch
         self.ingestWorkers = ingestWorkers

@@ -6,7 +6,10 @@ import Logging
 import Prometheus
 import Synchronization
 
-/// Computes and applies account placement (DESIGN §4) with KlaroCore's ``Placement``.
+/// Computes and applies account placement (DESIGN §4) with KlaroCore's ``Placement``, by load
+/// (issue 13): each account weighs its sync time × frequency (``PlacementWorkQuery``), every
+/// slot's bound is in that load, and an account prefers a slot with room that logs into its
+/// broker server faster (login medians of the last day, refreshed every `loginRefresh`).
 ///
 /// Two kinds of run:
 /// - **automatic** (the fleet monitor, and after an operator changes a host): accounts that
@@ -41,6 +44,11 @@ final class AccountPlacer: Sendable {
     private let logger: Logger
     /// The slot states of the last automatic run, and when it ran.
     private let last = Mutex<(slots: [SlotID: SlotState], at: ContinuousClock.Instant)?>(nil)
+    /// Login medians per slot and server, and when they were read.
+    private let logins = Mutex<(ms: [PlacementOptions.LoginKey: Double], at: ContinuousClock.Instant)?>(nil)
+    /// How long login medians are reused: a day's medians move slowly, and the newcomer path
+    /// runs every fleet round while an import is placed.
+    static let loginRefresh: Duration = .seconds(300)
 
     init(pool: PostgresPool, settings: SyncSettings, metrics: KlaroMetrics, logger: Logger) {
         self.pool = pool
@@ -50,7 +58,27 @@ final class AccountPlacer: Sendable {
     }
 
     var options: PlacementOptions {
-        PlacementOptions(epsilon: settings.placementEpsilon, affinityWeight: settings.placementAffinity)
+        PlacementOptions(
+            epsilon: settings.placementEpsilon, affinityWeight: settings.placementAffinity, loginGain: settings.placementLoginGain)
+    }
+
+    /// The options with the measured login medians (read at most every `loginRefresh`; not
+    /// at all with login affinity off).
+    private func options(_ connection: PostgresConnection) throws -> PlacementOptions {
+        var options = self.options
+        guard options.loginGain > 0 else { return options }
+        if let cached = logins.withLock({ $0 }), ContinuousClock.now - cached.at < Self.loginRefresh {
+            options.loginMs = cached.ms
+        } else {
+            options.loginMs = try PlacementWorkQuery.loginMedians(connection)
+            logins.withLock { [ms = options.loginMs] in $0 = (ms, ContinuousClock.now) }
+        }
+        return options
+    }
+
+    /// Forgets the cached login medians (tests, after writing runs).
+    func forgetLoginTimes() {
+        logins.withLock { $0 = nil }
     }
 
     /// How often an automatic run places everything although nothing seemed to change.
@@ -95,27 +123,27 @@ final class AccountPlacer: Sendable {
 
     /// Places just the accounts that wait for a slot, against the current loads.
     private func placeNewcomers() async throws -> PlacementRun {
-        let options = self.options
+        let policy = settings.policy
         let started = ContinuousClock.now
         let run = try await pool.transaction { connection -> PlacementRun in
             _ = try connection.query("SELECT pg_advisory_xact_lock($1)", [Self.lockKey])
+            let options = try self.options(connection)
             let slots = try Self.loadSlots(connection)
+            let scale = try PlacementWorkQuery.scale(connection, policy: policy)
             let newcomers = try connection.query("""
-                SELECT id, pinned_host, pinned_slot, mt5_server FROM user_mt5_accounts
-                WHERE assigned_host IS NULL AND status = 'active' AND is_active
-                """).map { row in
+                SELECT a.id, a.pinned_host, a.pinned_slot, a.mt5_server, s.sync_class, s.avg_sync_ms,
+                       CASE WHEN $1 THEN klaro_user_plan(a.user_id) END
+                FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id
+                WHERE a.assigned_host IS NULL AND a.status = 'active' AND a.is_active
+                """, [!policy.planTargets.isEmpty]).map { row in
                     PlacementAccount(
                         id: try row.uuid(0), pin: try Self.slotID(row.stringOrNil(1), row.intOrNil(2)), current: nil,
-                        server: row.stringOrNil(3))
+                        server: row.stringOrNil(3),
+                        load: scale.load(averageSyncMs: try row.intOrNil(5), syncClass: SyncClass(rawValue: try row.string(4)) ?? .quiet,
+                                         plan: row.stringOrNil(6)))
                 }
-            var loads: [SlotID: Int] = [:]
-            for row in try connection.query("""
-                SELECT assigned_host, assigned_slot, count(*) FROM user_mt5_accounts
-                WHERE assigned_host IS NOT NULL AND status = 'active' AND is_active GROUP BY 1, 2
-                """) {
-                loads[SlotID(host: try row.string(0), index: try row.int(1))] = try row.int(2)
-            }
-            let result = try Placement.placeNewcomers(newcomers, loads: loads, slots: slots, options: options)
+            let placed = try PlacementWorkQuery.slotLoads(connection, scale: scale)
+            let result = try Placement.placeNewcomers(newcomers, placed: placed, slots: slots, options: options)
             try Self.write(result.moves, unassigned: [], connection)
             return PlacementRun(mode: .keepCurrent, result: result, inFlight: [], applied: true, heldBack: 0, newcomers: true)
         }
@@ -149,16 +177,19 @@ final class AccountPlacer: Sendable {
     private func place(
         mode: PlacementMode = .keepCurrent, automatic: Bool, dryRun: Bool = false, deadSlot: SlotID? = nil
     ) async throws -> PlacementRun {
-        let options = self.options
+        let policy = settings.policy
         let started = ContinuousClock.now
         let run = try await pool.transaction { connection -> PlacementRun in
             _ = try connection.query("SELECT pg_advisory_xact_lock($1)", [Self.lockKey])
+            let options = try self.options(connection)
             let slots = try Self.loadSlots(connection)
-            let (accounts, inFlight) = try Self.loadAccounts(connection)
+            let (accounts, inFlight) = try Self.loadAccounts(connection, policy: policy)
             var result = try deadSlot.map { dead throws(PlacementError) in
                 try Placement.reassign(orphansOf: dead, slots: slots, accounts: accounts, options: options)
             } ?? Placement.place(slots: slots, accounts: accounts, options: options, mode: mode)
-            let held = automatic ? Self.holdBack(.overCapacity, in: &result) : 0
+            let held = automatic
+                ? Self.holdBack(.overCapacity, in: &result, loads: Dictionary(uniqueKeysWithValues: accounts.map { ($0.id, $0.load) }))
+                : 0
             let placed = Set(accounts.lazy.filter { $0.current != nil }.map(\.id))
             let unassigned = result.unplaced.filter(placed.contains)
             if !dryRun { try Self.write(result.moves, unassigned: unassigned, connection) }
@@ -189,13 +220,16 @@ final class AccountPlacer: Sendable {
     /// Takes the moves with `reason` out of `result`, leaving those accounts where they are;
     /// returns how many. The slots they would have left keep them beyond capacity, and no
     /// other slot exceeds capacity, since the moves that stay were planned with less room.
-    static func holdBack(_ reason: MoveReason, in result: inout PlacementResult) -> Int {
+    static func holdBack(_ reason: MoveReason, in result: inout PlacementResult, loads: [UUID: Double] = [:]) -> Int {
         var held = 0
         result.moves.removeAll { move in
             guard move.reason == reason, let from = move.from else { return false }
             result.assignments[move.account] = from
             result.loads[move.to, default: 0] -= 1
             result.loads[from, default: 0] += 1
+            let load = loads[move.account] ?? 1
+            result.work[move.to, default: 0] -= load
+            result.work[from, default: 0] += load
             held += 1
             return true
         }
@@ -248,22 +282,39 @@ final class AccountPlacer: Sendable {
             }
     }
 
-    /// Accounts to place (active ones), and those with a job in flight.
-    static func loadAccounts(_ connection: PostgresConnection) throws -> ([PlacementAccount], Set<UUID>) {
+    /// Accounts to place (active ones) weighed by their load under `policy` and the stored
+    /// stretch, and those with a job in flight.
+    static func loadAccounts(_ connection: PostgresConnection, policy: SyncPolicy) throws -> ([PlacementAccount], Set<UUID>) {
         var inFlight = Set<UUID>()
-        let accounts = try connection.query("""
-            SELECT a.id, a.assigned_host, a.assigned_slot, a.pinned_host, a.pinned_slot, a.mt5_server, s.inflight_job_id IS NOT NULL
+        let stretch = try SyncStretchTable.read(connection)
+        var measured: [Int] = []
+        var rows: [(account: PlacementAccount, syncClass: SyncClass, averageMs: Int?, plan: String?)] = []
+        for row in try connection.query("""
+            SELECT a.id, a.assigned_host, a.assigned_slot, a.pinned_host, a.pinned_slot, a.mt5_server, s.inflight_job_id IS NOT NULL,
+                   s.sync_class, s.avg_sync_ms, CASE WHEN $1 THEN klaro_user_plan(a.user_id) END
             FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id WHERE a.status = 'active' AND a.is_active
-            """).map { row in
-                let id = try row.uuid(0)
-                if try row.bool(6) { inFlight.insert(id) }
-                return PlacementAccount(
+            """, [!policy.planTargets.isEmpty]) {
+            let id = try row.uuid(0)
+            if try row.bool(6) { inFlight.insert(id) }
+            let averageMs = try row.intOrNil(8)
+            if let averageMs { measured.append(averageMs) }
+            rows.append((
+                PlacementAccount(
                     id: id,
                     pin: try slotID(row.stringOrNil(3), row.intOrNil(4)),
                     current: try slotID(row.stringOrNil(1), row.intOrNil(2)),
                     server: row.stringOrNil(5)
-                )
-            }
+                ),
+                SyncClass(rawValue: try row.string(7)) ?? .quiet, averageMs, row.stringOrNil(9)
+            ))
+        }
+        let scale = PlacementWorkQuery.Scale(
+            policy: policy, stretch: stretch, defaultSeconds: PlacementWork.defaultSyncSeconds(measuredMs: measured))
+        let accounts = rows.map { row in
+            var account = row.account
+            account.load = scale.load(averageSyncMs: row.averageMs, syncClass: row.syncClass, plan: row.plan)
+            return account
+        }
         return (accounts, inFlight)
     }
 

@@ -161,14 +161,20 @@ struct IngestStore: Sendable {
     // MARK: Decision
 
     /// How the job ended and when the account syncs next: one interval of its class (as this
-    /// result shows it) for its owner's plan, stretched as the leader's policy says (`stretch`).
+    /// result shows it) for its owner's plan, stretched as the leader's policy says (`stretch`),
+    /// less the account's average sync time (``SyncPolicy/scheduledInterval(_:expectedSyncSeconds:)``).
     private func decide(
         _ result: IncomingResult, state: AccountState, stretch: [SyncClass: Double], now: Date, rng: inout SystemRandomNumberGenerator
     ) -> AppliedSync {
         let message = result.message
         let schedule = scheduleFacts(message, state: state, now: now)
         let syncClass = schedule?.syncClass ?? state.syncClass
-        let interval = settings.policy.interval(syncClass, plan: state.plan, factors: stretch)
+        // Aimed early by the account's measured sync time: the target is a promise on staleness
+        // (issue 13); an account never measured is scheduled on its target.
+        let averageMs = schedule?.averageSyncMs ?? state.averageSyncMs
+        let interval = settings.policy.scheduledInterval(
+            settings.policy.interval(syncClass, plan: state.plan, factors: stretch),
+            expectedSyncSeconds: averageMs.map { Double($0) / 1000 } ?? 0)
         let completion = JobCompletion.decide(
             .result(message.outcome, dealsTruncated: message.dealsTruncated), account: message.accountID, attempt: state.attempt,
             anchor: state.anchor ?? state.nextSyncAt, now: now, interval: interval, policy: retryPolicy, using: &rng

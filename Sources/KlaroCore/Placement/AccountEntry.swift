@@ -11,6 +11,8 @@ struct AccountEntry {
     let current: Int32
     /// Pinned slot: a table index, or −1 for none or a slot missing from the table.
     let pin: Int32
+    /// The account's load (``PlacementAccount/load``).
+    let load: Double
 
     init(_ account: PlacementAccount, index: Int, table: SlotTable) {
         (high, low) = StableHash.halves(of: account.id)
@@ -22,5 +24,6 @@ struct AccountEntry {
             self.current = -1
         }
         pin = table.index(of: account.pin) ?? -1
+        load = account.load
     }
 }

@@ -14,6 +14,7 @@ struct FullPlacement {
     private var moves: [Move] = []
     private var unplaced: [UUID] = []
     private(set) var keptOnCordoned = 0
+    private(set) var keptLoad = 0.0
 
     init(
         table: SlotTable, accounts: [PlacementAccount], entries: [AccountEntry],
@@ -36,8 +37,9 @@ struct FullPlacement {
         for (i, entry) in entries.enumerated() where entry.current >= 0
             && table.states[Int(entry.current)] == .cordoned && !pinnedToActiveSlot(entry) {
             assigned[i] = entry.current
-            scanner.add(entry.current)
+            scanner.add(entry.current, weight: entry.load)
             keptOnCordoned += 1
+            keptLoad += entry.load
         }
     }
 
@@ -49,7 +51,7 @@ struct FullPlacement {
     }
 
     /// Phase 3 (keep mode): accounts keep their active slot while it has room; on a slot with
-    /// too many, the accounts scoring highest there stay.
+    /// too much load, the accounts scoring highest there stay while they fit.
     mutating func keepCurrentWithinCapacity() {
         // Bucket the candidates by slot (a counting sort keeps account order inside a bucket).
         var counts = Array(repeating: 0, count: table.count + 1)
@@ -67,18 +69,18 @@ struct FullPlacement {
         }
         for slot in 0..<table.count where counts[slot + 1] > counts[slot] {
             var bucket = Array(buckets[counts[slot]..<counts[slot + 1]])
-            let room = max(0, scanner.capacity[slot] - scanner.load[slot])
-            if bucket.count > room {
+            let total = bucket.reduce(0.0) { $0 + entries[$1].load }
+            if !scanner.fits(Int32(slot), weight: total) {
                 let keys = bucket.map { i in
                     let home = scanner.homeHost(ofServer: accounts[entries[i].index].server)
                     return (scanner.key(account: entries[i].key, slot: Int32(slot), home: home), i)
                 }
                 bucket = keys.sorted { $0 < $1 }.map(\.1)
             }
-            for (rank, i) in bucket.enumerated() {
-                if rank < room {
+            for i in bucket {
+                if scanner.fits(Int32(slot), weight: entries[i].load) {
                     assigned[i] = Int32(slot)
-                    scanner.add(Int32(slot))
+                    scanner.add(Int32(slot), weight: entries[i].load)
                 } else {
                     shed[i] = true
                 }
@@ -86,28 +88,40 @@ struct FullPlacement {
         }
     }
 
-    /// Phase 4: everyone left, in account order, to the highest-scoring active slot with room.
+    /// Phase 4: everyone left, heaviest first, to the highest-scoring active slot with room;
+    /// the moves and the unplaced are listed in account order all the same.
     mutating func placeRemaining(mode: PlacementMode) {
-        for (i, entry) in entries.enumerated() where assigned[i] < 0 {
+        let firstMove = moves.count
+        var movedIndex: [Int] = []
+        var left: [Int] = []
+        for i in Placement.heaviestFirst(entries) where assigned[i] < 0 {
+            let entry = entries[i]
             let account = accounts[entry.index]
             let home = scanner.homeHost(ofServer: account.server)
-            guard let slot = scanner.bestSlot(account: entry.key, home: home) else {
-                unplaced.append(account.id)
+            guard let slot = scanner.bestSlot(account: entry.key, home: home, weight: entry.load, server: account.server) else {
+                left.append(i)
                 continue
             }
-            assign(i, to: slot, reason: reason(for: i, mode: mode))
+            if assign(i, to: slot, reason: reason(for: i, mode: mode)) { movedIndex.append(i) }
+        }
+        unplaced.append(contentsOf: left.sorted().map { accounts[entries[$0].index].id })
+        if zip(movedIndex, movedIndex.dropFirst()).contains(where: { $0 > $1 }) {
+            let placed = zip(movedIndex, moves[firstMove...]).sorted { $0.0 < $1.0 }.map(\.1)
+            moves.replaceSubrange(firstMove..., with: placed)
         }
     }
 
-    private mutating func assign(_ i: Int, to slot: Int32, reason: MoveReason) {
+    /// Assigns entry `i` to `slot`; records a move and returns true when that is a change.
+    @discardableResult
+    private mutating func assign(_ i: Int, to slot: Int32, reason: MoveReason) -> Bool {
         assigned[i] = slot
-        scanner.add(slot)
+        scanner.add(slot, weight: entries[i].load)
         let entry = entries[i]
-        if entry.current != slot {
-            let account = accounts[entry.index]
-            let to = table.ids[Int(slot)]
-            moves.append(Move(account: account.id, from: account.current, to: to, reason: reason))
-        }
+        guard entry.current != slot else { return false }
+        let account = accounts[entry.index]
+        let to = table.ids[Int(slot)]
+        moves.append(Move(account: account.id, from: account.current, to: to, reason: reason))
+        return true
     }
 
     private func reason(for i: Int, mode: PlacementMode) -> MoveReason {
@@ -129,7 +143,8 @@ struct FullPlacement {
         }
         return PlacementResult(
             assignments: assignments, moves: moves, unplaced: unplaced,
-            loads: scanner.loadsByID(), capacities: scanner.capacitiesByID()
+            loads: scanner.loadsByID(), capacities: scanner.capacitiesByID(),
+            work: scanner.workByID(), workBounds: scanner.boundsByID()
         )
     }
 }

@@ -1,12 +1,17 @@
 import Foundation
 
 /// Assigns accounts to terminal slots: weighted rendezvous (highest-random-weight) hashing
-/// with bounded load (DESIGN §4).
+/// with bounded load (DESIGN §4), where load is what the accounts weigh (issue 13: klarod
+/// weighs an account by its sync time × how often it is synced, ``PlacementWork``).
 ///
-/// Each active slot of weight w takes at most `ceil((1+ε)·N·w/W)` accounts, where W is the
-/// total weight of active slots and N the number of accounts to spread over them (every
-/// account except those staying on cordoned slots). Accounts are handled in a fixed order, so
-/// the result depends only on the inputs, never on their order:
+/// Each active slot of weight w takes at most `ceil((1+ε)·N·w/W)` accounts of the mean load
+/// L/N, i.e. load up to `ceil((1+ε)·N·w/W) · L/N`, where W is the total weight of active slots
+/// and N the number of accounts to spread over them, of total load L (every account except
+/// those staying on cordoned slots). With equal loads that is the count bound
+/// `ceil((1+ε)·N·w/W)` accounts. An account heavier than the room left on every slot goes to
+/// the least-filled slot, so no slot passes its bound by more than one account's load.
+/// Accounts are handled in a fixed order, so the result depends only on the inputs, never on
+/// their order:
 ///
 /// 1. accounts on a **cordoned** slot stay there (unless pinned to an active slot);
 /// 2. **pins** to an active slot are always honoured, even beyond that slot's capacity (an
@@ -14,7 +19,9 @@ import Foundation
 /// 3. with ``PlacementMode/keepCurrent``, accounts on an active slot **keep** it while it has
 ///    room; when a slot holds more than its capacity, the accounts that score highest there
 ///    stay and the rest move (`over_capacity`);
-/// 4. everyone else, in account-id order, goes to the **highest-scoring active slot with room**.
+/// 4. everyone else, heaviest first (then in account-id order), goes to the **highest-scoring
+///    active slot with room** for it — or to a slot with room that logs into the account's
+///    broker server faster by ``PlacementOptions/loginGain`` (login affinity).
 ///
 /// Draining and dead slots (and slots missing from the input) lose their accounts; cordoned
 /// slots get no new ones. With no active slot at all, accounts that need a slot are returned
@@ -41,6 +48,7 @@ public enum Placement {
         options: PlacementOptions = PlacementOptions(), mode: PlacementMode = .keepCurrent
     ) throws(PlacementError) -> PlacementResult {
         try validate(options)
+        try validate(accounts)
         let table = try SlotTable(slots)
         var entries = accounts.indices.map { AccountEntry(accounts[$0], index: $0, table: table) }
         entries.sort { ($0.high, $0.low) < ($1.high, $1.low) }
@@ -50,11 +58,12 @@ public enum Placement {
         }
         var run = FullPlacement(
             table: table, accounts: accounts, entries: entries,
-            scanner: RendezvousScanner(table: table, affinityWeight: options.affinityWeight)
+            scanner: RendezvousScanner(table: table, options: options)
         )
         run.keepOnCordonedSlots()
         run.scanner.setCapacities(
-            accountCount: accounts.count - run.keptOnCordoned, epsilon: options.epsilon
+            accountCount: accounts.count - run.keptOnCordoned,
+            totalLoad: entries.reduce(0) { $0 + $1.load } - run.keptLoad, epsilon: options.epsilon
         )
         run.placePins()
         if mode == .keepCurrent { run.keepCurrentWithinCapacity() }
@@ -83,25 +92,45 @@ public enum Placement {
         options: PlacementOptions = PlacementOptions()
     ) throws(PlacementError) -> PlacementResult {
         try validate(options)
+        try validate(accounts)
         let table = try SlotTable(slots, forceDead: deadSlot)
         var run = OrphanPlacement(
             table: table, deadSlot: deadSlot, accounts: accounts,
-            scanner: RendezvousScanner(table: table, affinityWeight: options.affinityWeight)
+            scanner: RendezvousScanner(table: table, options: options)
         )
         try run.countCurrentLoads()
         run.scanner.setCapacities(
-            accountCount: accounts.count - run.keptOnCordoned, epsilon: options.epsilon
+            accountCount: accounts.count - run.keptOnCordoned,
+            totalLoad: accounts.reduce(0) { $0 + $1.load } - run.keptLoad, epsilon: options.epsilon
         )
         run.placeOrphans()
         return run.result()
     }
 
-    private static func validate(_ options: PlacementOptions) throws(PlacementError) {
+    static func validate(_ options: PlacementOptions) throws(PlacementError) {
         guard options.epsilon.isFinite, options.epsilon >= 0 else {
             throw .invalidEpsilon(options.epsilon)
         }
         guard options.affinityWeight.isFinite, options.affinityWeight >= 0 else {
             throw .invalidAffinityWeight(options.affinityWeight)
+        }
+        guard options.loginGain.isFinite, options.loginGain >= 0, options.loginGain < 1 else {
+            throw .invalidLoginGain(options.loginGain)
+        }
+    }
+
+    static func validate(_ accounts: [PlacementAccount]) throws(PlacementError) {
+        for account in accounts where !(account.load.isFinite && account.load > 0) {
+            throw .invalidLoad(account.id, account.load)
+        }
+    }
+
+    /// Indexes into `entries` (sorted by id), heaviest first and by id among equal loads.
+    static func heaviestFirst(_ entries: [AccountEntry]) -> [Int] {
+        let first = entries.first?.load
+        guard entries.contains(where: { $0.load != first }) else { return Array(entries.indices) }
+        return entries.indices.sorted { a, b in
+            entries[a].load != entries[b].load ? entries[a].load > entries[b].load : a < b
         }
     }
 }

@@ -21,18 +21,26 @@ public struct SyncPolicy: Sendable, Equatable {
     public var targetUtilisation: Double
     /// How far one class is stretched before the next more urgent class stretches (≥ 1).
     public var maxStretch: Double
+    /// Per class, the share of its interval by which its accounts' staleness deadline comes
+    /// early in a slot's queue (``stalenessDeadline(lastSuccess:syncClass:plan:stretch:)``).
+    public var deadlineLead: [SyncClass: Double]
 
     public static let defaultUtilisation = 0.8
     /// 1.7: a stretched account is still synced within twice its target with 0.3 × target
     /// left for queue wait (`klaro-bench fleet-sim` at 1.5× load: 1.9× at most with 1.7, 2.2× with 2).
     public static let defaultMaxStretch = 1.7
+    /// Quiet 0.1 (90 s of 15 minutes), others 0: quiet's target is the plan's promise and a
+    /// maximum ("never worse than fixed"), moving's 5 minutes a 95th percentile and dormant's
+    /// hour a soft one, so quiet goes first among equally late jobs (`klaro-bench fleet-sim`).
+    public static let defaultDeadlineLead: [SyncClass: Double] = [.quiet: 0.1]
 
     /// Creates a policy, refusing non-positive targets, a utilisation outside (0, 1] and a
     /// stretch below 1.
     public init(
         targets: SyncTargets = .standard, planTargets: [String: SyncTargets] = [:],
         targetUtilisation: Double = SyncPolicy.defaultUtilisation,
-        maxStretch: Double = SyncPolicy.defaultMaxStretch
+        maxStretch: Double = SyncPolicy.defaultMaxStretch,
+        deadlineLead: [SyncClass: Double] = SyncPolicy.defaultDeadlineLead
     ) throws(SyncPolicyError) {
         for (name, plan) in [("default", targets)] + planTargets.sorted(by: { $0.key < $1.key }) {
             for syncClass in SyncClass.allCases where !(plan[syncClass].isFinite && plan[syncClass] > 0) {
@@ -47,6 +55,8 @@ public struct SyncPolicy: Sendable, Equatable {
         self.planTargets = planTargets
         self.targetUtilisation = targetUtilisation
         self.maxStretch = maxStretch
+        // A lead is a share of the interval: clamped to [0, 0.5].
+        self.deadlineLead = deadlineLead.mapValues { $0.isFinite ? min(max($0, 0), 0.5) : 0 }
     }
 
     /// The defaults: moving 5 min, quiet 15 min, dormant 60 min, utilisation 0.8, stretch 1.7.
@@ -72,6 +82,34 @@ public struct SyncPolicy: Sendable, Equatable {
     /// rescuer, dispatch's give-back) chooses the account's next interval.
     public func interval(_ syncClass: SyncClass, plan: String?, factors: [SyncClass: Double]) -> TimeInterval {
         target(syncClass, plan: plan) * max(1, factors[syncClass] ?? 1)
+    }
+
+    /// How long after a sync's due time the next one is due, so that the account's data is at
+    /// most ``interval(_:plan:stretch:)`` old when the next sync ends: a target is a promise on
+    /// staleness, and the data's age at the next sync's end is the due-to-due interval plus the
+    /// next sync's time. So the schedule aims early by the account's expected sync time (never
+    /// below half the interval).
+    /// - Parameter expectedSyncSeconds: the account's average sync time (login + fetch).
+    public func scheduledInterval(
+        _ syncClass: SyncClass, plan: String? = nil, stretch: SyncStretch, expectedSyncSeconds: Double
+    ) -> TimeInterval {
+        scheduledInterval(interval(syncClass, plan: plan, stretch: stretch), expectedSyncSeconds: expectedSyncSeconds)
+    }
+
+    /// ``scheduledInterval(_:plan:stretch:expectedSyncSeconds:)`` for an effective `interval`.
+    public func scheduledInterval(_ interval: TimeInterval, expectedSyncSeconds: Double) -> TimeInterval {
+        let sync = expectedSyncSeconds.isFinite ? max(0, expectedSyncSeconds) : 0
+        return max(interval / 2, interval - sync)
+    }
+
+    /// When an account's data breaks its promise — its last success plus its effective
+    /// interval, early by its class's ``deadlineLead`` — the key of
+    /// ``RefillOrder/earliestDeadline(_:)``. Issue 13: with the slots' queues taking oldest due
+    /// first, quiet accounts on the busiest slots waited behind moving ones and their oldest
+    /// data (15.9–16.7 minutes in `klaro-bench fleet-sim`) was worse than the fixed schedule's.
+    public func stalenessDeadline(lastSuccess: Date, syncClass: SyncClass, plan: String? = nil, stretch: SyncStretch) -> Date {
+        let interval = self.interval(syncClass, plan: plan, stretch: stretch)
+        return lastSuccess.addingTimeInterval((1 - (deadlineLead[syncClass] ?? 0)) * interval)
     }
 
     /// Stretch factors for the active accounts in `loads` on `slots` live slots.

@@ -34,6 +34,22 @@ struct PlacementSettingsTests {
         #expect(ConfigurationKey.all.contains("KLARO_PLACEMENT_AFFINITY"))
     }
 
+    @Test("KLARO_PLACEMENT_LOGIN_GAIN sets login affinity (0.2 by default, 0 = off); a bad value is named")
+    func loginGainSetting() throws {
+        let defaults = try KlaroConfiguration.load(environment: Self.environment, requiring: .everything)
+        #expect(defaults.sync.placementLoginGain == 0.2)
+        let off = try KlaroConfiguration.load(
+            environment: Self.environment.merging(["KLARO_PLACEMENT_LOGIN_GAIN": "0"]) { $1 }, requiring: .everything)
+        #expect(off.sync.placementLoginGain == 0)
+        for bad in ["-0.1", "1", "fast"] {
+            #expect(throws: ConfigurationError.self) {
+                try KlaroConfiguration.load(environment: Self.environment.merging(["KLARO_PLACEMENT_LOGIN_GAIN": bad]) { $1 },
+                                            requiring: .everything)
+            }
+        }
+        #expect(ConfigurationKey.all.contains("KLARO_PLACEMENT_LOGIN_GAIN"))
+    }
+
     @Test("klarod places with the configured ε and affinity: one broker's accounts gather on one host")
     func affinityInPlacement() async throws {
         try await withTestDatabase { database in

@@ -30,18 +30,21 @@ struct OutageRephasingTests {
             }
             #expect(synced)
             let rows = try await pool.query("""
-                SELECT account_id, sync_class, extract(epoch FROM next_sync_at)::float8, extract(epoch FROM next_sync_at - last_success_at)::float8
+                SELECT account_id, sync_class, extract(epoch FROM next_sync_at)::float8, extract(epoch FROM next_sync_at - last_success_at)::float8,
+                       avg_sync_ms
                 FROM account_schedule
                 """)
             var dues: [Double] = []
             for row in rows {
                 let account = try row.uuid(0), due = try row.double(2), wait = try row.double(3)
                 #expect(try row.string(1) == "quiet")
-                // On its own grid slot of the 900 s interval, half to one and a half intervals on.
-                let offset = due.truncatingRemainder(dividingBy: 900)
-                let phase = SyncPhase.fraction(of: account) * 900
-                #expect(abs(offset - phase) < 0.01 || abs(abs(offset - phase) - 900) < 0.01, "offset \(offset), phase \(phase)")
-                #expect(wait >= 449 && wait <= 1351, "waits \(wait) s")
+                // On its own grid slot of its interval (900 s aimed early by its sync time, as
+                // ingest schedules it), half to one and a half intervals on.
+                let interval = SyncPolicy.standard.scheduledInterval(900, expectedSyncSeconds: Double(try row.intOrNil(4) ?? 0) / 1000)
+                let offset = due.truncatingRemainder(dividingBy: interval)
+                let phase = SyncPhase.fraction(of: account) * interval
+                #expect(abs(offset - phase) < 0.01 || abs(abs(offset - phase) - interval) < 0.01, "offset \(offset), phase \(phase)")
+                #expect(wait >= interval / 2 - 1 && wait <= interval * 1.5 + 1, "waits \(wait) s")
                 dues.append(due)
             }
             // Bunched (now + 900 each), all 40 would fall within the seconds the catch-up took;

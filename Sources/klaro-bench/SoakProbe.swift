@@ -9,6 +9,8 @@ struct SoakProbe: Sendable {
     let metricsURL: String
     let logPath: String
     let postmasterPID: Int32
+    /// Reads the WAL of each sample interval with pg_walinspect to split it by relation.
+    var walByRelation = false
 
     struct Sample {
         var at = Date()
@@ -20,14 +22,28 @@ struct SoakProbe: Sendable {
         var metricsBytes = 0, metricsSeconds = 0.0
     }
 
-    /// Runs one phase of `seconds`, sampling every `every` seconds; the summary line.
+    /// Runs one phase of `seconds`, sampling every `every` seconds; the summary line, then
+    /// where the writes went (``SoakWrites``).
     func phase(seconds: Double, every: Double) async throws -> String {
+        let writes = SoakWrites(pool: pool)
+        let rowsBefore = try await writes.tableRows()
+        var wal: [String: SoakWrites.RelationWAL] = [:]
+        var lsn = walByRelation ? try await writes.flushedLSN() : ""
         var samples = [try await sample()]
         let end = Date().addingTimeInterval(seconds)
         while Date() < end {
             try await Task.sleep(for: .seconds(min(every, max(0.1, end.timeIntervalSinceNow))))
             samples.append(try await sample())
+            if walByRelation {
+                let next = try await writes.flushedLSN()
+                for (name, part) in try await writes.walByRelation(from: lsn, to: next) {
+                    wal[name, default: .init()].bytes += part.bytes
+                    wal[name, default: .init()].fpi += part.fpi
+                }
+                lsn = next
+            }
         }
+        let rowsAfter = try await writes.tableRows()
         let first = samples.first!, last = samples.last!
         let elapsed = max(1, last.at.timeIntervalSince(first.at))
         let minutes = elapsed / 60
@@ -42,7 +58,8 @@ struct SoakProbe: Sendable {
             + "rows/min accounts \(f((last.accountRows - first.accountRows) / minutes)) "
             + "hosts+slots \(f((last.fleetRows - first.fleetRows) / minutes)) | "
             + "metrics \(f(metricsKB)) KB \(f(metricsMS)) ms | "
-            + "log lines/min \(f(Double(last.logLines - first.logLines) / minutes, 1))"
+            + "log lines/min \(f(Double(last.logLines - first.logLines) / minutes, 1))\n"
+            + SoakWrites.summary(rowsBefore: rowsBefore, rowsAfter: rowsAfter, wal: wal, minutes: minutes)
     }
 
     func sample() async throws -> Sample {

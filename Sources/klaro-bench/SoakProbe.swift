@@ -50,14 +50,18 @@ struct SoakProbe: Sendable {
         func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
         let later = samples.dropFirst()
         let metricsKB = Double(later.map(\.metricsBytes).max() ?? 0) / 1024
-        let metricsMS = (later.map(\.metricsSeconds).max() ?? 0) * 1000
+        // The median scrape time, with the slowest in parentheses: on a shared machine one
+        // scrape that waited for a core says little about rendering.
+        let times = later.map(\.metricsSeconds).sorted()
+        let metricsMS = (times.isEmpty ? 0 : times[times.count / 2]) * 1000
+        let slowestMS = (times.last ?? 0) * 1000
         return "klarod cpu \(f(100 * (last.klarodCPU - first.klarodCPU) / elapsed, 1))% "
             + "rss \(f(first.rssMB))->\(f(last.rssMB)) MB (max \(f(samples.map(\.rssMB).max() ?? 0))) | "
             + "pg cpu \(f(100 * (last.postgresCPU - first.postgresCPU) / elapsed, 1))% | "
             + "wal \(f((last.walBytes - first.walBytes) / 1_048_576 / minutes, 1)) MB/min | "
             + "rows/min accounts \(f((last.accountRows - first.accountRows) / minutes)) "
             + "hosts+slots \(f((last.fleetRows - first.fleetRows) / minutes)) | "
-            + "metrics \(f(metricsKB)) KB \(f(metricsMS)) ms | "
+            + "metrics \(f(metricsKB)) KB \(f(metricsMS)) ms (max \(f(slowestMS))) | "
             + "log lines/min \(f(Double(last.logLines - first.logLines) / minutes, 1))\n"
             + SoakWrites.summary(rowsBefore: rowsBefore, rowsAfter: rowsAfter, wal: wal, minutes: minutes)
     }

@@ -17,24 +17,40 @@ struct MemoryTrimmerTests {
 
     /// The shape of a burst: 64 MB in 64 KB blocks, each followed by a small block that stays
     /// (as long-lived objects do), so no freed block reaches the top of its heap and glibc's
-    /// free() keeps every page of them. Only the trim gives them back.
+    /// free() keeps every page of them. Only the trim gives them back. The burst runs on a
+    /// thread of its own, so its arena is not the one that tests running in parallel allocate
+    /// from (they would reuse the freed blocks).
     @Test("after a burst is freed, releaseFreeHeap gives its pages back")
     func trimReleasesAFreedBurst() {
-        let blockSize = 64 * 1024, blocks = 1024
-        var burst: [UnsafeMutableRawPointer] = [], pins: [UnsafeMutableRawPointer] = []
-        for _ in 0..<blocks {
-            guard let block = malloc(blockSize), let pin = malloc(32) else { Issue.record("malloc failed"); return }
-            memset(block, 1, blockSize)
-            burst.append(block)
-            pins.append(pin)
+        let measured = Mutex<(before: Int, after: Int)?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            let blockSize = 64 * 1024, blocks = 1024
+            var burst: [UnsafeMutableRawPointer] = [], pins: [UnsafeMutableRawPointer] = []
+            for _ in 0..<blocks {
+                guard let block = malloc(blockSize), let pin = malloc(32) else { break }
+                memset(block, 1, blockSize)
+                burst.append(block)
+                pins.append(pin)
+            }
+            if burst.count == blocks {
+                burst.forEach { free($0) }
+                let beforeTrim = Self.residentBytes()
+                MemoryTrimmer.releaseFreeHeap()
+                measured.withLock { $0 = (beforeTrim, Self.residentBytes()) }
+            } else {
+                burst.forEach { free($0) }
+            }
+            pins.forEach { free($0) }
+            done.signal()
         }
-        burst.forEach { free($0) }
-        let beforeTrim = Self.residentBytes()
-        MemoryTrimmer.releaseFreeHeap()
-        let afterTrim = Self.residentBytes()
-        pins.forEach { free($0) }
-        // 64 MB were freed; at least half of it must leave the resident set (other tests of
-        // this process allocate meanwhile, so not all of it).
+        thread.start()
+        done.wait()
+        guard let (beforeTrim, afterTrim) = measured.withLock({ $0 }) else {
+            Issue.record("malloc failed")
+            return
+        }
+        // 64 MB were freed; at least half of it must leave the resident set.
         #expect(beforeTrim - afterTrim > 32 * 1024 * 1024, "RSS \(beforeTrim) -> \(afterTrim) bytes")
     }
 

@@ -32,14 +32,4 @@ public final class MemoryTrimmer: Service, Sendable {
     public static func releaseFreeHeap() {
         _ = malloc_trim(0)
     }
-
-    /// Allocator settings for a long-running klarod, set once at start (before the threads
-    /// that allocate): at most two arenas instead of eight per core, so a burst spread over
-    /// many threads does not leave free memory in arenas that nothing uses again; and a fixed
-    /// mmap threshold, so large buffers (a placement's account list, a big query result) are
-    /// mapped and unmapped on free instead of raising the threshold into the heap.
-    public static func configureAllocator() {
-        _ = mallopt(M_ARENA_MAX, 2)
-        _ = mallopt(M_MMAP_THRESHOLD, 256 * 1024)
-    }
 }

@@ -34,6 +34,8 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        // glibc's malloc.h (malloc_trim, mallopt): part of libc, nothing to link.
+        .systemLibrary(name: "CMalloc"),
 
         // MARK: Domain and adapters
         .target(name: "KlaroCore", swiftSettings: swiftSettings),
@@ -76,7 +78,7 @@ let package = Package(
             name: "KlaroControlPlane",
             dependencies: [
                 "KlaroCore", "KlaroPostgres", "KlaroRedis", "KlaroCrypto", "KlaroTelemetry",
-                "KlaroAdminAPI",
+                "KlaroAdminAPI", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

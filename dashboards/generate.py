@@ -8,8 +8,9 @@ observability check runs it), so a hand edit of the JSON cannot drift from the s
 
 Conventions:
 - Every panel queries the `${datasource}` variable (type prometheus) and has a description.
-- `$host` is a multi-value variable from `label_values(klaro_syncs_total, host)` with `.*` as
-  "All"; panels on metrics that have a host label filter on it, the others say they don't.
+- `$host` is a multi-value variable from `label_values(klaro_host_syncs_total, host)` with `.*`
+  as "All"; panels on metrics that have a host label filter on it, the others say they don't.
+  Per host klarod counts results (ok, failed, lost); outcomes are fleet-wide (issue 16).
 - Fleet gauges come from the leader-only recording rules of alerts/klaro.recording.yml;
   event rates are computed here over `$__rate_interval`, so they follow the time range.
 - Standard library only; output is deterministic (sorted keys, stable ids).
@@ -22,7 +23,7 @@ from pathlib import Path
 SCHEMA_VERSION = 39  # Grafana 10.4 and 11.x read and keep this version.
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 HOST = 'host=~"$host"'
-OK = 'outcome="ok"'
+OK = 'result="ok"'
 STATUS_5XX = 'http_response_status_code=~"5.."'
 KLAROD = 'job="klarod"'
 OUT_DIR = Path(__file__).resolve().parent
@@ -260,13 +261,13 @@ def templating():
         "skipUrlSync": False,
         "type": "datasource",
     }]
-    query = "label_values(klaro_syncs_total, host)"
+    query = "label_values(klaro_host_syncs_total, host)"
     variables.append({
         "allValue": ".*",
         "current": {},
         "datasource": DATASOURCE,
         "definition": query,
-        "description": "Worker hosts that reported syncs (klaro_syncs_total's host label).",
+        "description": "Worker hosts that reported syncs (klaro_host_syncs_total's host label).",
         "hide": 0,
         "includeAll": True,
         "label": "Host",
@@ -341,7 +342,7 @@ def quantile_targets(metric, selector="", by="le", qs=(0.5, 0.95, 0.99)):
 
 def success_ratio(by=None):
     """Share of finished syncs on the hosts in $host that ended `ok`, over the rate interval."""
-    return f'{rate("klaro_syncs_total", f"{HOST}, {OK}", by=by)} / {rate("klaro_syncs_total", HOST, by=by)}'
+    return f'{rate("klaro_host_syncs_total", f"{HOST}, {OK}", by=by)} / {rate("klaro_host_syncs_total", HOST, by=by)}'
 
 
 PERCENT_95 = thresholds(("red", None), ("orange", 0.9), ("green", 0.95))
@@ -398,11 +399,11 @@ def fleet_overview():
                    unit="percentunit", min_zero=False, max_value=1, decimals=1,
                    threshold_steps=thresholds(("red", None), ("transparent", 0.95))),
         timeseries("Syncs by outcome",
-                   "Finished syncs per second by outcome, on the hosts selected in $host "
-                   "(klaro_syncs_total). `auth_failed` and `otp_required` are credential problems "
-                   "of one account (not retried); `timeout`, `ipc_error`, `terminal_error` and "
-                   "`lost` are retried.",
-                   targets((rate("klaro_syncs_total", HOST, by="outcome"), "{{outcome}}")),
+                   "Finished syncs per second by outcome, whole fleet (klaro_syncs_total has no "
+                   "host label, whatever $host says; per host see Hosts and slots → Results per "
+                   "host). `auth_failed` and `otp_required` are credential problems of one account "
+                   "(not retried); `timeout`, `ipc_error`, `terminal_error` and `lost` are retried.",
+                   targets((rate("klaro_syncs_total", by="outcome"), "{{outcome}}")),
                    unit="ops", stack=True),
         timeseries("Stale accounts",
                    "Active accounts with no successful sync for more than two intervals "
@@ -491,11 +492,11 @@ def sync_latency():
                    unit="s", threshold_steps=LATENCY_BUDGET),
         timeseries("Syncs over 30 s by host",
                    "Share of each worker host's syncs that took longer than 30 s "
-                   "(klaro_syncs_slow_total ÷ its timed syncs). Above 5 % the host's p95 is over "
+                   "(klaro_syncs_slow_total ÷ its ok and failed syncs). Above 5 % the host's p95 is over "
                    "the budget: KlaroSyncLatencyHigh warns when that lasts 15 min. A host well above "
                    "the others has slow terminals, a slow network path, or is overloaded.",
                    targets((f'sum by (host) (rate(klaro_syncs_slow_total{{{HOST}}}[$__rate_interval])) / '
-                            f'sum by (host) (rate(klaro_syncs_total{{{HOST}, outcome!="lost"}}[$__rate_interval]))',
+                            f'sum by (host) (rate(klaro_host_syncs_total{{{HOST}, result!="lost"}}[$__rate_interval]))',
                             "{{host}}")), unit="percentunit", w=24,
                    threshold_steps=thresholds(("green", None), ("red", 0.05))),
         heatmap("Queue wait",
@@ -548,7 +549,7 @@ def hosts_and_slots():
              unit="percentunit", threshold_steps=DEMAND, decimals=1),
         stat("Syncs per second",
              "Finished syncs per second on the hosts selected in $host.",
-             targets((rate("klaro_syncs_total", HOST), "syncs/s")), unit="ops", w=8),
+             targets((rate("klaro_host_syncs_total", HOST), "syncs/s")), unit="ops", w=8),
         timeseries("Busy ratio per host",
                    "Busy slots ÷ live slots of each worker host (klaro_host_busy_ratio, from the "
                    "leader). A host pinned at 100 % while others idle points to placement; all "
@@ -573,15 +574,17 @@ def hosts_and_slots():
                    targets(('state:klaro_slots:leader{state="dead"}', "dead slots")),
                    threshold_steps=thresholds(("green", None), ("red", 1))),
         timeseries("Sync rate per host",
-                   "Finished syncs per second on each worker host (klaro_syncs_total, every "
-                   "outcome). It follows the host's slot count; a host at zero takes no jobs.",
-                   targets((rate("klaro_syncs_total", HOST, by="host"), "{{host}}")), unit="ops"),
-        timeseries("Failures per host",
-                   "Syncs per second that did not end `ok`, per worker host and outcome. One host "
-                   "with ipc_error or terminal_error has sick terminals; auth_failed spread over "
-                   "all hosts is accounts, not hosts.",
-                   targets((rate("klaro_syncs_total", HOST + ', outcome!="ok"', by="host, outcome"),
-                            "{{host}} {{outcome}}")), unit="ops"),
+                   "Finished syncs per second on each worker host (klaro_host_syncs_total, every "
+                   "result). It follows the host's slot count; a host at zero takes no jobs.",
+                   targets((rate("klaro_host_syncs_total", HOST, by="host"), "{{host}}")), unit="ops"),
+        timeseries("Results per host",
+                   "Syncs per second that did not end `ok`, per worker host and result: `failed` "
+                   "(the worker reported a failure: terminal, IPC, timeout or credentials) or "
+                   "`lost` (no result by the deadline). One host far above the others has sick "
+                   "terminals or is dying; which outcome is in Fleet overview → Syncs by outcome "
+                   "and, per host, in sync_runs (runbook KlaroHostSyncsFailing).",
+                   targets((rate("klaro_host_syncs_total", HOST + ', result!="ok"', by="host, result"),
+                            "{{host}} {{result}}")), unit="ops"),
         timeseries("Success rate per host",
                    "Share of each host's finished syncs that ended `ok`. Compare hosts: the "
                    "outlier is the one to drain (`klaro drain HOST`).",

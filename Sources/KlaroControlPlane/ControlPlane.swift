@@ -25,6 +25,7 @@ public final class ControlPlane: Sendable {
     public let syncPolicy: SyncPolicyController
     public let housekeeping: Housekeeping
     public let accountEvents: AccountEventHub
+    public let memoryTrimmer: MemoryTrimmer
     public let listeningPort = ListeningPort()
     /// Every Redis client the parts use; each is a service, closed at shutdown after its users.
     private let redisClients: [RedisClient]
@@ -80,6 +81,7 @@ public final class ControlPlane: Sendable {
         syncPolicy = SyncPolicyController(pool: pool, leadership: leadership, settings: settings, metrics: metrics, logger: logger)
         accountEvents = AccountEventHub(url: configuration.databaseURL, logger: logger)
         housekeeping = Housekeeping(pool: pool, redis: control, leadership: leadership, settings: settings, logger: logger)
+        memoryTrimmer = MemoryTrimmer(logger: logger)
         self.redisClients = redisClients
         identity = try Identity(configuration: configuration, pool: pool, logger: logger)
     }
@@ -106,6 +108,7 @@ public final class ControlPlane: Sendable {
         }
         var services: [any Service] = [pool] + redisClients + [
             checker, leadership, fleetMonitor, scheduler, rescuer, statusReporter, syncPolicy, housekeeping, accountEvents,
+            memoryTrimmer,
         ] + ingestors + [http]
         if let notifier { services.append(notifier) }
         return services

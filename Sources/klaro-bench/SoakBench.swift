@@ -30,6 +30,9 @@ struct SoakBench: AsyncParsableCommand {
     @Option(help: "Seconds between samples.")
     var sampleEvery = 30.0
 
+    @Flag(help: "Split each phase's WAL by relation with pg_walinspect (its reads add to PostgreSQL's CPU).")
+    var walByRelation = false
+
     mutating func validate() throws {
         guard accounts >= 0, hosts >= 1, minutesScale > 0, sampleEvery >= 1 else {
             throw ValidationError("accounts ≥ 0, hosts ≥ 1, --minutes-scale > 0, --sample-every ≥ 1")
@@ -65,9 +68,11 @@ struct SoakBench: AsyncParsableCommand {
         let fleet = FakeFleet(hosts: hosts, redis: redis)
         do {
             try await APIBench.waitForHealth(base)
-            let probe = SoakProbe(
+            var probe = SoakProbe(
                 pool: pool, klarodPID: klarod.pid, metricsURL: base + "/metrics", logPath: klarod.outputPath,
                 postmasterPID: try await Self.postmasterPID(pool))
+            probe.walByRelation = walByRelation ? await SoakWrites(pool: pool).enableWALInspection() : false
+            print("postgres: " + (try await Self.walSettings(pool)))
             let heartbeats = Task { await fleet.run() }
             let phases: [(String, Double, @Sendable () async throws -> Void)] = [
                 ("no-host", 2, {}),
@@ -89,6 +94,17 @@ struct SoakBench: AsyncParsableCommand {
         await klarod.stop()
         await pool.close()
         await database.drop(logger: logger)
+    }
+
+    /// The settings that decide the WAL volume, printed with the figures.
+    static func walSettings(_ pool: PostgresPool) async throws -> String {
+        let rows = try await pool.query("""
+            SELECT name || '=' || setting || coalesce(unit, '') FROM pg_settings
+            WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'wal_compression', 'checkpoint_timeout',
+                           'max_wal_size', 'wal_level')
+            ORDER BY name
+            """)
+        return try rows.map { try $0.string(0) }.joined(separator: " ")
     }
 
     /// The PostgreSQL server's main process (from `postmaster.pid` in its data directory).

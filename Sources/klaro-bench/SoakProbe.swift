@@ -9,6 +9,8 @@ struct SoakProbe: Sendable {
     let metricsURL: String
     let logPath: String
     let postmasterPID: Int32
+    /// Reads the WAL of each sample interval with pg_walinspect to split it by relation.
+    var walByRelation = false
 
     struct Sample {
         var at = Date()
@@ -20,29 +22,48 @@ struct SoakProbe: Sendable {
         var metricsBytes = 0, metricsSeconds = 0.0
     }
 
-    /// Runs one phase of `seconds`, sampling every `every` seconds; the summary line.
+    /// Runs one phase of `seconds`, sampling every `every` seconds; the summary line, then
+    /// where the writes went (``SoakWrites``).
     func phase(seconds: Double, every: Double) async throws -> String {
+        let writes = SoakWrites(pool: pool)
+        let rowsBefore = try await writes.tableRows()
+        var wal: [String: SoakWrites.RelationWAL] = [:]
+        var lsn = walByRelation ? try await writes.flushedLSN() : ""
         var samples = [try await sample()]
         let end = Date().addingTimeInterval(seconds)
         while Date() < end {
             try await Task.sleep(for: .seconds(min(every, max(0.1, end.timeIntervalSinceNow))))
             samples.append(try await sample())
+            if walByRelation {
+                let next = try await writes.flushedLSN()
+                for (name, part) in try await writes.walByRelation(from: lsn, to: next) {
+                    wal[name, default: .init()].bytes += part.bytes
+                    wal[name, default: .init()].fpi += part.fpi
+                }
+                lsn = next
+            }
         }
+        let rowsAfter = try await writes.tableRows()
         let first = samples.first!, last = samples.last!
         let elapsed = max(1, last.at.timeIntervalSince(first.at))
         let minutes = elapsed / 60
         func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
         let later = samples.dropFirst()
         let metricsKB = Double(later.map(\.metricsBytes).max() ?? 0) / 1024
-        let metricsMS = (later.map(\.metricsSeconds).max() ?? 0) * 1000
+        // The median scrape time, with the slowest in parentheses: on a shared machine one
+        // scrape that waited for a core says little about rendering.
+        let times = later.map(\.metricsSeconds).sorted()
+        let metricsMS = (times.isEmpty ? 0 : times[times.count / 2]) * 1000
+        let slowestMS = (times.last ?? 0) * 1000
         return "klarod cpu \(f(100 * (last.klarodCPU - first.klarodCPU) / elapsed, 1))% "
             + "rss \(f(first.rssMB))->\(f(last.rssMB)) MB (max \(f(samples.map(\.rssMB).max() ?? 0))) | "
             + "pg cpu \(f(100 * (last.postgresCPU - first.postgresCPU) / elapsed, 1))% | "
             + "wal \(f((last.walBytes - first.walBytes) / 1_048_576 / minutes, 1)) MB/min | "
             + "rows/min accounts \(f((last.accountRows - first.accountRows) / minutes)) "
             + "hosts+slots \(f((last.fleetRows - first.fleetRows) / minutes)) | "
-            + "metrics \(f(metricsKB)) KB \(f(metricsMS)) ms | "
-            + "log lines/min \(f(Double(last.logLines - first.logLines) / minutes, 1))"
+            + "metrics \(f(metricsKB)) KB \(f(metricsMS)) ms (max \(f(slowestMS))) | "
+            + "log lines/min \(f(Double(last.logLines - first.logLines) / minutes, 1))\n"
+            + SoakWrites.summary(rowsBefore: rowsBefore, rowsAfter: rowsAfter, wal: wal, minutes: minutes)
     }
 
     func sample() async throws -> Sample {

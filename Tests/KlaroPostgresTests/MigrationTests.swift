@@ -40,6 +40,28 @@ struct MigrationTests {
         }
     }
 
+    /// Issue 16: every non-HOT update of a row inserts into each of its table's indexes, so an
+    /// index whose columns lead another index with the same predicate is pure write cost.
+    @Test("no index of the per-sync tables repeats the leading columns of another")
+    func noRedundantIndexes() async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let redundant = try await pool.query("""
+                SELECT a.indexrelid::regclass::text, b.indexrelid::regclass::text
+                FROM pg_index a JOIN pg_index b ON b.indrelid = a.indrelid AND b.indexrelid <> a.indexrelid
+                WHERE a.indrelid = ANY (ARRAY['user_mt5_accounts', 'account_schedule', 'terminal_slots', 'worker_hosts',
+                                              'sync_runs']::regclass[])
+                  AND NOT a.indisunique AND a.indexprs IS NULL AND b.indexprs IS NULL
+                  AND a.indnkeyatts <= b.indnkeyatts
+                  AND (string_to_array(b.indkey::text, ' '))[1:a.indnkeyatts] = string_to_array(a.indkey::text, ' ')
+                  AND pg_get_expr(a.indpred, a.indrelid) IS NOT DISTINCT FROM pg_get_expr(b.indpred, b.indrelid)
+                """)
+            let pairs = try redundant.map { "\(try $0.string(0)) ⊂ \(try $0.string(1))" }
+            #expect(pairs.isEmpty, "\(pairs)")
+            await pool.close()
+        }
+    }
+
     @Test("two migrators started at once take turns and apply each migration once")
     func concurrentMigrators() async throws {
         try await withTestDatabase(migrated: false) { database in

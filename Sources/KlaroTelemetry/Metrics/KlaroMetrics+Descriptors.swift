@@ -5,7 +5,10 @@ extension KlaroMetrics {
     /// contract with dashboards/ and alerts/: add, don't rename.
     enum Descriptors {
         static var syncs: MetricNameDescriptor {
-            make("klaro_syncs", "total", "Finished account syncs, by outcome and worker host.")
+            make("klaro_syncs", "total", "Finished account syncs of the whole fleet, by outcome.")
+        }
+        static var hostSyncs: MetricNameDescriptor {
+            make("klaro_host_syncs", "total", "Finished account syncs by worker host and result (ok, failed, lost).")
         }
         static var jobsLost: MetricNameDescriptor {
             make("klaro_jobs_lost", "total", "Sync jobs declared lost: no result by the deadline plus grace.")

@@ -55,6 +55,7 @@ public final class KlaroMetrics: Sendable {
     private let registry: PrometheusCollectorRegistry
     private let rejected: [ResultRejectionReason: Counter]
     private let moves: [PlacementMoveReason: Counter]
+    private let syncsByOutcome: [SyncOutcome: Counter]
     private let accountsByStatus: [AccountStatusLabel: Gauge]
     private let slotsByState: [SlotStateLabel: Gauge]
     private let hostsByState: [HostStateLabel: Gauge]
@@ -65,11 +66,11 @@ public final class KlaroMetrics: Sendable {
 
     private let syncDurationAll: SecondsHistogram
 
-    /// The series of one host: `klaro_syncs_total` by outcome and `klaro_syncs_slow_total`.
-    /// Nothing else is kept per host (no histogram), so `/metrics` grows by
+    /// The series of one host: `klaro_host_syncs_total` by result and `klaro_syncs_slow_total`.
+    /// Nothing else is kept per host (no histogram, no outcome), so `/metrics` grows by
     /// ``seriesPerHost`` series per host (docs/observability.md).
     private struct HostSyncSeries: Sendable {
-        let syncs: [SyncOutcome: Counter]
+        let syncs: [HostSyncResult: Counter]
         let slow: Counter
     }
 
@@ -82,8 +83,8 @@ public final class KlaroMetrics: Sendable {
     }
 
     /// Series one worker host adds to the exposition once it has synced and been reported:
-    /// one `klaro_syncs_total` per outcome, `klaro_syncs_slow_total`, `klaro_host_busy_ratio`.
-    public static let seriesPerHost = SyncOutcome.allCases.count + 2
+    /// one `klaro_host_syncs_total` per result, `klaro_syncs_slow_total`, `klaro_host_busy_ratio`.
+    public static let seriesPerHost = HostSyncResult.allCases.count + 2
 
     /// Seconds beyond which a sync counts as slow (`klaro_syncs_slow_total`): the latency
     /// budget of the KlaroSyncLatencyHigh alert, and a bucket boundary of the duration histogram.
@@ -97,6 +98,9 @@ public final class KlaroMetrics: Sendable {
         resultsDuplicate = registry.makeCounter(descriptor: Descriptors.resultsDuplicate)
         rejected = Self.byLabel(ResultRejectionReason.allCases) {
             registry.makeCounter(descriptor: Descriptors.resultsRejected, labels: [("reason", $0.rawValue)])
+        }
+        syncsByOutcome = Self.byLabel(SyncOutcome.allCases) {
+            registry.makeCounter(descriptor: Descriptors.syncs, labels: [("outcome", $0.rawValue)])
         }
         moves = Self.byLabel(PlacementMoveReason.allCases) {
             registry.makeCounter(descriptor: Descriptors.placementMoves, labels: [("reason", $0.rawValue)])
@@ -174,10 +178,11 @@ public final class KlaroMetrics: Sendable {
 
     // MARK: Labelled handles
 
-    /// `klaro_syncs_total{outcome,host}`: finished syncs by outcome and worker host.
-    public func syncs(outcome: SyncOutcome, host: String) -> Counter {
-        // Every outcome of a host is created together, so the lookup cannot miss.
-        syncSeries(host: host).syncs[outcome]!
+    /// A finished sync of `host`: `klaro_syncs_total{outcome}` (fleet-wide) and
+    /// `klaro_host_syncs_total{host,result}` with the outcome's ``HostSyncResult``.
+    public func syncs(outcome: SyncOutcome, host: String) -> SyncCount {
+        // Every result of a host is created together, so the lookup cannot miss.
+        SyncCount(outcome: syncsByOutcome[outcome]!, host: syncSeries(host: host).syncs[HostSyncResult(outcome)]!)
     }
 
     /// Records a sync's worker-side duration: `klaro_sync_duration_seconds` (all hosts
@@ -253,8 +258,8 @@ public final class KlaroMetrics: Sendable {
         syncSeriesByHost.withLock { seriesByHost in
             if let series = seriesByHost[host] { return series }
             let series = HostSyncSeries(
-                syncs: Self.byLabel(SyncOutcome.allCases) {
-                    registry.makeCounter(descriptor: Descriptors.syncs, labels: [("outcome", $0.rawValue), ("host", host)])
+                syncs: Self.byLabel(HostSyncResult.allCases) {
+                    registry.makeCounter(descriptor: Descriptors.hostSyncs, labels: [("host", host), ("result", $0.rawValue)])
                 },
                 slow: registry.makeCounter(descriptor: Descriptors.syncsSlow, labels: [("host", host)])
             )
@@ -265,6 +270,18 @@ public final class KlaroMetrics: Sendable {
 
     private static func byLabel<Label: Hashable, Handle>(_ labels: [Label], _ make: (Label) -> Handle) -> [Label: Handle] {
         Dictionary(uniqueKeysWithValues: labels.map { ($0, make($0)) })
+    }
+}
+
+/// One finished sync's counters: the fleet-wide outcome and the host's result.
+public struct SyncCount: Sendable {
+    let outcome: Counter
+    let host: Counter
+
+    /// Counts one sync in both.
+    public func increment() {
+        outcome.increment()
+        host.increment()
     }
 }
 

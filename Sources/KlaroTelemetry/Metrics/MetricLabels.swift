@@ -1,3 +1,5 @@
+import KlaroCore
+
 // The closed sets of label values klarod's metrics accept (DESIGN §10). Taking enums instead
 // of strings keeps label cardinality bounded: an account id can never become a label. Where the
 // domain has the vocabulary (a sync's outcome, why a result was rejected) the metrics take
@@ -52,4 +54,27 @@ public enum PlacementMoveReason: String, Sendable, CaseIterable {
     case pin
     /// An operator's explicit rebalance.
     case rebalance
+}
+
+/// `result` of `klaro_host_syncs_total{host,result}`: a sync's outcome folded to what an
+/// operator does about one host (issue 16 keeps per-host series few; the full outcome is
+/// counted fleet-wide by `klaro_syncs_total{outcome}`).
+public enum HostSyncResult: String, Sendable, CaseIterable {
+    /// The sync succeeded.
+    case ok
+    /// The worker answered with a failure: of the account (credentials), of the terminal, or
+    /// of the sync (timeout). Every failure has a duration, so `ok + failed` are the timed syncs.
+    case failed
+    /// No result came by the job's deadline (klarod's rescuer): the host died or is stuck.
+    case lost
+
+    public init(_ outcome: SyncOutcome) {
+        switch outcome {
+        case .ok: self = .ok
+        case .lost: self = .lost
+        case .authFailed, .otpRequired, .timeout, .ipcError, .terminalError, .sealRejected, .wrongAccount,
+             .terminalIncompatible:
+            self = .failed
+        }
+    }
 }

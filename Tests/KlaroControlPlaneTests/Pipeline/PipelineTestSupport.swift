@@ -39,7 +39,7 @@ struct PipelineFixture {
         try await pool.query(sql, parameters)[0].int(0)
     }
 
-    /// `klaro_syncs_total` summed over hosts, by outcome, from `/metrics`.
+    /// `klaro_syncs_total` (fleet-wide) by outcome, from `/metrics`.
     func syncCounters() async throws -> [String: Int] {
         let text = try await TestHTTP.get(klarod.baseURL + "/metrics").text
         var counts: [String: Int] = [:]

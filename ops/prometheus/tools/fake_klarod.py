@@ -137,8 +137,14 @@ class Fleet:
             stale = sum(1 for t in self.last_success.values() if now - t > 2 * interval)
             oldest = max(now - t for t in self.last_success.values())
             dead = 4 if self.stopped.is_set() else 0
-            family("klaro_syncs", "counter",
-                   [f'klaro_syncs_total{{outcome="{o}",host="{h}"}} {v}' for (h, o), v in self.syncs.items()])
+            by_outcome = {o: sum(v for (_, o2), v in self.syncs.items() if o2 == o) for o in OUTCOMES}
+            family("klaro_syncs", "counter", [f'klaro_syncs_total{{outcome="{o}"}} {v}' for o, v in by_outcome.items()])
+            by_result = {}
+            for (h, o), v in self.syncs.items():
+                result = o if o in ("ok", "lost") else "failed"
+                by_result[(h, result)] = by_result.get((h, result), 0) + v
+            family("klaro_host_syncs", "counter",
+                   [f'klaro_host_syncs_total{{host="{h}",result="{r}"}} {v}' for (h, r), v in by_result.items()])
             family("klaro_syncs_slow", "counter",
                    [f'klaro_syncs_slow_total{{host="{h}"}} {v}' for h, v in self.slow.items()])
             family("klaro_sync_duration_seconds", "histogram", self.duration.lines("klaro_sync_duration_seconds"))

@@ -62,7 +62,7 @@ HUMMINGBIRD_SOURCE = "Sources/Hummingbird/Middleware/MetricsMiddleware.swift"
 # Families klarod creates on first use (per host, per route, on the first error): a live
 # /metrics of a fresh klarod may not have them yet, so the live comparison only notes them.
 CREATED_ON_FIRST_USE = re.compile(
-    r"^(klaro_syncs_total|klaro_syncs_slow_total|klaro_host_busy_ratio|klaro_http_.*)$")
+    r"^(klaro_host_syncs_total|klaro_syncs_slow_total|klaro_host_busy_ratio|klaro_http_.*)$")
 PROMETHEUS_ACCEPT = ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
                      "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
 
@@ -177,8 +177,8 @@ def check_dashboards(report):
         host = variables.get("host", {})
         host_query = host.get("query", {})
         host_query = host_query.get("query") if isinstance(host_query, dict) else host_query
-        if host.get("type") != "query" or host_query != "label_values(klaro_syncs_total, host)":
-            report.fail(f"{where}: no `host` variable from label_values(klaro_syncs_total, host)")
+        if host.get("type") != "query" or host_query != "label_values(klaro_host_syncs_total, host)":
+            report.fail(f"{where}: no `host` variable from label_values(klaro_host_syncs_total, host)")
         ids = set()
         for panel in all_panels(dashboard):
             title = panel.get("title") or "(untitled)"

@@ -2,13 +2,15 @@ import Foundation
 import Testing
 import KlaroCore
 
+/// ``Placement`` from scratch (``PlacementMode/rebalance``) with accounts weighed by their
+/// load: the bound is in load, and login affinity never breaks it.
 @Suite struct LoadPlacementTests {
     private static func uuid(_ rng: inout SplitMix64) -> UUID {
         var bytes = (rng.next(), rng.next())
         return withUnsafeBytes(of: &bytes) { UUID(uuid: $0.load(as: uuid_t.self)) }
     }
 
-    private static func fleet(_ rng: inout SplitMix64, accounts: Int, slots: Int) -> ([PlacementSlot], [LoadAccount]) {
+    private static func fleet(_ rng: inout SplitMix64, accounts: Int, slots: Int) -> ([PlacementSlot], [PlacementAccount]) {
         let slotList = (0..<slots).map { i in
             PlacementSlot(id: SlotID(host: "h\(i / 4)", index: i % 4 + 1), weight: Double(1 + rng.next() % 3),
                           state: i % 7 == 6 ? .draining : .active)
@@ -16,67 +18,73 @@ import KlaroCore
         let accountList = (0..<accounts).map { _ in
             // Sync time 1–30 s every 300, 900 or 3600 s.
             let interval = [300.0, 900, 3600][Int(rng.next() % 3)]
-            return LoadAccount(id: uuid(&rng), weight: Double.random(in: 1...30, using: &rng) / interval,
-                               server: "Broker-\(rng.next() % 5)")
+            return PlacementAccount(id: uuid(&rng), server: "Broker-\(rng.next() % 5)",
+                                    load: Double.random(in: 1...30, using: &rng) / interval)
         }
         return (slotList, accountList)
     }
 
-    @Test func heavierAccountsCountMore() {
+    private static func place(
+        _ slots: [PlacementSlot], _ accounts: [PlacementAccount], epsilon: Double, logins: [PlacementOptions.LoginKey: Double] = [:]
+    ) throws -> PlacementResult {
+        try Placement.place(
+            slots: slots, accounts: accounts, options: PlacementOptions(epsilon: epsilon, loginMs: logins), mode: .rebalance)
+    }
+
+    @Test func heavierAccountsCountMore() throws {
         // Two equal slots; one account as heavy as ten light ones: loads, not counts, balance.
         var rng = SplitMix64(seed: 1)
         let slots = [PlacementSlot(id: SlotID(host: "a", index: 1)), PlacementSlot(id: SlotID(host: "b", index: 1))]
-        let heavy = LoadAccount(id: Self.uuid(&rng), weight: 1)
-        let light = (0..<10).map { _ in LoadAccount(id: Self.uuid(&rng), weight: 0.1) }
-        let result = LoadPlacement.place(slots: slots, accounts: [heavy] + light, epsilon: 0)
-        #expect(result.loads.values.allSatisfy { abs($0 - 1) < 1e-9 }, "\(result.loads)")
+        let heavy = PlacementAccount(id: Self.uuid(&rng), load: 1)
+        let light = (0..<10).map { _ in PlacementAccount(id: Self.uuid(&rng), load: 0.1) }
+        let result = try Self.place(slots, [heavy] + light, epsilon: 0)
+        #expect(result.work.values.allSatisfy { abs($0 - 1) < 1e-9 }, "\(result.work)")
         let heavySlot = result.assignments[heavy.id]
         #expect(light.allSatisfy { result.assignments[$0.id] != heavySlot })
     }
 
-    @Test func noActiveSlotLeavesEveryoneUnplaced() {
+    @Test func noActiveSlotLeavesEveryoneUnplaced() throws {
         var rng = SplitMix64(seed: 2)
-        let account = LoadAccount(id: Self.uuid(&rng), weight: 0.1)
-        let result = LoadPlacement.place(slots: [PlacementSlot(id: SlotID(host: "a", index: 1), state: .dead)], accounts: [account])
+        let account = PlacementAccount(id: Self.uuid(&rng), load: 0.1)
+        let result = try Self.place([PlacementSlot(id: SlotID(host: "a", index: 1), state: .dead)], [account], epsilon: 0.25)
         #expect(result.unplaced == [account.id] && result.assignments.isEmpty)
     }
 
-    @Test func affinityPrefersTheFasterLoginWithinTheBound() {
+    @Test func affinityPrefersTheFasterLoginWithinTheBound() throws {
         var rng = SplitMix64(seed: 3)
         let slots = (1...4).map { PlacementSlot(id: SlotID(host: "h", index: $0)) }
-        let account = LoadAccount(id: Self.uuid(&rng), weight: 0.01, server: "Fast-Broker")
+        let account = PlacementAccount(id: Self.uuid(&rng), server: "Fast-Broker", load: 0.01)
         // One account alone: ε = 10 gives every slot room for it.
-        let plain = LoadPlacement.place(slots: slots, accounts: [account], epsilon: 10)
-        let home = plain.assignments[account.id]!
+        let home = try #require(try Self.place(slots, [account], epsilon: 10).assignments[account.id])
         let other = slots.first { $0.id != home }!.id
-        var logins: [LoadPlacement.LoginKey: Double] = [:]
+        var logins: [PlacementOptions.LoginKey: Double] = [:]
         for slot in slots { logins[.init(slot: slot.id, server: "Fast-Broker")] = 2_000 }
         logins[.init(slot: other, server: "Fast-Broker")] = 900
-        #expect(LoadPlacement.place(slots: slots, accounts: [account], epsilon: 10, loginMs: logins).assignments[account.id] == other)
+        #expect(try Self.place(slots, [account], epsilon: 10, logins: logins).assignments[account.id] == other)
         // Only 10 % faster: below the 20 % gain, the hash's choice stays.
         logins[.init(slot: other, server: "Fast-Broker")] = 1_800
-        #expect(LoadPlacement.place(slots: slots, accounts: [account], epsilon: 10, loginMs: logins).assignments[account.id] == home)
+        #expect(try Self.place(slots, [account], epsilon: 10, logins: logins).assignments[account.id] == home)
     }
 
     @Test(arguments: 0..<20)
-    func loadBoundHoldsWithAndWithoutAffinity(seed: UInt64) {
+    func loadBoundHoldsWithAndWithoutAffinity(seed: UInt64) throws {
         var rng = SplitMix64(seed: 500 + seed)
         let (slots, accounts) = Self.fleet(&rng, accounts: Int(rng.next() % 1_500), slots: 2 + Int(rng.next() % 40))
-        var logins: [LoadPlacement.LoginKey: Double] = [:]
+        var logins: [PlacementOptions.LoginKey: Double] = [:]
         for slot in slots { for b in 0..<5 where rng.next() % 2 == 0 {
             logins[.init(slot: slot.id, server: "Broker-\(b)")] = Double.random(in: 300...5_000, using: &rng)
         } }
-        let heaviest = accounts.map(\.weight).max() ?? 0
+        let heaviest = accounts.map(\.load).max() ?? 0
+        let active = Set(slots.filter { $0.state == .active }.map(\.id))
         for affinity in [[:], logins] {
-            let result = LoadPlacement.place(slots: slots, accounts: accounts, epsilon: 0.25, loginMs: affinity)
+            let result = try Self.place(slots, accounts, epsilon: 0.25, logins: affinity)
             #expect(result.assignments.count == accounts.count)
-            for (slot, load) in result.loads {
-                #expect(load <= result.capacities[slot]! + heaviest + 1e-9)
+            for (slot, load) in result.work where active.contains(slot) {
+                #expect(load <= result.workBounds[slot]! + heaviest + 1e-9)
             }
-            let active = Set(slots.filter { $0.state == .active }.map(\.id))
             #expect(result.assignments.values.allSatisfy(active.contains), "only active slots")
             // The same answer whatever the input order.
-            let again = LoadPlacement.place(slots: slots.reversed(), accounts: accounts.reversed(), epsilon: 0.25, loginMs: affinity)
+            let again = try Self.place(slots.reversed(), accounts.reversed(), epsilon: 0.25, logins: affinity)
             #expect(again.assignments == result.assignments)
         }
     }
@@ -152,7 +160,8 @@ import KlaroCore
         let result = try Placement.placeNewcomers([newcomer], placed: placed, slots: slots)
         #expect(result.assignments[newcomer.id] == b)
         #expect(result.loads[b] == 11 && result.work[b] == 11)
-        let byCount = try Placement.placeNewcomers([newcomer], loads: [a: 3, b: 10], slots: slots)
+        let byCount = try Placement.placeNewcomers(
+            [newcomer], placed: [a: SlotLoad(accounts: 3, load: 3), b: SlotLoad(accounts: 10, load: 10)], slots: slots)
         #expect(byCount.assignments[newcomer.id] == a, "counts alone would pick the slot with the fewest accounts")
     }
 

@@ -144,7 +144,7 @@ import Testing
         metrics.slots(.busy).set(to: 7)
         metrics.dependencyUp(.redis).set(to: 1)
         metrics.schedulerLeader.set(to: 1)
-        metrics.syncDuration(host: "wh-01").record(.milliseconds(4200))
+        metrics.syncDuration(host: "wh-01").record(seconds: 4.2)
         metrics.syncLogin.record(seconds: 0.3)
         let text = render(registry)
         #expect(text.contains(#"klaro_syncs_total{outcome="ok"} 2"#))

@@ -18,7 +18,7 @@ import Synchronization
 ///   the others now hold more than their bounded share: a host that returns does not pull
 ///   accounts back by itself (no stampede of cold logins). It runs only on a change: when the
 ///   usable slots changed (the full computation), or when accounts wait for a slot (new or
-///   synced again: just those, ``Placement/placeNewcomers(_:loads:slots:options:)``, found
+///   synced again: just those, ``Placement/placeNewcomers(_:placed:slots:options:)``, found
 ///   through a partial index that is empty in the steady state). An account that stops being
 ///   synced gives its slot back at once (a trigger, migration 0011). As a safety net against
 ///   assignments changed behind klarod's back, a full automatic run also happens once an hour.

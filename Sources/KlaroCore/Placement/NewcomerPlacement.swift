@@ -13,16 +13,6 @@ public struct SlotLoad: Sendable, Equatable {
 }
 
 extension Placement {
-    /// Places only accounts that have no slot yet, given the other accounts' counts per slot
-    /// (each weighing 1): ``placeNewcomers(_:placed:slots:options:)`` by count.
-    public static func placeNewcomers(
-        _ newcomers: [PlacementAccount], loads: [SlotID: Int], slots: [PlacementSlot],
-        options: PlacementOptions = PlacementOptions()
-    ) throws(PlacementError) -> PlacementResult {
-        try placeNewcomers(
-            newcomers, placed: loads.mapValues { SlotLoad(accounts: $0, load: Double($0)) }, slots: slots, options: options)
-    }
-
     /// Places only accounts that have no slot yet, given the other accounts' count and load per
     /// slot, leaving every placed account where it is: klarod's path for new (or reactivated)
     /// accounts, so that it reads the few unplaced accounts and a sum per slot instead of every

@@ -295,10 +295,4 @@ public struct HostSyncDuration: Sendable {
         histogram.record(seconds: seconds)
         if seconds > KlaroMetrics.slowSyncSeconds { slow.increment() }
     }
-
-    /// Records a `Duration`.
-    public func record(_ duration: Duration) {
-        let parts = duration.components
-        record(seconds: Double(parts.seconds) + Double(parts.attoseconds) / 1e18)
-    }
 }

@@ -54,7 +54,7 @@ enum PlacementWorkQuery {
             let slot = SlotID(host: try row.string(0), index: try row.int(1))
             let syncClass = SyncClass(rawValue: try row.string(2)) ?? .quiet
             let accounts = try row.int(4), measured = try row.int(5), totalMs = try row.double(6)
-            let interval = scale.policy.target(syncClass, plan: row.stringOrNil(3)) * max(1, scale.stretch[syncClass] ?? 1)
+            let interval = scale.policy.interval(syncClass, plan: row.stringOrNil(3), factors: scale.stretch)
             let seconds = totalMs / 1000 + Double(accounts - measured) * scale.defaultSeconds
             var entry = loads[slot] ?? SlotLoad(accounts: 0, load: 0)
             entry.accounts += accounts

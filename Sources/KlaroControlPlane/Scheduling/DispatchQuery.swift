@@ -28,6 +28,7 @@ public enum DispatchQuery {
                 SELECT a.account_id FROM account_schedule a
                 WHERE a.assigned_host = slots.host_id AND a.assigned_slot = slots.slot
                   AND a.status = 'active' AND a.is_active AND a.inflight_job_id IS NULL
+                  -- Implied by the next line; stated so the index scan stops at the current window.
                   AND klaro_refill_window(a.next_sync_at) <= klaro_refill_window(now())
                   AND a.next_sync_at <= now()
                 ORDER BY klaro_refill_window(a.next_sync_at), coalesce(a.avg_sync_ms, 5000) DESC, a.next_sync_at, a.account_id

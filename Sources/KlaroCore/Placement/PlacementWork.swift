@@ -31,6 +31,6 @@ public enum PlacementWork {
         stretch: [SyncClass: Double]
     ) -> Double {
         load(averageSyncMs: averageSyncMs, defaultSeconds: defaultSeconds,
-             interval: policy.target(syncClass, plan: plan) * max(1, stretch[syncClass] ?? 1))
+             interval: policy.interval(syncClass, plan: plan, factors: stretch))
     }
 }

@@ -10,10 +10,14 @@ public struct SyncCadence: Sendable, Equatable {
     /// The interval in force now: target × stretch, in seconds.
     public var interval: TimeInterval
 
-    public init(syncClass: SyncClass, target: TimeInterval, stretch: Double) {
+    /// - Parameters:
+    ///   - target: the class's target for the owner's plan (``SyncPolicy/target(_:plan:)``).
+    ///   - interval: the interval in force (``SyncPolicy/interval(_:plan:factors:)``); never
+    ///     shorter than the target.
+    public init(syncClass: SyncClass, target: TimeInterval, interval: TimeInterval) {
         self.syncClass = syncClass
         self.target = target
-        interval = target * max(1, stretch)
+        self.interval = max(target, interval)
     }
 
     /// Whether the fleet's load makes this account wait longer than its target (by more than

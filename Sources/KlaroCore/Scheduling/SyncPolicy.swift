@@ -74,12 +74,12 @@ public struct SyncPolicy: Sendable, Equatable {
 
     /// The effective interval of an account of `syncClass` and `plan` under `stretch`.
     public func interval(_ syncClass: SyncClass, plan: String? = nil, stretch: SyncStretch) -> TimeInterval {
-        target(syncClass, plan: plan) * stretch.factor(syncClass)
+        interval(syncClass, plan: plan, factors: stretch.factors)
     }
 
     /// The interval of an account of `syncClass` and `plan` under the stored stretch `factors`
     /// (a class without a factor is on target): how every path that ends a job (ingest,
-    /// rescuer, dispatch's give-back) chooses the account's next interval.
+    /// rescuer, dispatch's give-back), placement and the accounts API choose an account's interval.
     public func interval(_ syncClass: SyncClass, plan: String?, factors: [SyncClass: Double]) -> TimeInterval {
         target(syncClass, plan: plan) * max(1, factors[syncClass] ?? 1)
     }

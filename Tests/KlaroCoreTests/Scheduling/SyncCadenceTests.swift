@@ -21,25 +21,25 @@ struct SyncCadenceTests {
 
     @Test("each class says its target and why")
     func classes() {
-        let moving = SyncCadence(syncClass: .moving, target: 300, stretch: 1)
+        let moving = SyncCadence(syncClass: .moving, target: 300, interval: 300)
         #expect(moving.text == "Synced about every 5 min while it has open positions or traded in the last day.")
         #expect(moving.interval == 300 && !moving.isStretched)
-        #expect(SyncCadence(syncClass: .quiet, target: 900, stretch: 1).text == "Synced about every 15 min.")
-        let dormant = SyncCadence(syncClass: .dormant, target: 3600, stretch: 1).text
+        #expect(SyncCadence(syncClass: .quiet, target: 900, interval: 900).text == "Synced about every 15 min.")
+        let dormant = SyncCadence(syncClass: .dormant, target: 3600, interval: 3600).text
         #expect(dormant.hasPrefix("Synced about every 1 h: no positions and no deals for 7 days."))
         #expect(dormant.contains("Sync now"))
     }
 
     @Test("a stretched interval is told with the target, a rounding-sized one is not")
     func stretched() {
-        let busy = SyncCadence(syncClass: .quiet, target: 900, stretch: 1.7)
+        let busy = SyncCadence(syncClass: .quiet, target: 900, interval: 1530)
         #expect(busy.isStretched)
         #expect(busy.interval == 1530)
         #expect(busy.text == "Synced about every 15 min. Klaro's terminals are busy right now: about every 26 min until they catch up.")
-        let barely = SyncCadence(syncClass: .quiet, target: 900, stretch: 1.02)
+        let barely = SyncCadence(syncClass: .quiet, target: 900, interval: 918)
         #expect(!barely.isStretched)
         #expect(barely.text == "Synced about every 15 min.")
-        // A factor below 1 is not a speed-up the policy can give.
-        #expect(SyncCadence(syncClass: .moving, target: 300, stretch: 0.5).interval == 300)
+        // An interval below the target is not a speed-up the policy can give.
+        #expect(SyncCadence(syncClass: .moving, target: 300, interval: 150).interval == 300)
     }
 }

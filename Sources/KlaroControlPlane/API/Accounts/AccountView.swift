@@ -97,9 +97,10 @@ struct AccountView: Encodable, Sendable {
         next_sync_at = try row.date(15)
         sync_in_flight = try row.bool(16)
         sync_requested_at = try row.dateOrNil(17)
-        let syncClass = SyncClass(rawValue: try row.string(18)) ?? .quiet
+        let syncClass = SyncClass(rawValue: try row.string(18)) ?? .quiet, plan = row.stringOrNil(19)
         sync_cadence = Cadence(SyncCadence(
-            syncClass: syncClass, target: rules.policy.target(syncClass, plan: row.stringOrNil(19)), stretch: try row.double(20)))
+            syncClass: syncClass, target: rules.policy.target(syncClass, plan: plan),
+            interval: rules.policy.interval(syncClass, plan: plan, factors: [syncClass: try row.double(20)])))
         stale = status == "active" && rules.staleness.isStale(lastSuccessAt: last_success_at, createdAt: created_at, now: now)
         if let outcome = last_outcome, outcome != SyncOutcome.ok.rawValue {
             last_error = LastError(outcome: outcome, code: code, message: message, text: Self.words(outcome: outcome))

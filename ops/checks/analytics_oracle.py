@@ -96,7 +96,9 @@ def events(deals: list[dict[str, Any]]) -> tuple[list[tuple[int, int, int, float
                 netted = volume - closing
                 close_ms = deal["utc_ms"]
         if round(opened, 8) > 0 and round(opened, 8) == round(closed, 8) and close_ms is not None:
-            net = sum(d["amount"] for d in group)
+            # The deals' amounts are exact decimals; a float sum of a break-even trade can be 1e-13
+            # off zero, which quantstats would count as a win (klarod sums exactly).
+            net = round(sum(d["amount"] for d in group), 8)
             nets.append((close_ms, position, net))
     nets.sort()
     for close_ms, _, net in nets:

@@ -9,15 +9,20 @@ public struct SyncCadence: Sendable, Equatable {
     public var target: TimeInterval
     /// The interval in force now: target × stretch, in seconds.
     public var interval: TimeInterval
+    /// No terminal slot of an admitted host is alive: nothing syncs, whatever the interval
+    /// (the policy then stretches every class to its bound, which is not "busy").
+    public var terminalsOffline: Bool
 
     /// - Parameters:
     ///   - target: the class's target for the owner's plan (``SyncPolicy/target(_:plan:)``).
     ///   - interval: the interval in force (``SyncPolicy/interval(_:plan:factors:)``); never
     ///     shorter than the target.
-    public init(syncClass: SyncClass, target: TimeInterval, interval: TimeInterval) {
+    ///   - terminalsOffline: whether the fleet has no live slot of an admitted host.
+    public init(syncClass: SyncClass, target: TimeInterval, interval: TimeInterval, terminalsOffline: Bool = false) {
         self.syncClass = syncClass
         self.target = target
         self.interval = max(target, interval)
+        self.terminalsOffline = terminalsOffline
     }
 
     /// Whether the fleet's load makes this account wait longer than its target (by more than
@@ -32,6 +37,9 @@ public struct SyncCadence: Sendable, Equatable {
         case .moving: "\(every) while it has open positions or traded in the last day."
         case .quiet: "\(every)."
         case .dormant: "\(every): no positions and no deals for 7 days. Trade again and it speeds up after its next sync; Sync now fetches at once."
+        }
+        if terminalsOffline {
+            return why + " No Klaro terminal is online right now: syncing resumes as soon as one is back."
         }
         guard isStretched else { return why }
         return why + " Klaro's terminals are busy right now: about every \(Self.duration(interval)) until they catch up."

@@ -25,8 +25,19 @@ struct AccountCadenceTests {
                 manualSyncInterval: 60)
             func cadence() async throws -> AccountView.Cadence { try await repository.get(userID: user, id: id).sync_cadence }
 
-            // A new account is quiet until its first sync says otherwise.
+            // No terminal online (none registered, one not approved, one whose slots are dead):
+            // the trader is told syncing waits for one.
             var seen = try await cadence()
+            #expect(seen.terminals_offline && seen.text.hasSuffix("No Klaro terminal is online right now: syncing resumes as soon as one is back."))
+            try await insertHost(pool, "unapproved", slots: 1, approved: false)
+            try await insertHost(pool, "gone", slots: 2)
+            try await pool.execute("UPDATE terminal_slots SET state = 'dead' WHERE host_id = 'gone'")
+            #expect(try await cadence().terminals_offline)
+            try await pool.execute("UPDATE terminal_slots SET state = 'idle' WHERE host_id = 'gone' AND slot = 2")
+
+            // A new account is quiet until its first sync says otherwise.
+            seen = try await cadence()
+            #expect(!seen.terminals_offline)
             #expect(seen.sync_class == "quiet" && seen.target_seconds == 900 && seen.interval_seconds == 900 && !seen.stretched)
             #expect(seen.text == "Synced about every 15 min.")
 

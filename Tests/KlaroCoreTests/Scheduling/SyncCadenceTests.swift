@@ -42,4 +42,12 @@ struct SyncCadenceTests {
         // An interval below the target is not a speed-up the policy can give.
         #expect(SyncCadence(syncClass: .moving, target: 300, interval: 150).interval == 300)
     }
+
+    @Test("with no terminal online the trader is told syncing waits for one, not that terminals are busy")
+    func offline() {
+        let stopped = SyncCadence(syncClass: .quiet, target: 900, interval: 2700, terminalsOffline: true)
+        #expect(stopped.text == "Synced about every 15 min. No Klaro terminal is online right now: syncing resumes as soon as one is back.")
+        #expect(stopped.isStretched && stopped.terminalsOffline)
+        #expect(!SyncCadence(syncClass: .quiet, target: 900, interval: 2700).text.contains("online"))
+    }
 }

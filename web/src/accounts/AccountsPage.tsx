@@ -79,7 +79,7 @@ function AccountRow(props: { account: Account; onEdit: () => void; onDelete: () 
           {account.status === 'active' && <> · next sync {formatDateTime(account.next_sync_at)}</>}
         </p>
         {account.status === 'active' && (
-          <p className={account.sync_cadence.stretched ? 'small cadence cadence-stretched' : 'muted small cadence'}>
+          <p className={account.sync_cadence.stretched || account.sync_cadence.terminals_offline ? 'small cadence cadence-stretched' : 'muted small cadence'}>
             {account.sync_cadence.text}
           </p>
         )}

@@ -36,6 +36,7 @@ export interface SyncCadence {
   target_seconds: number;
   interval_seconds: number;
   stretched: boolean;
+  terminals_offline: boolean;
   text: string;
 }
 

@@ -18,6 +18,7 @@ struct AccountView: Encodable, Sendable {
         let target_seconds: Double
         let interval_seconds: Double
         let stretched: Bool
+        let terminals_offline: Bool
         let text: String
 
         init(_ cadence: SyncCadence) {
@@ -25,6 +26,7 @@ struct AccountView: Encodable, Sendable {
             target_seconds = cadence.target
             interval_seconds = cadence.interval
             stretched = cadence.isStretched
+            terminals_offline = cadence.terminalsOffline
             text = cadence.text
         }
     }
@@ -59,7 +61,8 @@ struct AccountView: Encodable, Sendable {
     /// The columns ``init(row:rules:now:)`` reads, in order, from `user_mt5_accounts` (a
     /// SELECT or a RETURNING). The next sync, the job in flight and the class are the account's
     /// schedule row's; a row just inserted has none yet (its trigger runs after RETURNING): due
-    /// now, quiet. The class's stretch is the leader's (`sync_class_stretch`).
+    /// now, quiet. The class's stretch is the leader's (`sync_class_stretch`); last, whether no
+    /// terminal is online at all.
     static let columns = """
         id, mt5_login, mt5_server, account_name, account_category, status, disabled_reason, created_at, updated_at,
         last_synced, last_success_at, last_outcome, last_error_code, last_error_message, consecutive_failures,
@@ -69,7 +72,16 @@ struct AccountView: Encodable, Sendable {
         coalesce((SELECT s.sync_class FROM account_schedule s WHERE s.account_id = user_mt5_accounts.id), 'quiet'),
         klaro_user_plan(user_id),
         coalesce((SELECT x.factor FROM account_schedule s JOIN sync_class_stretch x ON x.sync_class = s.sync_class
-                  WHERE s.account_id = user_mt5_accounts.id), 1)
+                  WHERE s.account_id = user_mt5_accounts.id), 1),
+        NOT EXISTS (\(liveSlot))
+        """
+
+    /// A slot dispatch would give jobs to (DispatchQuery's condition). Uncorrelated: evaluated
+    /// once per statement however many accounts it returns.
+    static let liveSlot = """
+        SELECT 1 FROM terminal_slots t JOIN worker_hosts h ON h.host_id = t.host_id
+        WHERE t.state <> 'dead' AND h.admin_state IN ('active', 'cordoned')
+          AND h.approved_key IS NOT NULL AND h.approved_key = h.public_key
         """
 
     /// What turns a row into a view beyond the row itself.
@@ -100,7 +112,8 @@ struct AccountView: Encodable, Sendable {
         let syncClass = SyncClass(rawValue: try row.string(18)) ?? .quiet, plan = row.stringOrNil(19)
         sync_cadence = Cadence(SyncCadence(
             syncClass: syncClass, target: rules.policy.target(syncClass, plan: plan),
-            interval: rules.policy.interval(syncClass, plan: plan, factors: [syncClass: try row.double(20)])))
+            interval: rules.policy.interval(syncClass, plan: plan, factors: [syncClass: try row.double(20)]),
+            terminalsOffline: try row.bool(21)))
         stale = status == "active" && rules.staleness.isStale(lastSuccessAt: last_success_at, createdAt: created_at, now: now)
         if let outcome = last_outcome, outcome != SyncOutcome.ok.rawValue {
             last_error = LastError(outcome: outcome, code: code, message: message, text: Self.words(outcome: outcome))

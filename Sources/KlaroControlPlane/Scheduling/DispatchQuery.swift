@@ -3,8 +3,9 @@ import KlaroPostgres
 
 /// The scheduler's one statement (DESIGN §3.1–3.2): for every live slot of an admitted host,
 /// take its due accounts (active, nothing in flight, `next_sync_at` passed) in
-/// `RefillOrder.dispatch` order — refill windows of 30 s oldest first, within one the longest
-/// average sync first — up to the room left in its queue; mark them in flight with a new job id, fence and deadline; and
+/// `RefillOrder.dispatch` order — refill windows of 30 s of their rank (staleness deadline, at
+/// most 300 s before the due time: `klaro_dispatch_rank`, migration 0016) oldest first, within
+/// one the longest average sync first — up to the room left in its queue; mark them in flight with a new job id, fence and deadline; and
 /// create their `sync_runs` rows. It finds, locks and rewrites only narrow `account_schedule`
 /// rows (migration 0010); the wide account row of each picked account is read by key for its
 /// credentials. Set-based and in one transaction, so a tick costs one round
@@ -12,7 +13,7 @@ import KlaroPostgres
 /// scheduler (or an ingest in progress) harmless.
 public enum DispatchQuery {
     public static let sql = """
-        WITH slots AS (
+        WITH slots AS MATERIALIZED (
             SELECT s.host_id, s.slot,
                    $1::int - (SELECT count(*) FROM account_schedule i
                               WHERE i.inflight_host = s.host_id AND i.inflight_slot = s.slot
@@ -25,15 +26,37 @@ public enum DispatchQuery {
         picked AS (
             SELECT due.account_id, slots.host_id, slots.slot
             FROM slots CROSS JOIN LATERAL (
-                SELECT a.account_id FROM account_schedule a
-                WHERE a.assigned_host = slots.host_id AND a.assigned_slot = slots.slot
-                  AND a.status = 'active' AND a.is_active AND a.inflight_job_id IS NULL
-                  -- Implied by the next line; stated so the index scan stops at the current window.
-                  AND klaro_refill_window(a.next_sync_at) <= klaro_refill_window(now())
-                  AND a.next_sync_at <= now()
-                ORDER BY klaro_refill_window(a.next_sync_at), coalesce(a.avg_sync_ms, 5000) DESC, a.next_sync_at, a.account_id
+                -- In RefillOrder.dispatch order, in two parts that keep it index-held: the
+                -- accounts ranking before now + 60 s (account_schedule_due, skipping those not
+                -- due yet), then, only if room is left, the due ones ranking later
+                -- (account_schedule_slot_due: deadlines well after their due time).
+                SELECT * FROM (
+                 SELECT a.account_id FROM account_schedule a
+                 WHERE a.assigned_host = slots.host_id AND a.assigned_slot = slots.slot
+                   AND a.status = 'active' AND a.is_active AND a.inflight_job_id IS NULL
+                   AND klaro_refill_window(klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at))
+                       <= klaro_refill_window(now() + interval '60 seconds')
+                   AND a.next_sync_at <= now()
+                 ORDER BY klaro_refill_window(klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at)),
+                          coalesce(a.avg_sync_ms, 5000) DESC, klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at),
+                          a.account_id
+                 LIMIT greatest(slots.room, 0)
+                 FOR UPDATE OF a SKIP LOCKED) first_part
+                UNION ALL
+                SELECT * FROM (
+                 SELECT a.account_id FROM account_schedule a
+                 WHERE a.assigned_host = slots.host_id AND a.assigned_slot = slots.slot
+                   AND a.status = 'active' AND a.is_active AND a.inflight_job_id IS NULL
+                   AND a.next_sync_at <= now()
+                   -- "+ 0": no index order on the rank here, so the scan is by due time.
+                   AND klaro_refill_window(klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at)) + 0
+                       > klaro_refill_window(now() + interval '60 seconds')
+                 ORDER BY klaro_refill_window(klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at)) + 0,
+                          coalesce(a.avg_sync_ms, 5000) DESC, klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at),
+                          a.account_id
+                 LIMIT greatest(slots.room, 0)
+                 FOR UPDATE OF a SKIP LOCKED) later_part
                 LIMIT greatest(slots.room, 0)
-                FOR UPDATE OF a SKIP LOCKED
             ) due
         ),
         dispatched AS (

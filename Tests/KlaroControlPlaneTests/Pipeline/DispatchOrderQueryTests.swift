@@ -62,6 +62,63 @@ struct DispatchOrderQueryTests {
         }
     }
 
+    @Test("by staleness deadline (migration 0016): the statement takes a slot's due accounts in RefillOrder.dispatch order")
+    func byStalenessDeadline() async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "deadline")))
+            let key = try X25519KeyPair.generate().publicKeyBase64
+            try await pool.execute(
+                "INSERT INTO worker_hosts (host_id, admin_state, public_key, approved_key) VALUES ('h1', 'active', $1, $1)", [key])
+            try await pool.execute("INSERT INTO terminal_slots (host_id, slot, state, last_heartbeat_at) VALUES ('h1', 1, 'idle', now())")
+            let ids = try await TestFleet.createAccounts(pool, vault: vault, count: 9)
+            try await pool.execute("UPDATE user_mt5_accounts SET assigned_host = 'h1', assigned_slot = 1")
+            let now = try await pool.query("SELECT extract(epoch FROM now())::float8")[0].double(0)
+            // Due times minutes in the past; some ranks later than now + 60 s (the statement's
+            // second part).
+            let base = ((now / 30).rounded(.down) - 10) * 30
+            let plan: [(due: Double, deadline: Double?, averageMs: Int?)] = [
+                (base + 200, base + 230, 2_000),       // 0: moving with time to spare: ranks 30 s after its due time
+                (base + 200, base + 115, 2_000),       // 1: quiet, deadline before due: ranks 85 s early
+                (base + 120, nil, 9_000),              // 2: never synced: its due time
+                (base + 100, base + 5_000, 20_000),    // 3: dormant, an hour to spare: ranks last
+                (base + 150, base - 9_000, 1_000),     // 4: retrying, deadline long past: 300 s early at most
+                (base + 125, base + 126, nil),         // 5: unmeasured, counts 5 s
+                (now + 120, now - 30, 50_000),         // 6: deadline passed but not due yet: never taken
+                (base + 110, base + 100, 9_000),       // 7: same window as 2 and 8, same sync time as 2
+                (base + 119, base + 119, 9_000),       // 8
+            ]
+            for (id, entry) in zip(ids, plan) {
+                try await pool.execute("""
+                    UPDATE account_schedule SET next_sync_at = to_timestamp($2::float8),
+                           staleness_deadline = to_timestamp($3::float8), avg_sync_ms = $4 WHERE account_id = $1
+                    """, [id, entry.due, entry.deadline, entry.averageMs])
+            }
+            var order: [UUID] = []
+            while true {
+                let rows = try await pool.transaction { try DispatchQuery.run($0, queueDepth: 1, deadlineSeconds: 60) }
+                guard let row = rows.first else { break }
+                order.append(row.accountID)
+                try await pool.execute("""
+                    UPDATE account_schedule SET inflight_job_id = NULL, inflight_enqueued_at = NULL, inflight_deadline = NULL,
+                           inflight_host = NULL, inflight_slot = NULL, next_sync_at = now() + interval '1 day' WHERE account_id = $1
+                    """, [row.accountID])
+            }
+            let pending = zip(ids, plan).filter { $0.1.due <= now }.map { id, entry in
+                PendingSync(account: id, due: Date(timeIntervalSince1970: entry.due),
+                            expectedSeconds: Double(entry.averageMs ?? 5_000) / 1000,
+                            deadline: entry.deadline.map { Date(timeIntervalSince1970: $0) })
+            }
+            let expected = RefillOrder.dispatch(pending, window: RefillOrder.defaultWindow).map(\.account)
+            #expect(order == expected)
+            // Worked by hand: ranks in s from base (window): 4 → −150 (−5); 7 → 100, 8 → 119, 1 → 115
+            // (3: the 9 s ones first, then the 2 s); 2 → 120, 5 → 126 (4); 0 → 230 (7); 3 → 5,000.
+            #expect(order == [ids[4], ids[7], ids[8], ids[1], ids[2], ids[5], ids[0], ids[3]])
+            #expect(!order.contains(ids[6]))
+            await pool.close()
+        }
+    }
+
     @Test("a run is checked against its schedule row and goes with its account (migration 0013)")
     func runsGoWithTheirAccount() async throws {
         try await withTestDatabase { database in

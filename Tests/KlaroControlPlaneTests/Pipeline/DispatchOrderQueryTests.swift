@@ -119,6 +119,50 @@ struct DispatchOrderQueryTests {
         }
     }
 
+    @Test("a dispatched row meets no index predicate but its key's and the in-flight one's (migration 0019); the readers still count it")
+    func dispatchWritesFewIndexEntries() async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "entries")))
+            let key = try X25519KeyPair.generate().publicKeyBase64
+            try await pool.execute(
+                "INSERT INTO worker_hosts (host_id, admin_state, public_key, approved_key) VALUES ('h1', 'active', $1, $1)", [key])
+            try await pool.execute("INSERT INTO terminal_slots (host_id, slot, state, last_heartbeat_at) VALUES ('h1', 1, 'idle', now())")
+            _ = try await TestFleet.createAccounts(pool, vault: vault, count: 3)
+            // Synced accounts (the usual case): one an hour ago, measured at 4 s, moving.
+            try await pool.execute("""
+                UPDATE user_mt5_accounts SET assigned_host = 'h1', assigned_slot = 1, last_success_at = now() - interval '1 hour'
+                """)
+            try await pool.execute("UPDATE account_schedule SET sync_class = 'moving', avg_sync_ms = 4000")
+            let rows = try await pool.transaction { try DispatchQuery.run($0, queueDepth: 2, deadlineSeconds: 60) }
+            #expect(rows.count == 2)
+            // Every partial index's predicate, evaluated on the rows in flight: only the
+            // in-flight index holds them (and the primary key, which has no predicate), so a
+            // dispatch writes two index entries a row.
+            let predicates = try await pool.query("""
+                SELECT c.relname, pg_get_expr(i.indpred, i.indrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                WHERE i.indrelid = 'account_schedule'::regclass ORDER BY 1
+                """).map { (try $0.string(0), $0.stringOrNil(1)) }
+            #expect(predicates.count >= 9)
+            var holding: [String] = []
+            for (name, predicate) in predicates {
+                let matching = try await pool.query(
+                    "SELECT count(*) FROM account_schedule WHERE inflight_job_id IS NOT NULL AND (\(predicate ?? "true"))")[0].int(0)
+                if matching > 0 { holding.append(name) }
+            }
+            #expect(holding == ["account_schedule_inflight", "account_schedule_pkey"])
+            // The gauges and the policy's load still count the accounts in flight.
+            let snapshot = try await pool.withConnection { try StatusReporter.read($0, settings: SyncSettings(interval: 900)) }
+            #expect(snapshot.inFlight == 2)
+            #expect(snapshot.stale == 3)  // an hour without a success, stale after 30 minutes
+            #expect(abs((snapshot.oldestSuccessAge ?? 0) - 3600) < 60)
+            let loads = try await pool.withConnection { try CapacityQuery.loads($0) }
+            #expect(loads.map(\.accounts) == [3] && loads.first?.syncClass == .moving)
+            #expect(abs((loads.first?.meanSyncSeconds ?? 0) - 4) < 1e-9)
+            await pool.close()
+        }
+    }
+
     @Test("a run is checked against its schedule row and goes with its account (migration 0013)")
     func runsGoWithTheirAccount() async throws {
         try await withTestDatabase { database in

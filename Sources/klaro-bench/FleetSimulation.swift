@@ -3,8 +3,8 @@ import KlaroCore
 
 /// A day of a simulated fleet in virtual time, for `klaro-bench fleet-sim`: accounts placed on
 /// slots by KlaroCore's `Placement` as klarod places them (by load, `PlacementWork`), each slot
-/// running its due jobs oldest first, intervals from KlaroCore's `SyncPolicy` (adaptive, as
-/// ingest schedules them) or a fixed 15 minutes.
+/// running its due jobs in the refill order (`--refill`), intervals from KlaroCore's
+/// `SyncPolicy` (adaptive, as ingest schedules them) or a fixed 15 minutes.
 ///
 /// Accounts really trade or not (`trading`); Klaro only knows the class it classified at the
 /// last sync (`SyncClass.classify` on what that sync saw), so a dormant account that starts

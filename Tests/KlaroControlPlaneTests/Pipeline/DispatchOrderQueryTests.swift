@@ -62,8 +62,9 @@ struct DispatchOrderQueryTests {
         }
     }
 
-    @Test("by staleness deadline (migration 0016): the statement takes a slot's due accounts in RefillOrder.dispatch order")
-    func byStalenessDeadline() async throws {
+    @Test("by staleness deadline (migration 0016): the statement takes a slot's due accounts in RefillOrder.dispatch order, at the default refill window (index-held) and another (KLARO_REFILL_WINDOW_SECONDS)",
+          arguments: [RefillOrder.defaultWindow, 10])
+    func byStalenessDeadline(window: TimeInterval) async throws {
         try await withTestDatabase { database in
             let pool = database.pool()
             let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "deadline")))
@@ -79,7 +80,7 @@ struct DispatchOrderQueryTests {
             let base = ((now / 30).rounded(.down) - 10) * 30
             let plan: [(due: Double, deadline: Double?, averageMs: Int?)] = [
                 (base + 200, base + 230, 2_000),       // 0: moving with time to spare: ranks 30 s after its due time
-                (base + 200, base + 115, 2_000),       // 1: quiet, deadline before due: ranks 85 s early
+                (base + 200, base + 115, 9_500),       // 1: quiet, deadline before due: ranks 85 s early
                 (base + 120, nil, 9_000),              // 2: never synced: its due time
                 (base + 100, base + 5_000, 20_000),    // 3: dormant, an hour to spare: ranks last
                 (base + 150, base - 9_000, 1_000),     // 4: retrying, deadline long past: 300 s early at most
@@ -96,7 +97,9 @@ struct DispatchOrderQueryTests {
             }
             var order: [UUID] = []
             while true {
-                let rows = try await pool.transaction { try DispatchQuery.run($0, queueDepth: 1, deadlineSeconds: 60) }
+                let rows = try await pool.transaction {
+                    try DispatchQuery.run($0, queueDepth: 1, deadlineSeconds: 60, refillWindow: window)
+                }
                 guard let row = rows.first else { break }
                 order.append(row.accountID)
                 try await pool.execute("""
@@ -109,11 +112,17 @@ struct DispatchOrderQueryTests {
                             expectedSeconds: Double(entry.averageMs ?? 5_000) / 1000,
                             deadline: entry.deadline.map { Date(timeIntervalSince1970: $0) })
             }
-            let expected = RefillOrder.dispatch(pending, window: RefillOrder.defaultWindow).map(\.account)
+            let expected = RefillOrder.dispatch(pending, window: window).map(\.account)
             #expect(order == expected)
-            // Worked by hand: ranks in s from base (window): 4 → −150 (−5); 7 → 100, 8 → 119, 1 → 115
-            // (3: the 9 s ones first, then the 2 s); 2 → 120, 5 → 126 (4); 0 → 230 (7); 3 → 5,000.
-            #expect(order == [ids[4], ids[7], ids[8], ids[1], ids[2], ids[5], ids[0], ids[3]])
+            if window == 30 {
+                // Worked by hand: ranks in s from base (window): 4 → −150 (−5); 1 → 115 (9.5 s), 7 → 100,
+                // 8 → 119 (3: the longest first, then the earlier rank); 2 → 120, 5 → 126 (4); 0 → 230 (7);
+                // 3 → 5,000.
+                #expect(order == [ids[4], ids[1], ids[7], ids[8], ids[2], ids[5], ids[0], ids[3]])
+            } else {
+                // 10 s windows: 7 (100) is alone in its window, so it goes before 1 (115), however long.
+                #expect(order == [ids[4], ids[7], ids[1], ids[8], ids[2], ids[5], ids[0], ids[3]])
+            }
             #expect(!order.contains(ids[6]))
             await pool.close()
         }

@@ -57,6 +57,11 @@ struct Timings {
         samples.append(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
     }
 
+    var median: Double {
+        let sorted = samples.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    }
+
     var summary: String {
         let sorted = samples.sorted()
         guard let first = sorted.first, let last = sorted.last else { return "no runs" }

@@ -31,7 +31,7 @@ struct FleetSimBench: AsyncParsableCommand {
     @Option(help: "SyncPolicy's maximum stretch of one class before the next more urgent one stretches.")
     var maxStretch = SyncPolicy.defaultMaxStretch
 
-    @Option(help: "A slot's order for due jobs: dispatch (as klarod dispatches: 30 s windows, longest first within one), deadline (earliest staleness deadline, RefillOrder.earliestDeadline; not in klarod yet) or due (oldest due first).")
+    @Option(help: "A slot's order for due jobs: dispatch (as klarod dispatches, RefillOrder.dispatch: 30 s windows of the staleness deadline, at most 300 s before the due time, longest first within one), deadline (earliest staleness deadline alone, RefillOrder.earliestDeadline) or due (oldest due first).")
     var refill = "dispatch"
 
     @Option(help: "SyncPolicy's lead of the quiet class's staleness deadline, as a share of its interval.")

@@ -3,8 +3,8 @@ import KlaroCore
 
 /// A day of a simulated fleet in virtual time, for `klaro-bench fleet-sim`: accounts placed on
 /// slots by KlaroCore's `Placement` as klarod places them (by load, `PlacementWork`), each slot
-/// running its due jobs oldest first, intervals from KlaroCore's `SyncPolicy` (adaptive, as
-/// ingest schedules them) or a fixed 15 minutes.
+/// running its due jobs in the refill order (`--refill`), intervals from KlaroCore's
+/// `SyncPolicy` (adaptive, as ingest schedules them) or a fixed 15 minutes.
 ///
 /// Accounts really trade or not (`trading`); Klaro only knows the class it classified at the
 /// last sync (`SyncClass.classify` on what that sync saw), so a dormant account that starts
@@ -13,9 +13,9 @@ struct FleetSimulation {
     enum Schedule: String { case adaptive, fixed }
     /// The order in which a slot takes its due jobs.
     /// A slot's order for its due jobs: `dispatch` as klarod's dispatch statement takes them
-    /// (``RefillOrder/dispatch(_:window:)``: 30 s windows, longest first within one), `deadline`
-    /// by staleness deadline (``RefillOrder/earliestDeadline(_:)``, not in klarod yet), `due`
-    /// oldest due first.
+    /// (``RefillOrder/dispatch(_:window:)``: 30 s windows of the rank — the staleness deadline,
+    /// at most 5 minutes before the due time — longest first within one), `deadline` by
+    /// staleness deadline alone (``RefillOrder/earliestDeadline(_:)``), `due` oldest due first.
     enum Refill: String, CaseIterable { case dispatch, deadline, due }
     /// KlaroCore's `Placement` with every account weighing 1 (by count, as klarod placed before
     /// issue 13), or weighing its sync time × frequency (by load, as klarod places now).
@@ -179,7 +179,8 @@ struct FleetSimulation {
             guard now < end else { return }
             while let (due, i) = queues[slot].top, due <= now {
                 queues[slot].pop()
-                ready[slot].push(due: priority(Int(i), due: due, stretch: stretch), account: i, tie: due)
+                let (key, tie) = priority(Int(i), due: due, stretch: stretch)
+                ready[slot].push(due: key, account: i, tie: tie)
             }
             guard let (_, i) = ready[slot].top else { return }
             ready[slot].pop()
@@ -197,20 +198,23 @@ struct FleetSimulation {
         }
     }
 
-    private mutating func priority(_ i: Int, due: Double, stretch: SyncStretch) -> Double {
+    private mutating func priority(_ i: Int, due: Double, stretch: SyncStretch) -> (key: Double, tie: Double) {
         readyDue[i] = due
-        guard schedule == .adaptive else { return due }
+        guard schedule == .adaptive else { return (due, due) }
         let account = accounts[i]
+        let deadline = policy.stalenessDeadline(lastSuccess: Self.date(account.lastSync), syncClass: account.known, stretch: stretch)
         switch refill {
-        case .due: return due
+        case .due: return (due, due)
+        case .deadline: return (deadline.timeIntervalSince1970 - Self.epoch, due)
         case .dispatch:
-            // One key for RefillOrder.dispatch: the window first, then the longest expected sync.
+            // One key for RefillOrder.dispatch: the rank's window first, then the longest
+            // expected sync; ties by rank.
             let expected = account.averageMs.map { Double($0) / 1000 } ?? SyncProfile.unmeasuredSyncSeconds
-            return (due / RefillOrder.defaultWindow).rounded(.down) * 1e6 - min(expected, 1e5)
-        case .deadline: break
+            let job = PendingSync(account: UUID(), due: Self.date(due), expectedSeconds: expected, deadline: deadline)
+            let rank = RefillOrder.rank(job)
+            let window = Double(RefillOrder.window(of: rank, length: RefillOrder.defaultWindow))
+            return (window * 1e6 - min(expected, 1e5), rank.timeIntervalSince1970 - Self.epoch)
         }
-        return policy.stalenessDeadline(lastSuccess: Self.date(account.lastSync), syncClass: account.known, stretch: stretch)
-            .timeIntervalSince1970 - Self.epoch
     }
 
     /// The sync's data is as of its end; Klaro reclassifies and plans the next due time on the

@@ -28,8 +28,11 @@ struct ScheduleBench: AsyncParsableCommand {
     @Option(help: "Timed ticks.")
     var runs = 5
 
-    @Flag(help: "Print the dispatch statement's EXPLAIN ANALYZE once (rolled back).")
+    @Flag(help: "Print the dispatch statement's EXPLAIN ANALYZE once (rolled back), and its scans on a fleet in steady state.")
     var explain = false
+
+    @Flag(help: "Also time the dispatch statement without each index of account_schedule it does not read (rolled back).")
+    var indexCosts = false
 
     func run() async throws {
         let (adminURL, redisURL) = try servers.resolved()
@@ -66,10 +69,12 @@ struct ScheduleBench: AsyncParsableCommand {
             print(plan.joined(separator: "\n"))
         }
         var full = Timings(), sql = Timings(), sealing = Timings(), xadd = Timings(), idle = Timings()
-        var wide = Timings(), wideTick = Timings()
+        var wide = Timings(), wideTick = Timings(), before0019 = Timings(), before0019SQL = Timings()
         var dispatched = 0, wideDispatched = 0
         var firstTick: Duration = .zero, firstSealing: Duration = .zero
         for run in 0..<runs {
+            // Vacuumed before each measured tick alike (the before-0019 tick below too).
+            try await pool.execute("VACUUM ANALYZE account_schedule")
             let started = ContinuousClock.now
             let report = try await scheduler.tick()
             let tickTook = ContinuousClock.now - started
@@ -99,6 +104,23 @@ struct ScheduleBench: AsyncParsableCommand {
             wideTick.add(tickTook - report.database + wideTook)
             try await WideRowBaseline.reset(pool)
             try await pool.execute("DELETE FROM sync_runs")
+
+            // The same tick with the freshness and class indexes as before migration 0019
+            // (holding the accounts in flight, so every dispatched row wrote an entry to each).
+            for statement in ScheduleIndexCosts.before0019 { try await pool.execute(statement) }
+            try await pool.execute("VACUUM ANALYZE account_schedule")
+            let beforeStarted = ContinuousClock.now
+            let beforeReport = try await scheduler.tick()
+            before0019.add(ContinuousClock.now - beforeStarted)
+            before0019SQL.add(beforeReport.database)
+            try await pool.execute("""
+                UPDATE account_schedule SET inflight_job_id = NULL, inflight_enqueued_at = NULL, inflight_deadline = NULL,
+                       inflight_host = NULL, inflight_slot = NULL WHERE inflight_job_id IS NOT NULL
+                """)
+            try await pool.execute("DELETE FROM sync_runs")
+            try await redis.command(["FLUSHDB"])
+            for statement in ScheduleIndexCosts.after0019 { try await pool.execute(statement) }
+            try await pool.execute("VACUUM ANALYZE account_schedule")
         }
         print("schedule: \(accounts) accounts, \(hostCount * 4) slots, queue depth \(settings.queueDepth)")
         print("  tick dispatching \(dispatched) jobs: \(full.summary)")
@@ -115,6 +137,18 @@ struct ScheduleBench: AsyncParsableCommand {
         print("  dispatch statement, narrow account_schedule (\(narrowIndexes) indexes), \(dispatched) jobs: \(sql.summary)")
         print("  tick before (this run's tick, wide statement swapped in): \(wideTick.summary)")
         print("  tick after:                                             \(full.summary)")
+        print("before and after migration 0019 (freshness and class indexes without the accounts in flight), same run:")
+        print("  dispatch statement before: \(before0019SQL.summary)")
+        print("  dispatch statement after:  \(sql.summary)")
+        print("  tick before: \(before0019.summary)")
+        print("  tick after:  \(full.summary)")
+        if indexCosts {
+            try await ScheduleIndexCosts.measure(pool, queueDepth: settings.queueDepth, deadlineSeconds: settings.jobDeadline, runs: runs)
+        }
+        // Last: it rewrites the fleet's schedule.
+        if explain {
+            try await ScheduleSteadyExplain.run(pool, queueDepth: settings.queueDepth, deadlineSeconds: settings.jobDeadline)
+        }
         await redis.close()
         await pool.close()
         await database.drop(logger: logger)

@@ -25,6 +25,7 @@ struct ConfigurationTests {
         #expect(configuration.sync.interval == 900)
         #expect(configuration.sync.staleAfter == 1800)
         #expect(configuration.sync.queueDepth == 2)
+        #expect(configuration.sync.refillWindow == RefillOrder.defaultWindow)
         #expect(configuration.credentialKeys?.currentKeyID == "k1")
         #expect(configuration.redis.port == 6379)
     }
@@ -61,6 +62,20 @@ struct ConfigurationTests {
             #expect(Set(error.problems.map(\.key)) == [
                 "KLARO_SYNC_PLAN_TARGETS", "KLARO_SYNC_TARGET_UTILISATION", "KLARO_SYNC_MAX_STRETCH", "KLARO_SYNC_TARGET_QUIET",
             ])
+        }
+    }
+
+    @Test("the refill window is a key of its own (seconds, 0.1 to 3600)")
+    func refillWindow() throws {
+        var environment = Self.complete
+        environment["KLARO_REFILL_WINDOW_SECONDS"] = "2"
+        #expect(try KlaroConfiguration.load(environment: environment, requiring: .everything).sync.refillWindow == 2)
+        environment["KLARO_REFILL_WINDOW_SECONDS"] = "0"
+        do {
+            _ = try KlaroConfiguration.load(environment: environment, requiring: .everything)
+            Issue.record("a window of 0 must be refused")
+        } catch {
+            #expect(error.problems.map(\.key) == ["KLARO_REFILL_WINDOW_SECONDS"])
         }
     }
 

@@ -16,6 +16,8 @@ cd "$(dirname "$0")/../.."
 klaro_check_init adaptive 1002
 klaro_check_build
 export KLARO_SYNC_INTERVAL=12 KLARO_SCHEDULER_TICK=0.2 KLARO_SLOT_DEAD_AFTER=3 KLARO_JOB_DEADLINE=20 KLARO_LOST_GRACE=2
+# Refill windows to the scale of these intervals (seconds, not minutes): see the bound below.
+export KLARO_REFILL_WINDOW_SECONDS=2
 klaro_check_serve adaptive
 python=$(klaro_worker_python)
 q() { psql "$database" -Atqc "$1"; }
@@ -109,11 +111,11 @@ q "SELECT sync_class || ' ' || factor FROM sync_class_stretch ORDER BY sync_clas
 check "quiet stretched (the alert's expression is above 1)" \
     "$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^klaro_sync_stretch_factor\{class="quiet"\}/ {print ($2 > 1) ? "yes" : "no"}')" yes
 sleep 45
-# Dispatch takes a slot's due jobs longest first within 30 s windows of their due times
-# (docs/scheduling.md): a due job may wait for longer ones that fell due up to one window after
-# it. At production intervals (moving 5 min) that is a tenth of an interval; with this check's
-# 4 s it dominates, so the bound adds one window.
-window=30
+# Dispatch takes a slot's due jobs longest first within refill windows of their ranks
+# (docs/scheduling.md): a due job may wait for longer ones ranking up to one window after it. At
+# production intervals (moving 5 min) the default 30 s is a tenth of an interval; this check sets
+# 2 s (KLARO_REFILL_WINDOW_SECONDS above) and the bound adds one window.
+window=$KLARO_REFILL_WINDOW_SECONDS
 check "every account synced within twice its stretched interval (+ one refill window)" "$(q "
     SELECT count(*) FROM account_schedule s JOIN sync_class_stretch f ON f.sync_class = s.sync_class
     WHERE s.status = 'active' AND now() - s.last_success_at > make_interval(secs => 2 * f.factor *

@@ -114,7 +114,10 @@ struct AdminAccounts: Sendable {
             }
             try connection.execute("UPDATE user_mt5_accounts SET sync_requested_at = now(), updated_at = now() WHERE id = $1", [id])
             let next = try connection.query(
-                "UPDATE account_schedule SET next_sync_at = now() WHERE account_id = $1 RETURNING next_sync_at", [id])[0].date(0)
+                """
+                UPDATE account_schedule SET next_sync_at = now(), staleness_deadline = least(staleness_deadline, now())
+                WHERE account_id = $1 RETURNING next_sync_at
+                """, [id])[0].date(0)
             try AdminAuditLog.insert(connection, actor: actor, action: "account.sync", target: id.uuidString.lowercased(),
                                      remoteAddress: remoteAddress, after: ["next_sync_at": .string(ISO8601DateFormatter().string(from: next))])
             return .success(SyncRequest(

@@ -8,6 +8,16 @@ import KlaroPostgres
 /// narrow schedule table (`sync_class` and `avg_sync_ms` are kept by ingest), in one statement.
 /// An unmeasured group counts ``SyncProfile/unmeasuredSyncSeconds``.
 enum CapacityQuery {
+    /// `sync_class, avg_sync_ms` of every active account: those not in flight from
+    /// `account_schedule_class` (index-only), the few in flight through
+    /// `account_schedule_inflight` (migration 0019: the dispatch tick writes no class entry).
+    static let activeClassAndTime = """
+        SELECT sync_class, avg_sync_ms FROM account_schedule WHERE status = 'active' AND is_active AND inflight_job_id IS NULL
+        UNION ALL
+        SELECT sync_class, avg_sync_ms FROM account_schedule
+        WHERE inflight_job_id IS NOT NULL AND status = 'active' AND is_active
+        """
+
     static func loads(_ connection: PostgresConnection, byPlan: Bool = false) throws -> [SyncLoad] {
         let rows = try connection.query(byPlan ? """
             SELECT s.sync_class, p.plan, count(*), avg(s.avg_sync_ms) / 1000.0
@@ -17,7 +27,7 @@ enum CapacityQuery {
             WHERE s.status = 'active' AND s.is_active GROUP BY 1, 2
             """ : """
             SELECT sync_class, NULL::text, count(*), avg(avg_sync_ms) / 1000.0
-            FROM account_schedule WHERE status = 'active' AND is_active GROUP BY 1
+            FROM (\(activeClassAndTime)) s GROUP BY 1
             """)
         return try rows.compactMap { row in
             guard let syncClass = SyncClass(rawValue: try row.string(0)) else { return nil }

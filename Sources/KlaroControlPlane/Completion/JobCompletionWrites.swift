@@ -24,13 +24,15 @@ struct JobCompletionWrites {
     private var nextSync: [Date?] = [], attempt: [Int] = [], anchor: [Date?] = [], cursor: [Int64?] = []
     private var started: [Date?] = [], queueWait: [Int?] = [], duration: [Int?] = [], login: [Int?] = [], fetch: [Int?] = []
     private var positions: [Int?] = [], deals: [Int?] = []
-    private var syncClass: [String?] = [], averageMs: [Int?] = [], lastDeal: [Date?] = []
+    private var syncClass: [String?] = [], averageMs: [Int?] = [], lastDeal: [Date?] = [], deadline: [Date?] = []
 
     /// What a successful result teaches the schedule about its account (nil: keep the stored).
     struct ScheduleFacts {
         let syncClass: SyncClass
         let averageSyncMs: Int?
         let lastDealAt: Date?
+        /// When the new data breaks its class's promise (`staleness_deadline`, dispatch's order).
+        let stalenessDeadline: Date
     }
 
     var isEmpty: Bool { job.isEmpty }
@@ -72,6 +74,7 @@ struct JobCompletionWrites {
         syncClass.append(schedule?.syncClass.rawValue)
         averageMs.append(schedule?.averageSyncMs)
         lastDeal.append(schedule?.lastDealAt)
+        deadline.append(schedule?.stalenessDeadline)
     }
 
     /// Runs the statement on `connection` (inside the caller's transaction when it has one);
@@ -81,7 +84,7 @@ struct JobCompletionWrites {
         guard !isEmpty else { return 0 }
         return try connection.execute(Self.sql, [
             account, job, enqueued, outcome, code, message, finished, succeeded, park, nextSync, attempt, anchor, cursor,
-            started, queueWait, duration, login, fetch, positions, deals, syncClass, averageMs, lastDeal,
+            started, queueWait, duration, login, fetch, positions, deals, syncClass, averageMs, lastDeal, deadline,
         ])
     }
 
@@ -97,10 +100,10 @@ struct JobCompletionWrites {
                                  $7::timestamptz[], $8::bool[], $9::bool[], $10::timestamptz[], $11::int[],
                                  $12::timestamptz[], $13::bigint[], $14::timestamptz[], $15::int[], $16::int[],
                                  $17::int[], $18::int[], $19::int[], $20::int[], $21::text[], $22::int[],
-                                 $23::timestamptz[])
+                                 $23::timestamptz[], $24::timestamptz[])
                 AS u(account_id, job_id, enqueued_at, outcome, code, message, finished, ok, park, next_sync, attempt,
                      anchor, cursor, started, queue_wait, duration, login_time, fetch_time, positions, deals,
-                     sync_class, avg_ms, last_deal)
+                     sync_class, avg_ms, last_deal, deadline)
         ),
         runs AS (
             UPDATE sync_runs r
@@ -124,7 +127,9 @@ struct JobCompletionWrites {
                 last_success_at = CASE WHEN u.ok THEN u.finished ELSE s.last_success_at END,
                 sync_class = coalesce(u.sync_class, s.sync_class),
                 avg_sync_ms = coalesce(u.avg_ms, s.avg_sync_ms),
-                last_deal_at = greatest(s.last_deal_at, u.last_deal)
+                last_deal_at = greatest(s.last_deal_at, u.last_deal),
+                -- A success sets it; a failure or a lost job keeps the last success's.
+                staleness_deadline = coalesce(u.deadline, s.staleness_deadline)
             FROM u WHERE s.account_id = u.account_id AND s.inflight_job_id = u.job_id
               AND s.account_id IN (SELECT id FROM locked)
             RETURNING s.account_id

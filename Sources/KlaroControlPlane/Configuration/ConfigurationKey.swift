@@ -13,6 +13,7 @@ public enum ConfigurationKey {
     public static let logLevel = "KLARO_LOG_LEVEL"
     public static let queueDepth = "KLARO_QUEUE_DEPTH"
     public static let jobDeadline = "KLARO_JOB_DEADLINE"
+    public static let refillWindow = "KLARO_REFILL_WINDOW_SECONDS"
     public static let lostGrace = "KLARO_LOST_GRACE"
     public static let slotDeadAfter = "KLARO_SLOT_DEAD_AFTER"
     public static let staleAfter = "KLARO_STALE_AFTER"
@@ -53,7 +54,7 @@ public enum ConfigurationKey {
     public static let all: Set<String> = [
         config, databaseURL, databasePoolSize, redisURL, httpAddress, adminToken, credentialKeys, jwtSecret,
         placementAffinity, placementLoginGain,
-        syncInterval, log, logLevel, queueDepth, jobDeadline, lostGrace, slotDeadAfter, staleAfter, heartbeatPersistInterval,
+        syncInterval, log, logLevel, queueDepth, jobDeadline, refillWindow, lostGrace, slotDeadAfter, staleAfter, heartbeatPersistInterval,
         schedulerTick, runRetentionDays, snapshotRetentionDays, placementEpsilon, maxDeals, ingestBatch, ingestWorkers,
         retryBase, retryCap, retryAttempts, corsOrigins, webRoot, nodeName, stripeWebhookSecret, authFailureLimit,
         publicURL, supabaseURL, supabaseJWKSFile, accessTokenLifetime, sessionIdleTimeout, authRateLimit,

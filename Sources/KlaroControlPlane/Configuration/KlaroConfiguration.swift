@@ -109,6 +109,7 @@ public struct KlaroConfiguration: Sendable {
             interval: interval,
             queueDepth: reader.int(Key.queueDepth, default: 2, in: 1...32),
             jobDeadline: reader.seconds(Key.jobDeadline, default: 180, in: 5...3600),
+            refillWindow: reader.seconds(Key.refillWindow, default: RefillOrder.defaultWindow, in: 0.1...3600),
             lostGrace: reader.seconds(Key.lostGrace, default: 30, in: 0...3600),
             slotDeadAfter: reader.seconds(Key.slotDeadAfter, default: 20, in: 1...3600),
             staleAfter: reader.seconds(Key.staleAfter, default: 2 * interval, in: 1...(30 * 86_400)),
@@ -215,6 +216,8 @@ public struct SyncSettings: Sendable, Equatable {
     public var queueDepth: Int
     /// Seconds from dispatch until a job is given up.
     public var jobDeadline: Double
+    /// Seconds of the clock whose due jobs dispatch takes longest first (`RefillOrder.dispatch`).
+    public var refillWindow: Double
     /// Extra seconds after the deadline before the rescuer declares a job lost.
     public var lostGrace: Double
     /// Seconds without a heartbeat before a slot is dead.
@@ -243,7 +246,8 @@ public struct SyncSettings: Sendable, Equatable {
     public var policy: SyncPolicy
 
     public init(
-        interval: Double = 900, queueDepth: Int = 2, jobDeadline: Double = 180, lostGrace: Double = 30,
+        interval: Double = 900, queueDepth: Int = 2, jobDeadline: Double = 180,
+        refillWindow: Double = RefillOrder.defaultWindow, lostGrace: Double = 30,
         slotDeadAfter: Double = 20, staleAfter: Double? = nil, heartbeatPersistInterval: Double = 60, schedulerTick: Double = 1, runRetentionDays: Int = 30,
         snapshotRetentionDays: Int = 400, placementEpsilon: Double = 0.25, placementAffinity: Double = 0,
         placementLoginGain: Double = 0.2,
@@ -253,6 +257,7 @@ public struct SyncSettings: Sendable, Equatable {
         self.interval = interval
         self.queueDepth = queueDepth
         self.jobDeadline = jobDeadline
+        self.refillWindow = refillWindow
         self.lostGrace = lostGrace
         self.slotDeadAfter = slotDeadAfter
         self.staleAfter = staleAfter ?? 2 * interval

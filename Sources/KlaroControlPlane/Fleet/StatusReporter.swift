@@ -68,20 +68,28 @@ public final class StatusReporter: Service, Sendable {
             """) {
             snapshot.accounts[try row.string(0)] = try row.int(1)
         }
+        // account_schedule_fresh holds the synced accounts not in flight (migration 0019: the
+        // dispatch tick writes no entry there); those in flight come from account_schedule_inflight.
         let staleness = try connection.query("""
             WITH cutoff AS (SELECT now() - make_interval(secs => $1::float8) AS at),
+            inflight AS (
+                SELECT last_success_at FROM account_schedule
+                WHERE inflight_job_id IS NOT NULL AND status = 'active' AND is_active
+            ),
             ages AS (
-                SELECT (SELECT min(last_success_at) FROM account_schedule
-                        WHERE status = 'active' AND is_active AND last_success_at IS NOT NULL) AS oldest_success,
+                SELECT least((SELECT min(last_success_at) FROM account_schedule
+                              WHERE status = 'active' AND is_active AND last_success_at IS NOT NULL AND inflight_job_id IS NULL),
+                             (SELECT min(last_success_at) FROM inflight)) AS oldest_success,
                        (SELECT min(created_at) FROM account_schedule
                         WHERE status = 'active' AND is_active AND last_success_at IS NULL) AS oldest_never
             )
             SELECT (SELECT count(*) FROM account_schedule, cutoff WHERE status = 'active' AND is_active
-                        AND last_success_at IS NOT NULL AND last_success_at < cutoff.at)
+                        AND last_success_at IS NOT NULL AND inflight_job_id IS NULL AND last_success_at < cutoff.at)
+                   + (SELECT count(*) FROM inflight, cutoff WHERE last_success_at < cutoff.at)
                    + (SELECT count(*) FROM account_schedule, cutoff WHERE status = 'active' AND is_active
                         AND last_success_at IS NULL AND created_at < cutoff.at),
                    coalesce(extract(epoch FROM now() - least(ages.oldest_success, ages.oldest_never)), 0),
-                   (SELECT count(*) FROM account_schedule WHERE inflight_job_id IS NOT NULL AND status = 'active' AND is_active),
+                   (SELECT count(*) FROM inflight),
                    (SELECT coalesce(sum(accounts), 0) FROM account_status_counts WHERE status = 'active' AND is_active),
                    (SELECT count(*) FROM account_schedule WHERE status = 'active' AND is_active AND inflight_job_id IS NULL
                         AND next_sync_at <= now()),

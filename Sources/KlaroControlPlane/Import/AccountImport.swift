@@ -126,7 +126,10 @@ public struct AccountImport: Sendable {
                            updated_at = now()
                     WHERE id = $1
                     """, [id, try vault.seal(line.mt5_password, accountID: id), line.account_name, line.account_category])
-                try connection.execute("UPDATE account_schedule SET next_sync_at = now(), attempt = 1 WHERE account_id = $1", [id])
+                try connection.execute("""
+                    UPDATE account_schedule SET next_sync_at = now(), staleness_deadline = least(staleness_deadline, now()),
+                           attempt = 1 WHERE account_id = $1
+                    """, [id])
                 return .updated
             }
             let plan = try Plan.current(for: user, connection: connection)

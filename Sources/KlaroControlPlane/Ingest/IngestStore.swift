@@ -167,7 +167,7 @@ struct IngestStore: Sendable {
         _ result: IncomingResult, state: AccountState, stretch: [SyncClass: Double], now: Date, rng: inout SystemRandomNumberGenerator
     ) -> AppliedSync {
         let message = result.message
-        let schedule = scheduleFacts(message, state: state, now: now)
+        let schedule = scheduleFacts(message, state: state, stretch: stretch, now: now)
         let syncClass = schedule?.syncClass ?? state.syncClass
         // Aimed early by the account's measured sync time: the target is a promise on staleness
         // (issue 13); an account never measured is scheduled on its target.
@@ -193,9 +193,13 @@ struct IngestStore: Sendable {
     }
 
     /// What a successful sync says about how the account moves (``SyncClass``) and how long
-    /// it takes to sync (``SyncTimeAverage`` of login + fetch). Deal times are the broker's
-    /// clock read as UTC, like `history_cursor`: hours off at most, against a window of a day.
-    private func scheduleFacts(_ message: ResultMessage, state: AccountState, now: Date) -> JobCompletionWrites.ScheduleFacts? {
+    /// it takes to sync (``SyncTimeAverage`` of login + fetch), and when its data, new as of
+    /// this sync's end, breaks its class's promise (``SyncPolicy/stalenessDeadline(lastSuccess:syncClass:plan:factors:)``,
+    /// which dispatch orders by). Deal times are the broker's clock read as UTC, like
+    /// `history_cursor`: hours off at most, against a window of a day.
+    private func scheduleFacts(
+        _ message: ResultMessage, state: AccountState, stretch: [SyncClass: Double], now: Date
+    ) -> JobCompletionWrites.ScheduleFacts? {
         guard message.outcome == .ok else { return nil }
         let newestDeal = message.deals?.map(\.time).max().map { Date(timeIntervalSince1970: TimeInterval($0)) }
         let lastDealAt = [state.lastDealAt, newestDeal].compactMap { $0 }.max()
@@ -203,12 +207,16 @@ struct IngestStore: Sendable {
         case (nil, nil): nil
         case let (login, fetch): Int(clamping: (login ?? 0) + (fetch ?? 0))
         }
+        let syncClass = SyncClass.classify(
+            openPositions: message.positions?.count ?? 0, lastDealAt: lastDealAt, knownSince: state.createdAt, now: now
+        )
         return JobCompletionWrites.ScheduleFacts(
-            syncClass: SyncClass.classify(
-                openPositions: message.positions?.count ?? 0, lastDealAt: lastDealAt, knownSince: state.createdAt, now: now
-            ),
+            syncClass: syncClass,
             averageSyncMs: SyncTimeAverage.next(previous: state.averageSyncMs, sample: sample),
-            lastDealAt: lastDealAt
+            lastDealAt: lastDealAt,
+            // last_success_at is the result's finish time (JobCompletionWrites).
+            stalenessDeadline: settings.policy.stalenessDeadline(
+                lastSuccess: EpochMilliseconds.date(message.finishedAt), syncClass: syncClass, plan: state.plan, factors: stretch)
         )
     }
 }

@@ -1,18 +1,30 @@
 import Foundation
 import KlaroPostgres
+import KlaroCore
 
 /// The scheduler's one statement (DESIGN §3.1–3.2): for every live slot of an admitted host,
 /// take its due accounts (active, nothing in flight, `next_sync_at` passed) in
-/// `RefillOrder.dispatch` order — refill windows of 30 s oldest first, within one the longest
-/// average sync first — up to the room left in its queue; mark them in flight with a new job id, fence and deadline; and
+/// `RefillOrder.dispatch` order — refill windows of 30 s of their rank (staleness deadline, at
+/// most 300 s before the due time: `klaro_dispatch_rank`, migration 0016) oldest first, within
+/// one the longest average sync first — up to the room left in its queue; mark them in flight with a new job id, fence and deadline; and
 /// create their `sync_runs` rows. It finds, locks and rewrites only narrow `account_schedule`
 /// rows (migration 0010); the wide account row of each picked account is read by key for its
 /// credentials. Set-based and in one transaction, so a tick costs one round
 /// trip however many slots there are; `SKIP LOCKED` and the in-flight check make a second
 /// scheduler (or an ingest in progress) harmless.
 public enum DispatchQuery {
-    public static let sql = """
-        WITH slots AS (
+    /// The statement at the default refill window (30 s), whose order `account_schedule_due`
+    /// holds (`klaro_refill_window`, migrations 0013 and 0016).
+    public static let sql = statement { "klaro_refill_window(\($0))" }
+
+    /// Another window (`KLARO_REFILL_WINDOW_SECONDS`, `$3`): the same order, computed; the index
+    /// no longer holds it, so a slot's due entries are read and sorted (`account_schedule_slot_due`).
+    static let sqlWithWindow = statement { "floor(extract(epoch FROM \($0)) / $3::float8)::bigint" }
+
+    private static func statement(_ window: (String) -> String) -> String {
+        let rank = "klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at)"
+        return """
+        WITH slots AS MATERIALIZED (
             SELECT s.host_id, s.slot,
                    $1::int - (SELECT count(*) FROM account_schedule i
                               WHERE i.inflight_host = s.host_id AND i.inflight_slot = s.slot
@@ -25,15 +37,31 @@ public enum DispatchQuery {
         picked AS (
             SELECT due.account_id, slots.host_id, slots.slot
             FROM slots CROSS JOIN LATERAL (
-                SELECT a.account_id FROM account_schedule a
-                WHERE a.assigned_host = slots.host_id AND a.assigned_slot = slots.slot
-                  AND a.status = 'active' AND a.is_active AND a.inflight_job_id IS NULL
-                  -- Implied by the next line; stated so the index scan stops at the current window.
-                  AND klaro_refill_window(a.next_sync_at) <= klaro_refill_window(now())
-                  AND a.next_sync_at <= now()
-                ORDER BY klaro_refill_window(a.next_sync_at), coalesce(a.avg_sync_ms, 5000) DESC, a.next_sync_at, a.account_id
+                -- In RefillOrder.dispatch order, in two parts that keep it index-held: the
+                -- accounts ranking before now + 60 s (account_schedule_due, skipping those not
+                -- due yet), then, only if room is left, the due ones ranking later
+                -- (account_schedule_slot_due: deadlines well after their due time).
+                SELECT * FROM (
+                 SELECT a.account_id FROM account_schedule a
+                 WHERE a.assigned_host = slots.host_id AND a.assigned_slot = slots.slot
+                   AND a.status = 'active' AND a.is_active AND a.inflight_job_id IS NULL
+                   AND \(window(rank)) <= \(window("now() + interval '60 seconds'"))
+                   AND a.next_sync_at <= now()
+                 ORDER BY \(window(rank)), coalesce(a.avg_sync_ms, 5000) DESC, \(rank), a.account_id
+                 LIMIT greatest(slots.room, 0)
+                 FOR UPDATE OF a SKIP LOCKED) first_part
+                UNION ALL
+                SELECT * FROM (
+                 SELECT a.account_id FROM account_schedule a
+                 WHERE a.assigned_host = slots.host_id AND a.assigned_slot = slots.slot
+                   AND a.status = 'active' AND a.is_active AND a.inflight_job_id IS NULL
+                   AND a.next_sync_at <= now()
+                   -- "+ 0": no index order on the rank here, so the scan is by due time.
+                   AND \(window(rank)) + 0 > \(window("now() + interval '60 seconds'"))
+                 ORDER BY \(window(rank)) + 0, coalesce(a.avg_sync_ms, 5000) DESC, \(rank), a.account_id
+                 LIMIT greatest(slots.room, 0)
+                 FOR UPDATE OF a SKIP LOCKED) later_part
                 LIMIT greatest(slots.room, 0)
-                FOR UPDATE OF a SKIP LOCKED
             ) due
         ),
         dispatched AS (
@@ -65,6 +93,7 @@ public enum DispatchQuery {
         JOIN user_mt5_accounts w ON w.id = d.account_id
         JOIN worker_hosts h ON h.host_id = d.inflight_host
         """
+    }
 
     /// One job the statement created.
     struct Row: Sendable {
@@ -83,8 +112,13 @@ public enum DispatchQuery {
         let hostPublicKey: String
     }
 
-    static func run(_ connection: PostgresConnection, queueDepth: Int, deadlineSeconds: Double) throws -> [Row] {
-        try connection.query(sql, [queueDepth, deadlineSeconds]).map { row in
+    static func run(
+        _ connection: PostgresConnection, queueDepth: Int, deadlineSeconds: Double, refillWindow: Double = RefillOrder.defaultWindow
+    ) throws -> [Row] {
+        let rows = refillWindow == RefillOrder.defaultWindow
+            ? try connection.query(sql, [queueDepth, deadlineSeconds])
+            : try connection.query(sqlWithWindow, [queueDepth, deadlineSeconds, refillWindow])
+        return try rows.map { row in
             Row(
                 accountID: try row.uuid(0), jobID: try row.uuid(1), enqueuedAt: try row.date(2), deadline: try row.date(3),
                 host: try row.string(4), slot: try row.int(5), fence: try row.int64(6), attempt: try row.int(7),

@@ -64,7 +64,8 @@ public final class Scheduler: Service, Sendable {
         // Not retried on a lost connection: the commit may have happened, and a second run
         // would dispatch other accounts while these wait for the rescuer.
         let rows = try await pool.transaction(retryOnConnectionLoss: false) { connection in
-            try DispatchQuery.run(connection, queueDepth: settings.queueDepth, deadlineSeconds: settings.jobDeadline)
+            try DispatchQuery.run(
+                connection, queueDepth: settings.queueDepth, deadlineSeconds: settings.jobDeadline, refillWindow: settings.refillWindow)
         }
         let queried = ContinuousClock.now
         report.database = queried - started

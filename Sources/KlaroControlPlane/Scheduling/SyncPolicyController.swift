@@ -57,7 +57,8 @@ public final class SyncPolicyController: Service, Sendable {
             let pulled = try await pool.transaction { connection in
                 try SyncStretchTable.write(factors, connection: connection)
                 return try faster.reduce(0) { sum, syncClass in
-                    sum + (try Self.pullForward(syncClass, interval: policy.target(syncClass) * factors[syncClass]!, connection: connection))
+                    sum + (try Self.pullForward(syncClass, interval: policy.target(syncClass) * factors[syncClass]!,
+                                                lead: policy.deadlineLead[syncClass] ?? 0, connection: connection))
                 }
             }
             var metadata: Logger.Metadata = ["demand_ratio": "\(String(format: "%.2f", stretch.demandRatio))", "live_slots": "\(slots)"]
@@ -71,19 +72,21 @@ public final class SyncPolicyController: Service, Sendable {
     }
 
     /// Brings in the accounts of `syncClass` due later than one `interval` after their last
-    /// success. Rows being dispatched or completed are skipped: they get their next sync from
-    /// the new factor anyway.
-    static func pullForward(_ syncClass: SyncClass, interval: TimeInterval, connection: PostgresConnection) throws -> Int {
+    /// success, and their staleness deadline with them (`SyncPolicy.stalenessDeadline` under the
+    /// new interval, early by the class's `lead` share). Rows being dispatched or completed are
+    /// skipped: they get their next sync from the new factor anyway.
+    static func pullForward(_ syncClass: SyncClass, interval: TimeInterval, lead: Double, connection: PostgresConnection) throws -> Int {
         try connection.execute("""
             UPDATE account_schedule s
-            SET next_sync_at = greatest(now(), coalesce(s.last_success_at, now()) + make_interval(secs => $2::float8))
+            SET next_sync_at = greatest(now(), coalesce(s.last_success_at, now()) + make_interval(secs => $2::float8)),
+                staleness_deadline = least(s.staleness_deadline, s.last_success_at + make_interval(secs => $3::float8))
             WHERE s.account_id IN (
                 SELECT account_id FROM account_schedule
                 WHERE sync_class = $1 AND status = 'active' AND is_active AND inflight_job_id IS NULL
                   AND next_sync_at > greatest(now(), coalesce(last_success_at, now()) + make_interval(secs => $2::float8))
                 FOR UPDATE SKIP LOCKED
             )
-            """, [syncClass.rawValue, interval])
+            """, [syncClass.rawValue, interval, interval * (1 - lead)])
     }
 
     /// The schedule's gauges: targets, effective intervals and stretch per class, staleness

@@ -33,15 +33,39 @@ public enum RefillOrder {
         Int64((due.timeIntervalSince1970 / length).rounded(.down))
     }
 
-    /// What dispatch takes first from a slot's due jobs: windows in order (a job is never
-    /// passed by one that fell due in a later window, so it waits only for jobs that fell due
-    /// less than `window` after it), and within a window ``longestFirst(_:)``. A `window` of
-    /// 0 is ``oldestFirst(_:)``. The dispatch statement orders by the same key.
+    /// How far before its due time a job's staleness deadline can rank it (5 minutes): the
+    /// quiet class's lead (10 % of 15 minutes, 153 s stretched) fits, while an account whose
+    /// deadline passed long ago (retrying after failures) is not read by every tick until it
+    /// is due.
+    public static let maxLead: TimeInterval = 300
+
+    /// Where a due job ranks: its staleness deadline, at most ``maxLead`` before its due time
+    /// (no deadline: its due time). So the job whose promise breaks first goes first: a quiet
+    /// account does not wait behind moving or dormant ones that still have time (on a busy
+    /// slot, those that waited long last time have their deadline well after their due time),
+    /// and an account that waited long last time is not made to wait long again. A deadline
+    /// is never more than an interval after the last success, so no job starves.
+    public static func rank(_ job: PendingSync) -> Date {
+        guard let deadline = job.deadline else { return job.due }
+        return max(deadline, job.due.addingTimeInterval(-maxLead))
+    }
+
+    /// What dispatch takes first from a slot's due jobs: refill windows of their ``rank(_:)``
+    /// in order (a job is never passed by one that ranks in a later window, so it waits only
+    /// for jobs ranking less than `window` after it), within a window the longest expected
+    /// sync first (``longestFirst(_:)``), then the earliest rank, then account id. A `window`
+    /// of 0 is by rank alone. The dispatch statement orders by the same key
+    /// (`klaro_dispatch_rank`, migration 0016) and `klaro-bench fleet-sim` simulates it.
     public static func dispatch(_ jobs: [PendingSync], window: TimeInterval) -> [PendingSync] {
-        guard window > 0 else { return oldestFirst(jobs) }
-        return jobs.map { (Self.window(of: $0.due, length: window), $0) }.sorted { a, b in
-            a.0 != b.0 ? a.0 < b.0 : longer(a.1, b.1)
-        }.map(\.1)
+        let keyed = jobs.map { (rank: rank($0), job: $0) }
+        guard window > 0 else {
+            return keyed.sorted { ($0.rank, $0.job.account.uuidString) < ($1.rank, $1.job.account.uuidString) }.map(\.job)
+        }
+        return keyed.map { (Self.window(of: $0.rank, length: window), $0) }.sorted { a, b in
+            if a.0 != b.0 { return a.0 < b.0 }
+            if a.1.job.expectedSeconds != b.1.job.expectedSeconds { return a.1.job.expectedSeconds > b.1.job.expectedSeconds }
+            return (a.1.rank, a.1.job.account.uuidString) < (b.1.rank, b.1.job.account.uuidString)
+        }.map(\.1.job)
     }
 
     /// Longest expected sync first; ties: oldest due, then account id.

@@ -103,12 +103,18 @@ public struct SyncPolicy: Sendable, Equatable {
     }
 
     /// When an account's data breaks its promise — its last success plus its effective
-    /// interval, early by its class's ``deadlineLead`` — the key of
-    /// ``RefillOrder/earliestDeadline(_:)``. Issue 13: with the slots' queues taking oldest due
+    /// interval, early by its class's ``deadlineLead`` — what ``RefillOrder/rank(_:)`` orders
+    /// a slot's due jobs by. Issue 13: with the slots' queues taking oldest due
     /// first, quiet accounts on the busiest slots waited behind moving ones and their oldest
     /// data (15.9–16.7 minutes in `klaro-bench fleet-sim`) was worse than the fixed schedule's.
     public func stalenessDeadline(lastSuccess: Date, syncClass: SyncClass, plan: String? = nil, stretch: SyncStretch) -> Date {
-        let interval = self.interval(syncClass, plan: plan, stretch: stretch)
+        stalenessDeadline(lastSuccess: lastSuccess, syncClass: syncClass, plan: plan, factors: stretch.factors)
+    }
+
+    /// ``stalenessDeadline(lastSuccess:syncClass:plan:stretch:)`` under the stored stretch
+    /// `factors` (what ingest stores in `account_schedule.staleness_deadline`).
+    public func stalenessDeadline(lastSuccess: Date, syncClass: SyncClass, plan: String?, factors: [SyncClass: Double]) -> Date {
+        let interval = self.interval(syncClass, plan: plan, factors: factors)
         return lastSuccess.addingTimeInterval((1 - (deadlineLead[syncClass] ?? 0)) * interval)
     }
 

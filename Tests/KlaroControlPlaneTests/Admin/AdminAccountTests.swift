@@ -104,7 +104,9 @@ struct AdminAccountTests {
         try await withTestDatabase { database in
             let fixture = try await PipelineFixture.start(database, settings: adminSettings())
             let ids = try await TestFleet.createAccounts(fixture.pool, vault: fixture.vault, count: 3)
-            try await fixture.pool.execute("UPDATE account_schedule SET next_sync_at = now() + interval '1 hour'")
+            // A deadline an hour away (a dormant account with time to spare).
+            try await fixture.pool.execute(
+                "UPDATE account_schedule SET next_sync_at = now() + interval '1 hour', staleness_deadline = now() + interval '1 hour'")
             let id = ids[0].uuidString.lowercased()
 
             let queued = try await fixture.admin("POST", "/admin/accounts/\(id)/sync")
@@ -113,6 +115,9 @@ struct AdminAccountTests {
             #expect(answer["queued"] as? Bool == true)
             #expect(answer["in_flight"] as? Bool == false)
             #expect(try await fixture.count("SELECT count(*) FROM account_schedule WHERE next_sync_at <= now() AND account_id = $1", [ids[0]]) == 1)
+            // Its staleness deadline is now too, so dispatch ranks it with the accounts due now
+            // rather than an hour later (migration 0016).
+            #expect(try await fixture.count("SELECT count(*) FROM account_schedule WHERE staleness_deadline <= now() AND account_id = $1", [ids[0]]) == 1)
             #expect(try await fixture.auditEntries(action: "account.sync").count == 1)
 
             let job = UUID()

@@ -62,6 +62,116 @@ struct DispatchOrderQueryTests {
         }
     }
 
+    @Test("by staleness deadline (migration 0016): the statement takes a slot's due accounts in RefillOrder.dispatch order, at the default refill window (index-held) and another (KLARO_REFILL_WINDOW_SECONDS)",
+          arguments: [RefillOrder.defaultWindow, 10])
+    func byStalenessDeadline(window: TimeInterval) async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "deadline")))
+            let key = try X25519KeyPair.generate().publicKeyBase64
+            try await pool.execute(
+                "INSERT INTO worker_hosts (host_id, admin_state, public_key, approved_key) VALUES ('h1', 'active', $1, $1)", [key])
+            try await pool.execute("INSERT INTO terminal_slots (host_id, slot, state, last_heartbeat_at) VALUES ('h1', 1, 'idle', now())")
+            let ids = try await TestFleet.createAccounts(pool, vault: vault, count: 9)
+            try await pool.execute("UPDATE user_mt5_accounts SET assigned_host = 'h1', assigned_slot = 1")
+            let now = try await pool.query("SELECT extract(epoch FROM now())::float8")[0].double(0)
+            // Due times minutes in the past; some ranks later than now + 60 s (the statement's
+            // second part).
+            let base = ((now / 30).rounded(.down) - 10) * 30
+            let plan: [(due: Double, deadline: Double?, averageMs: Int?)] = [
+                (base + 200, base + 230, 2_000),       // 0: moving with time to spare: ranks 30 s after its due time
+                (base + 200, base + 115, 9_500),       // 1: quiet, deadline before due: ranks 85 s early
+                (base + 120, nil, 9_000),              // 2: never synced: its due time
+                (base + 100, base + 5_000, 20_000),    // 3: dormant, an hour to spare: ranks last
+                (base + 150, base - 9_000, 1_000),     // 4: retrying, deadline long past: 300 s early at most
+                (base + 125, base + 126, nil),         // 5: unmeasured, counts 5 s
+                (now + 120, now - 30, 50_000),         // 6: deadline passed but not due yet: never taken
+                (base + 110, base + 100, 9_000),       // 7: same window as 2 and 8, same sync time as 2
+                (base + 119, base + 119, 9_000),       // 8
+            ]
+            for (id, entry) in zip(ids, plan) {
+                try await pool.execute("""
+                    UPDATE account_schedule SET next_sync_at = to_timestamp($2::float8),
+                           staleness_deadline = to_timestamp($3::float8), avg_sync_ms = $4 WHERE account_id = $1
+                    """, [id, entry.due, entry.deadline, entry.averageMs])
+            }
+            var order: [UUID] = []
+            while true {
+                let rows = try await pool.transaction {
+                    try DispatchQuery.run($0, queueDepth: 1, deadlineSeconds: 60, refillWindow: window)
+                }
+                guard let row = rows.first else { break }
+                order.append(row.accountID)
+                try await pool.execute("""
+                    UPDATE account_schedule SET inflight_job_id = NULL, inflight_enqueued_at = NULL, inflight_deadline = NULL,
+                           inflight_host = NULL, inflight_slot = NULL, next_sync_at = now() + interval '1 day' WHERE account_id = $1
+                    """, [row.accountID])
+            }
+            let pending = zip(ids, plan).filter { $0.1.due <= now }.map { id, entry in
+                PendingSync(account: id, due: Date(timeIntervalSince1970: entry.due),
+                            expectedSeconds: Double(entry.averageMs ?? 5_000) / 1000,
+                            deadline: entry.deadline.map { Date(timeIntervalSince1970: $0) })
+            }
+            let expected = RefillOrder.dispatch(pending, window: window).map(\.account)
+            #expect(order == expected)
+            if window == 30 {
+                // Worked by hand: ranks in s from base (window): 4 → −150 (−5); 1 → 115 (9.5 s), 7 → 100,
+                // 8 → 119 (3: the longest first, then the earlier rank); 2 → 120, 5 → 126 (4); 0 → 230 (7);
+                // 3 → 5,000.
+                #expect(order == [ids[4], ids[1], ids[7], ids[8], ids[2], ids[5], ids[0], ids[3]])
+            } else {
+                // 10 s windows: 7 (100) is alone in its window, so it goes before 1 (115), however long.
+                #expect(order == [ids[4], ids[7], ids[1], ids[8], ids[2], ids[5], ids[0], ids[3]])
+            }
+            #expect(!order.contains(ids[6]))
+            await pool.close()
+        }
+    }
+
+    @Test("a dispatched row meets no index predicate but its key's and the in-flight one's (migration 0019); the readers still count it")
+    func dispatchWritesFewIndexEntries() async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "entries")))
+            let key = try X25519KeyPair.generate().publicKeyBase64
+            try await pool.execute(
+                "INSERT INTO worker_hosts (host_id, admin_state, public_key, approved_key) VALUES ('h1', 'active', $1, $1)", [key])
+            try await pool.execute("INSERT INTO terminal_slots (host_id, slot, state, last_heartbeat_at) VALUES ('h1', 1, 'idle', now())")
+            _ = try await TestFleet.createAccounts(pool, vault: vault, count: 3)
+            // Synced accounts (the usual case): one an hour ago, measured at 4 s, moving.
+            try await pool.execute("""
+                UPDATE user_mt5_accounts SET assigned_host = 'h1', assigned_slot = 1, last_success_at = now() - interval '1 hour'
+                """)
+            try await pool.execute("UPDATE account_schedule SET sync_class = 'moving', avg_sync_ms = 4000")
+            let rows = try await pool.transaction { try DispatchQuery.run($0, queueDepth: 2, deadlineSeconds: 60) }
+            #expect(rows.count == 2)
+            // Every partial index's predicate, evaluated on the rows in flight: only the
+            // in-flight index holds them (and the primary key, which has no predicate), so a
+            // dispatch writes two index entries a row.
+            let predicates = try await pool.query("""
+                SELECT c.relname, pg_get_expr(i.indpred, i.indrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                WHERE i.indrelid = 'account_schedule'::regclass ORDER BY 1
+                """).map { (try $0.string(0), $0.stringOrNil(1)) }
+            #expect(predicates.count >= 9)
+            var holding: [String] = []
+            for (name, predicate) in predicates {
+                let matching = try await pool.query(
+                    "SELECT count(*) FROM account_schedule WHERE inflight_job_id IS NOT NULL AND (\(predicate ?? "true"))")[0].int(0)
+                if matching > 0 { holding.append(name) }
+            }
+            #expect(holding == ["account_schedule_inflight", "account_schedule_pkey"])
+            // The gauges and the policy's load still count the accounts in flight.
+            let snapshot = try await pool.withConnection { try StatusReporter.read($0, settings: SyncSettings(interval: 900)) }
+            #expect(snapshot.inFlight == 2)
+            #expect(snapshot.stale == 3)  // an hour without a success, stale after 30 minutes
+            #expect(abs((snapshot.oldestSuccessAge ?? 0) - 3600) < 60)
+            let loads = try await pool.withConnection { try CapacityQuery.loads($0) }
+            #expect(loads.map(\.accounts) == [3] && loads.first?.syncClass == .moving)
+            #expect(abs((loads.first?.meanSyncSeconds ?? 0) - 4) < 1e-9)
+            await pool.close()
+        }
+    }
+
     @Test("a run is checked against its schedule row and goes with its account (migration 0013)")
     func runsGoWithTheirAccount() async throws {
         try await withTestDatabase { database in

@@ -63,11 +63,17 @@ struct SyncPolicyControllerTests {
             }
             #expect(synced)
             let row = try await pool.query("""
-                SELECT sync_class, extract(epoch FROM next_sync_at - last_success_at)::float8 FROM account_schedule WHERE account_id = $1
+                SELECT sync_class, extract(epoch FROM next_sync_at - last_success_at)::float8,
+                       extract(epoch FROM staleness_deadline - last_success_at)::float8
+                FROM account_schedule WHERE account_id = $1
                 """, [probe])[0]
             let wait = try row.double(1)
             #expect(try row.string(0) == "quiet")
             #expect(abs(wait - 900 * factors["quiet"]!) < 5, "next sync \(wait) s after the success")
+            // Its staleness deadline (dispatch's order, migration 0016): the stretched quiet
+            // interval after the success, 10 % early.
+            let deadline = try row.double(2)
+            #expect(abs(deadline - 0.9 * 900 * factors["quiet"]!) < 0.01, "deadline \(deadline) s after the success")
 
             // The load goes (paused): every class back on target, the probe brought forward to
             // one quiet interval after its success, and the gauges follow.
@@ -75,10 +81,14 @@ struct SyncPolicyControllerTests {
             let relaxed = try await controller.adapt()
             #expect(!relaxed.isStretched)
             #expect(try await stored(pool) == ["moving": 1, "quiet": 1, "dormant": 1])
-            let gap = try await pool.query("""
-                SELECT extract(epoch FROM next_sync_at - last_success_at)::float8 FROM account_schedule WHERE account_id = $1
-                """, [probe])[0].double(0)
+            let forward = try await pool.query("""
+                SELECT extract(epoch FROM next_sync_at - last_success_at)::float8,
+                       extract(epoch FROM staleness_deadline - last_success_at)::float8
+                FROM account_schedule WHERE account_id = $1
+                """, [probe])[0]
+            let gap = try forward.double(0)
             #expect(abs(gap - 900) < 1, "brought forward to \(gap) s after the success")
+            #expect(abs(try forward.double(1) - 810) < 0.01, "and its deadline with it")
             #expect(try await fixture.metric("klaro_sync_stretch_factor{class=\"quiet\"}") == 1)
 
             for host in hosts { await host.kill() }

@@ -57,4 +57,62 @@ struct DispatchOrderTests {
             if a == b { #expect(earlier.expectedSeconds >= later.expectedSeconds) }
         }
     }
+
+    // MARK: By staleness deadline (the rank)
+
+    @Test func aJobRanksAtItsDeadlineHeldNearItsDueTime() {
+        let due = t
+        func rank(_ deadline: TimeInterval?) -> TimeInterval {
+            RefillOrder.rank(PendingSync(account: id(1), due: due, expectedSeconds: 5,
+                                         deadline: deadline.map { due.addingTimeInterval($0) })).timeIntervalSince(due)
+        }
+        #expect(rank(nil) == 0)  // never synced: its due time
+        #expect(rank(-85) == -85)  // quiet's lead: before its due time
+        #expect(rank(40) == 40)  // time to spare: after it
+        #expect(rank(3_000) == 3_000)  // a dormant hour after: it waits behind everyone closer to theirs
+        #expect(rank(-7_200) == -RefillOrder.maxLead)  // a deadline long past (retries): 5 minutes early at most
+    }
+
+    @Test func aQuietAccountPassesMovingOnesThatStillHaveTime() {
+        let policy = SyncPolicy.standard
+        let onTarget = policy.stretch(loads: [], slots: 1)
+        // Due at t: a moving account synced 200 s ago (deadline t + 100 s), a
+        // quiet one synced 850 s ago (deadline t − 40 s); due 40 s earlier, an account never
+        // synced (ranks at its due time). Same sync time, so only ranks decide.
+        let moving = PendingSync(account: id(1), due: t, expectedSeconds: 9,
+                                 deadline: policy.stalenessDeadline(lastSuccess: t.addingTimeInterval(-200), syncClass: .moving, stretch: onTarget))
+        let quiet = PendingSync(account: id(2), due: t, expectedSeconds: 3,
+                                deadline: policy.stalenessDeadline(lastSuccess: t.addingTimeInterval(-850), syncClass: .quiet, stretch: onTarget))
+        let new = PendingSync(account: id(3), due: t.addingTimeInterval(-40), expectedSeconds: 3)
+        #expect(RefillOrder.rank(quiet) == t.addingTimeInterval(-40))
+        #expect(RefillOrder.rank(moving) == t.addingTimeInterval(100))
+        // The moving account, longest but two windows later, goes last; the quiet one and the
+        // new one share a window and a sync time: the earlier rank, then the id.
+        #expect(RefillOrder.dispatch([moving, quiet, new], window: 30).map(\.account) == [id(2), id(3), id(1)])
+        // By due time alone the moving account would not be passed by the quiet one.
+        #expect(RefillOrder.dispatch([moving, quiet].map { PendingSync(account: $0.account, due: $0.due, expectedSeconds: $0.expectedSeconds) },
+                                     window: 30).map(\.account) == [id(1), id(2)])
+    }
+
+    @Test("property: by rank windows, longest first within one; a job is never passed by one ranking a window later",
+          arguments: 1...20)
+    func propertyWithDeadlines(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let jobs = (0..<200).map { n in
+            let due = t.addingTimeInterval(Double(rng.next() % 600))
+            let deadline: Date? = rng.next() % 5 == 0 ? nil : due.addingTimeInterval(Double(rng.next() % 8_000) - 4_000)
+            return PendingSync(account: id(n), due: due, expectedSeconds: Double(rng.next() % 20), deadline: deadline)
+        }
+        let order = RefillOrder.dispatch(jobs, window: 30)
+        #expect(order.count == jobs.count && Set(order.map(\.account)) == Set(jobs.map(\.account)))
+        for job in jobs {
+            let rank = RefillOrder.rank(job)
+            #expect(rank >= job.due.addingTimeInterval(-RefillOrder.maxLead) && rank >= (job.deadline ?? job.due))
+        }
+        for (earlier, later) in zip(order, order.dropFirst()) {
+            let (a, b) = (RefillOrder.window(of: RefillOrder.rank(earlier), length: 30), RefillOrder.window(of: RefillOrder.rank(later), length: 30))
+            #expect(a <= b)
+            if a == b { #expect(earlier.expectedSeconds >= later.expectedSeconds) }
+        }
+    }
 }

@@ -93,7 +93,10 @@ struct AccountRepository: Sendable {
             guard changed == 1 else { throw HTTPProblem.notFound("account") }
             if sealed != nil {
                 try connection.execute(
-                    "UPDATE account_schedule SET next_sync_at = LEAST(next_sync_at, now()) WHERE account_id = $1", [id])
+                    """
+                    UPDATE account_schedule SET next_sync_at = LEAST(next_sync_at, now()),
+                           staleness_deadline = LEAST(staleness_deadline, now()) WHERE account_id = $1
+                    """, [id])
             }
             let rows = try connection.query("SELECT \(Self.columns) FROM user_mt5_accounts WHERE id = $1", [id])
             guard let row = rows.first else { throw HTTPProblem.notFound("account") }
@@ -141,7 +144,9 @@ struct AccountRepository: Sendable {
             let updated = try connection.query(
                 """
                 UPDATE account_schedule SET
-                    next_sync_at = CASE WHEN inflight_job_id IS NULL THEN LEAST(next_sync_at, now()) ELSE next_sync_at END
+                    next_sync_at = CASE WHEN inflight_job_id IS NULL THEN LEAST(next_sync_at, now()) ELSE next_sync_at END,
+                    staleness_deadline = CASE WHEN inflight_job_id IS NULL THEN LEAST(staleness_deadline, now())
+                                              ELSE staleness_deadline END
                 WHERE account_id = $1 RETURNING next_sync_at
                 """,
                 [id]

@@ -1,0 +1,78 @@
+import Foundation
+import KlaroControlPlane
+import KlaroPostgres
+
+/// `klaro-bench schedule --index-costs`: what each index of `account_schedule` costs the
+/// dispatch statement. For each index the dispatch itself does not read (the primary key, the
+/// slot's due orders and the in-flight count it needs), the statement runs with that index
+/// dropped inside a transaction that is then rolled back, against the same runs with every
+/// index and with the freshness and class indexes as they were before migration 0019; rounds
+/// alternate the variants, and the table is vacuumed between runs so the rolled-back versions
+/// do not pile up.
+enum ScheduleIndexCosts {
+    static let needed: Set<String> = [
+        "account_schedule_pkey", "account_schedule_due", "account_schedule_slot_due", "account_schedule_inflight",
+    ]
+
+    /// Before migration 0019 the freshness and class indexes held the accounts in flight too,
+    /// so every dispatched row added an entry to each.
+    static let before0019 = [
+        "DROP INDEX account_schedule_fresh",
+        """
+        CREATE INDEX account_schedule_fresh ON account_schedule (last_success_at)
+            WHERE status = 'active' AND is_active AND last_success_at IS NOT NULL
+        """,
+        "DROP INDEX account_schedule_class",
+        "CREATE INDEX account_schedule_class ON account_schedule (sync_class, avg_sync_ms) WHERE status = 'active' AND is_active",
+    ]
+
+    /// As migration 0019 leaves them.
+    static let after0019 = [
+        "DROP INDEX account_schedule_fresh",
+        """
+        CREATE INDEX account_schedule_fresh ON account_schedule (last_success_at)
+            WHERE status = 'active' AND is_active AND last_success_at IS NOT NULL AND inflight_job_id IS NULL
+        """,
+        "DROP INDEX account_schedule_class",
+        """
+        CREATE INDEX account_schedule_class ON account_schedule (sync_class, avg_sync_ms)
+            WHERE status = 'active' AND is_active AND inflight_job_id IS NULL
+        """,
+    ]
+
+    static func measure(_ pool: PostgresPool, queueDepth: Int, deadlineSeconds: Double, runs: Int) async throws {
+        let indexes = try await pool.query("""
+            SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'account_schedule' ORDER BY 1
+            """).map { try $0.string(0) }
+        let optional = indexes.filter { !needed.contains($0) }
+        let variants: [(label: String, setup: [String])] =
+            [("every index", []), ("fresh and class as before 0019", before0019)]
+            + optional.map { ("without \($0)", ["DROP INDEX \($0)"]) }
+            + [("without all of them", optional.map { "DROP INDEX \($0)" })]
+        var timings = Array(repeating: Timings(), count: variants.count)
+        var jobs = 0
+        for _ in 0..<runs {
+            for (index, variant) in variants.enumerated() {
+                try await pool.execute("VACUUM account_schedule")
+                try await pool.execute("VACUUM sync_runs")
+                let (took, count) = try await pool.withConnection { connection -> (Duration, Int) in
+                    try connection.simpleQuery("BEGIN")
+                    defer { try? connection.simpleQuery("ROLLBACK") }
+                    for statement in variant.setup { try connection.simpleQuery(statement) }
+                    let started = ContinuousClock.now
+                    let count = try connection.query(DispatchQuery.sql, [queueDepth, deadlineSeconds]).count
+                    return (ContinuousClock.now - started, count)
+                }
+                timings[index].add(took)
+                jobs = count
+            }
+        }
+        let base = timings[0].median
+        print("dispatch statement (\(jobs) jobs) by index of account_schedule, each dropped in a rolled-back transaction:")
+        print("  needed by the dispatch itself (not dropped): \(indexes.filter { needed.contains($0) }.joined(separator: ", "))")
+        for (variant, timing) in zip(variants, timings) {
+            let saved = variant.setup.isEmpty ? "" : String(format: "  (%+.1f ms)", (timing.median - base) * 1000)
+            print("  \(variant.label.padding(toLength: 48, withPad: " ", startingAt: 0)) \(timing.summary)\(saved)")
+        }
+    }
+}

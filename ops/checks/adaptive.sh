@@ -48,8 +48,10 @@ q "UPDATE user_mt5_accounts SET created_at = now() - interval '30 days' WHERE mt
 klaro_fleet_start "$tmp/fleet" "$redis" 3 2 "$tmp/scenario.json"
 klaro_approve_hosts "$database" 3
 
+# A first sync fetches 30 days of history (9,000 deals for a moving account): ~15 s for all on
+# a quiet machine, several times that beside builds.
 klaro_log "adaptive: waiting for every account's first sync"
-for _ in $(seq 1 120); do
+for _ in $(seq 1 360); do
     [ "$(q "SELECT count(*) FROM user_mt5_accounts WHERE last_success_at IS NOT NULL")" -ge 18 ] && break
     sleep 0.5
 done

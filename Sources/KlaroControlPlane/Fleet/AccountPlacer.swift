@@ -32,7 +32,7 @@ import Synchronization
 ///
 /// Runs are serialised across replicas by a transaction-level advisory lock, and read and
 /// write in one transaction, so two runs never interleave. Applying only rewrites
-/// `assigned_*`: a job in flight finishes on the slot it was sent to (`inflight_*`), and the
+/// `account_schedule.assigned_*`: a job in flight finishes on the slot it was sent to (`inflight_*`), and the
 /// account's next job goes to its new slot, so an account moves when its job finishes.
 final class AccountPlacer: Sendable {
     /// Advisory lock key of placement runs ("klaro" + 5).
@@ -117,7 +117,7 @@ final class AccountPlacer: Sendable {
 
     /// True when an account waits for a slot (an index probe: the index holds only those).
     static let waitingProbe = """
-        SELECT EXISTS (SELECT 1 FROM user_mt5_accounts
+        SELECT EXISTS (SELECT 1 FROM account_schedule
                        WHERE assigned_host IS NULL AND status = 'active' AND is_active)
         """
 
@@ -133,8 +133,8 @@ final class AccountPlacer: Sendable {
             let newcomers = try connection.query("""
                 SELECT a.id, a.pinned_host, a.pinned_slot, a.mt5_server, s.sync_class, s.avg_sync_ms,
                        CASE WHEN $1 THEN klaro_user_plan(a.user_id) END
-                FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id
-                WHERE a.assigned_host IS NULL AND a.status = 'active' AND a.is_active
+                FROM account_schedule s JOIN user_mt5_accounts a ON a.id = s.account_id
+                WHERE s.assigned_host IS NULL AND s.status = 'active' AND s.is_active
                 """, [!policy.planTargets.isEmpty]).map { row in
                     PlacementAccount(
                         id: try row.uuid(0), pin: try Self.slotID(row.stringOrNil(1), row.intOrNil(2)), current: nil,
@@ -237,7 +237,9 @@ final class AccountPlacer: Sendable {
     }
 
     /// Writes the assignments that changed: the moves, and the accounts that had a slot and
-    /// now have none (an account already unplaced is not rewritten).
+    /// now have none (an account already unplaced is not rewritten). One statement on the
+    /// narrow schedule rows, the assignment's only home (migration 0017): the wide account row
+    /// is not touched.
     private static func write(_ moves: [Move], unassigned: [UUID], _ connection: PostgresConnection) throws {
         var ids: [UUID] = [], hosts: [String?] = [], slots: [Int?] = []
         for move in moves {
@@ -252,9 +254,11 @@ final class AccountPlacer: Sendable {
         }
         guard !ids.isEmpty else { return }
         try connection.execute("""
-            UPDATE user_mt5_accounts a SET assigned_host = u.host, assigned_slot = u.slot
+            UPDATE account_schedule s SET assigned_host = u.host, assigned_slot = u.slot
             FROM unnest($1::uuid[], $2::text[], $3::int[]) AS u(id, host, slot)
-            WHERE a.id = u.id AND (a.assigned_host IS DISTINCT FROM u.host OR a.assigned_slot IS DISTINCT FROM u.slot)
+            WHERE s.account_id = u.id AND (s.assigned_host IS DISTINCT FROM u.host OR s.assigned_slot IS DISTINCT FROM u.slot)
+              -- An account paused since the read keeps no slot (account_schedule_synced_holds_slot).
+              AND (u.host IS NULL OR (s.status = 'active' AND s.is_active))
             """, [ids, hosts, slots])
     }
 
@@ -290,9 +294,9 @@ final class AccountPlacer: Sendable {
         var measured: [Int] = []
         var rows: [(account: PlacementAccount, syncClass: SyncClass, averageMs: Int?, plan: String?)] = []
         for row in try connection.query("""
-            SELECT a.id, a.assigned_host, a.assigned_slot, a.pinned_host, a.pinned_slot, a.mt5_server, s.inflight_job_id IS NOT NULL,
+            SELECT a.id, s.assigned_host, s.assigned_slot, a.pinned_host, a.pinned_slot, a.mt5_server, s.inflight_job_id IS NOT NULL,
                    s.sync_class, s.avg_sync_ms, CASE WHEN $1 THEN klaro_user_plan(a.user_id) END
-            FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id WHERE a.status = 'active' AND a.is_active
+            FROM account_schedule s JOIN user_mt5_accounts a ON a.id = s.account_id WHERE s.status = 'active' AND s.is_active
             """, [!policy.planTargets.isEmpty]) {
             let id = try row.uuid(0)
             if try row.bool(6) { inFlight.insert(id) }

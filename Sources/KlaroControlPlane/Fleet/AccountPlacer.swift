@@ -199,6 +199,9 @@ final class AccountPlacer: Sendable {
             )
         }
         report(run, kind: deadSlot != nil ? "slot death" : automatic ? "automatic" : "rebalance/\(mode.rawValue)", started: started)
+        // A large run's arrays and rows are freed now; give their pages back at once rather
+        // than at the trimmer's next round.
+        if run.result.assignments.count >= Self.trimAfter { MemoryTrimmer.releaseFreeHeap() }
         return run
     }
 
@@ -236,10 +239,18 @@ final class AccountPlacer: Sendable {
         return held
     }
 
+    /// Accounts in a run after which klarod trims its heap (``MemoryTrimmer``).
+    static let trimAfter = 10_000
+
+    /// Accounts written per statement. libpq keeps a connection's send buffer at the size of
+    /// the largest message it sent: one statement for 100,000 accounts (5 MB of parameters)
+    /// left 8 MB in klarod for the life of the connection.
+    static let writeChunk = 5_000
+
     /// Writes the assignments that changed: the moves, and the accounts that had a slot and
-    /// now have none (an account already unplaced is not rewritten). One statement on the
-    /// narrow schedule rows, the assignment's only home (migration 0017): the wide account row
-    /// is not touched.
+    /// now have none (an account already unplaced is not rewritten). Statements on the narrow
+    /// schedule rows, the assignment's only home (migration 0017): the wide account row is not
+    /// touched.
     private static func write(_ moves: [Move], unassigned: [UUID], _ connection: PostgresConnection) throws {
         var ids: [UUID] = [], hosts: [String?] = [], slots: [Int?] = []
         for move in moves {
@@ -252,14 +263,24 @@ final class AccountPlacer: Sendable {
             hosts.append(nil)
             slots.append(nil)
         }
-        guard !ids.isEmpty else { return }
-        try connection.execute("""
-            UPDATE account_schedule s SET assigned_host = u.host, assigned_slot = u.slot
-            FROM unnest($1::uuid[], $2::text[], $3::int[]) AS u(id, host, slot)
-            WHERE s.account_id = u.id AND (s.assigned_host IS DISTINCT FROM u.host OR s.assigned_slot IS DISTINCT FROM u.slot)
-              -- An account paused since the read keeps no slot (account_schedule_synced_holds_slot).
-              AND (u.host IS NULL OR (s.status = 'active' AND s.is_active))
-            """, [ids, hosts, slots])
+        if ids.count >= writeChunk {
+            // A large run rewrites most schedule pages and their index pages; after a checkpoint
+            // each is first logged whole: compressed, for this transaction only (where the role
+            // may set it; the server's setting is left alone).
+            _ = try connection.query("""
+                SELECT set_config('wal_compression', 'on', true) WHERE has_parameter_privilege('wal_compression', 'SET')
+                """)
+        }
+        for start in stride(from: 0, to: ids.count, by: writeChunk) {
+            let chunk = start..<min(start + writeChunk, ids.count)
+            try connection.execute("""
+                UPDATE account_schedule s SET assigned_host = u.host, assigned_slot = u.slot
+                FROM unnest($1::uuid[], $2::text[], $3::int[]) AS u(id, host, slot)
+                WHERE s.account_id = u.id AND (s.assigned_host IS DISTINCT FROM u.host OR s.assigned_slot IS DISTINCT FROM u.slot)
+                  -- An account paused since the read keeps no slot (account_schedule_synced_holds_slot).
+                  AND (u.host IS NULL OR (s.status = 'active' AND s.is_active))
+                """, [Array(ids[chunk]), Array(hosts[chunk]), Array(slots[chunk])])
+        }
     }
 
     // MARK: Reading the fleet

@@ -76,6 +76,27 @@ struct PlacementWriteTests {
         }
     }
 
+    @Test("a placement larger than one statement writes every assignment, on the schedule rows only")
+    func placementInChunks() async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let placer = makePlacer(pool, logs: RecordingLogHandler.Store())
+            try await insertHost(pool, "h1")
+            try await insertHost(pool, "h2")
+            let count = 2 * AccountPlacer.writeChunk + 7
+            _ = try await TestFleet.createAccounts(pool, vault: try vault(), count: count)
+            let wide = try await rowVersions(pool, of: "user_mt5_accounts")
+            let run = try await placer.placeNow()
+            #expect(run.moves.count == count)
+            let perSlot = Set(try await pool.query("""
+                SELECT assigned_host || ':' || assigned_slot, count(*) FROM account_schedule GROUP BY 1
+                """).map { "\($0.stringOrNil(0) ?? "none") \(try $0.int(1))" })
+            #expect(perSlot == Set(run.result.loads.filter { $0.value > 0 }.map { "\($0.key) \($0.value)" }))
+            #expect(try await rowVersions(pool, of: "user_mt5_accounts") == wide)
+            await pool.close()
+        }
+    }
+
     @Test("a whole-fleet outage writes no account: automatic placement keeps every slot until hosts return")
     func wholeFleetOutageKeepsAssignments() async throws {
         try await withTestDatabase { database in

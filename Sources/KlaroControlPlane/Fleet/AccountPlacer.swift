@@ -263,14 +263,6 @@ final class AccountPlacer: Sendable {
             hosts.append(nil)
             slots.append(nil)
         }
-        if ids.count >= writeChunk {
-            // A large run rewrites most schedule pages and their index pages; after a checkpoint
-            // each is first logged whole: compressed, for this transaction only (where the role
-            // may set it; the server's setting is left alone).
-            _ = try connection.query("""
-                SELECT set_config('wal_compression', 'on', true) WHERE has_parameter_privilege('wal_compression', 'SET')
-                """)
-        }
         for start in stride(from: 0, to: ids.count, by: writeChunk) {
             let chunk = start..<min(start + writeChunk, ids.count)
             try connection.execute("""

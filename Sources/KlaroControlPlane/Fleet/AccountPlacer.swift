@@ -32,8 +32,9 @@ import Synchronization
 ///
 /// Runs are serialised across replicas by a transaction-level advisory lock, and read and
 /// write in one transaction, so two runs never interleave. Applying only rewrites
-/// `account_schedule.assigned_*`: a job in flight finishes on the slot it was sent to (`inflight_*`), and the
-/// account's next job goes to its new slot, so an account moves when its job finishes.
+/// `account_schedule.assigned_*`: a job in flight finishes on the slot it was sent to
+/// (`inflight_*`), and the account's next job goes to its new slot, so an account moves when
+/// its job finishes.
 final class AccountPlacer: Sendable {
     /// Advisory lock key of placement runs ("klaro" + 5).
     static let lockKey: Int64 = 0x6b6c_6172_6f00_0005
@@ -148,6 +149,7 @@ final class AccountPlacer: Sendable {
             return PlacementRun(mode: .keepCurrent, result: result, inFlight: [], applied: true, heldBack: 0, newcomers: true)
         }
         report(run, kind: "new accounts", started: started)
+        if run.moves.count >= Self.trimAfter { MemoryTrimmer.releaseFreeHeap() }
         return run
     }
 

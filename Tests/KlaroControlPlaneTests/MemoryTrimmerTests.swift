@@ -55,30 +55,6 @@ struct MemoryTrimmerTests {
         #expect(beforeTrim - afterTrim > 32 * 1024 * 1024, "RSS \(beforeTrim) -> \(afterTrim) bytes")
     }
 
-    /// glibc marks a block that has pages of its own (mmap) in its chunk header, the word
-    /// before the block: bit 1 of the size.
-    private static func isMapped(_ block: UnsafeMutableRawPointer) -> Bool {
-        block.load(fromByteOffset: -MemoryLayout<Int>.size, as: Int.self) & 2 != 0
-    }
-
-    @Test("with the allocator configured, a large block gets pages of its own every time, not only the first")
-    func largeBlocksStayMapped() {
-        MemoryTrimmer.configureAllocator(environment: [:])
-        // glibc's default raises the threshold to a freed mapped block's size, so the second
-        // 4 MB block would come from a heap and, freed, stay there.
-        for round in 0..<3 {
-            guard let block = malloc(4 * 1024 * 1024) else {
-                Issue.record("malloc failed")
-                return
-            }
-            #expect(Self.isMapped(block), "round \(round)")
-            free(block)
-        }
-        guard let small = malloc(MemoryTrimmer.mmapThreshold / 2) else { return }
-        #expect(!Self.isMapped(small), "below the threshold a block comes from a heap")
-        free(small)
-    }
-
     @Test("the allocator gets fixed thresholds and one heap per core (at least 2), unless the environment sets them")
     func allocatorSettingsHonourTheEnvironment() {
         let all = MemoryTrimmer.allocatorSettings(environment: [:], cores: 8)

@@ -53,11 +53,17 @@ enum BenchFleet {
                 }
             }
             try await pool.execute("""
-                INSERT INTO user_mt5_accounts (id, user_id, mt5_login, mt5_password_encrypted, mt5_server, assigned_host,
-                                               assigned_slot, last_success_at)
-                SELECT u.id, $1, u.login, u.password, 'Bench-Server', u.host, u.slot, now() - interval '15 minutes'
-                FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::int[]) AS u(id, login, password, host, slot)
-                """, [user, ids, logins, passwords, assignedHosts, assignedSlots])
+                INSERT INTO user_mt5_accounts (id, user_id, mt5_login, mt5_password_encrypted, mt5_server, last_success_at)
+                SELECT u.id, $1, u.login, u.password, 'Bench-Server', now() - interval '15 minutes'
+                FROM unnest($2::uuid[], $3::bigint[], $4::text[]) AS u(id, login, password)
+                """, [user, ids, logins, passwords])
+            if !hosts.isEmpty {
+                // The slot lives on the schedule row (migration 0017).
+                try await pool.execute("""
+                    UPDATE account_schedule s SET assigned_host = u.host, assigned_slot = u.slot
+                    FROM unnest($1::uuid[], $2::text[], $3::int[]) AS u(id, host, slot) WHERE s.account_id = u.id
+                    """, [ids, assignedHosts, assignedSlots])
+            }
             all += ids
         }
         try await pool.execute("UPDATE account_schedule SET next_sync_at = now() - interval '1 second'")

@@ -16,8 +16,12 @@ struct SoakProbe: Sendable {
         var at = Date()
         var klarodCPU = 0.0, postgresCPU = 0.0
         var rssMB = 0.0
+        /// The anonymous part of the RSS (heap, stacks), without the mapped binary and libraries.
+        var anonMB = 0.0
         var walBytes = 0.0
         var accountRows = 0.0, fleetRows = 0.0
+        /// Checkpoints begun: after each, the first write to a page logs the whole page.
+        var checkpoints = 0.0
         var logLines = 0
         var metricsBytes = 0, metricsSeconds = 0.0
     }
@@ -56,9 +60,10 @@ struct SoakProbe: Sendable {
         let metricsMS = (times.isEmpty ? 0 : times[times.count / 2]) * 1000
         let slowestMS = (times.last ?? 0) * 1000
         return "klarod cpu \(f(100 * (last.klarodCPU - first.klarodCPU) / elapsed, 1))% "
-            + "rss \(f(first.rssMB))->\(f(last.rssMB)) MB (max \(f(samples.map(\.rssMB).max() ?? 0))) | "
+            + "rss \(f(first.rssMB))->\(f(last.rssMB)) MB (max \(f(samples.map(\.rssMB).max() ?? 0)), anon \(f(first.anonMB))->\(f(last.anonMB))) | "
             + "pg cpu \(f(100 * (last.postgresCPU - first.postgresCPU) / elapsed, 1))% | "
-            + "wal \(f((last.walBytes - first.walBytes) / 1_048_576 / minutes, 1)) MB/min | "
+            + "wal \(f((last.walBytes - first.walBytes) / 1_048_576 / minutes, 1)) MB/min "
+            + "(checkpoints \(f(last.checkpoints - first.checkpoints))) | "
             + "rows/min accounts \(f((last.accountRows - first.accountRows) / minutes)) "
             + "hosts+slots \(f((last.fleetRows - first.fleetRows) / minutes)) | "
             + "metrics \(f(metricsKB)) KB \(f(metricsMS)) ms (max \(f(slowestMS))) | "
@@ -70,6 +75,7 @@ struct SoakProbe: Sendable {
         var sample = Sample()
         sample.klarodCPU = Self.cpuSeconds(klarodPID)
         sample.rssMB = Self.rssMB(klarodPID)
+        sample.anonMB = Self.rssMB(klarodPID, field: "RssAnon:")
         sample.postgresCPU = Self.processTree(postmasterPID).reduce(0) { $0 + Self.cpuSeconds($1) }
         _ = try? await pool.query("SELECT pg_stat_force_next_flush()")
         let row = try await pool.query("""
@@ -77,11 +83,13 @@ struct SoakProbe: Sendable {
                    (SELECT coalesce(sum(n_tup_upd + n_tup_ins + n_tup_del), 0)::float8 FROM pg_stat_user_tables
                     WHERE relname = 'user_mt5_accounts'),
                    (SELECT coalesce(sum(n_tup_upd + n_tup_ins + n_tup_del), 0)::float8 FROM pg_stat_user_tables
-                    WHERE relname IN ('worker_hosts', 'terminal_slots'))
+                    WHERE relname IN ('worker_hosts', 'terminal_slots')),
+                   (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter)::float8
             """)[0]
         sample.walBytes = try row.double(0)
         sample.accountRows = try row.double(1)
         sample.fleetRows = try row.double(2)
+        sample.checkpoints = try row.double(3)
         sample.logLines = ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").split(separator: "\n").count
         let started = ContinuousClock.now
         if let reply = try? await BenchHTTP.get(metricsURL, token: nil) {
@@ -101,9 +109,10 @@ struct SoakProbe: Sendable {
         return ((Double(fields[13]) ?? 0) + (Double(fields[14]) ?? 0)) / ticks
     }
 
-    static func rssMB(_ pid: Int32) -> Double {
+    /// A size line of /proc/PID/status in MB: the whole RSS by default.
+    static func rssMB(_ pid: Int32, field: String = "VmRSS:") -> Double {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) })
         else { return 0 }
         return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
     }

@@ -4,14 +4,14 @@ import KlaroPostgres
 /// The scheduler's data laid out as before migration 0010, for `klaro-bench schedule` to time
 /// the dispatch statement on the wide accounts row beside the narrow one, on the same data in
 /// the same run: a copy of the accounts with their schedule columns folded back in, under
-/// schema `wide`, with every index the wide row had (today's plus the two 0010 moved).
+/// schema `wide`, with every index the wide row had (today's plus those 0010 and 0017 moved).
 enum WideRowBaseline {
     /// Copies the accounts and their schedules into `wide.user_mt5_accounts`.
     static func build(_ pool: PostgresPool) async throws {
         try await pool.execute("CREATE SCHEMA wide")
         try await pool.execute("""
             CREATE TABLE wide.user_mt5_accounts AS
-            SELECT a.*, s.next_sync_at, s.interval_anchor, s.attempt, s.fence, s.inflight_job_id, s.inflight_enqueued_at,
+            SELECT a.*, s.assigned_host, s.assigned_slot, s.next_sync_at, s.interval_anchor, s.attempt, s.fence, s.inflight_job_id, s.inflight_enqueued_at,
                    s.inflight_deadline, s.inflight_host, s.inflight_slot
             FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id
             """)
@@ -22,7 +22,8 @@ enum WideRowBaseline {
             try await pool.execute(definition
                 .replacingOccurrences(of: " ON public.user_mt5_accounts ", with: " ON wide.user_mt5_accounts "))
         }
-        // The two indexes 0010 dropped with the columns (as 0003 left them).
+        // The two indexes 0010 dropped with the columns (as 0003 left them), and the slot index
+        // 0017 dropped with the assignment.
         try await pool.execute("""
             CREATE INDEX user_mt5_accounts_due ON wide.user_mt5_accounts (assigned_host, assigned_slot, next_sync_at)
                 WHERE status = 'active' AND is_active AND inflight_job_id IS NULL
@@ -31,6 +32,7 @@ enum WideRowBaseline {
             CREATE INDEX user_mt5_accounts_inflight_slot ON wide.user_mt5_accounts (inflight_host, inflight_slot)
                 WHERE inflight_job_id IS NOT NULL
             """)
+        try await pool.execute("CREATE INDEX user_mt5_accounts_slot ON wide.user_mt5_accounts (assigned_host, assigned_slot)")
         try await pool.execute("VACUUM ANALYZE wide.user_mt5_accounts")
     }
 

@@ -52,6 +52,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: CommonOptions
 
     func run() async throws {
+        MemoryTrimmer.configureAllocator()
         let configuration = try loadConfiguration(options, requiring: .everything)
         _ = LoggingBootstrap.bootstrap(destination: configuration.log, identifier: "klarod", level: configuration.logLevel)
         let logger = Logger(label: "klarod")

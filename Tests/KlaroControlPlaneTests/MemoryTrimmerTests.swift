@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CMalloc
 import Foundation
 import KlaroControlPlane
 import KlaroTestSupport
@@ -52,6 +53,17 @@ struct MemoryTrimmerTests {
         }
         // 64 MB were freed; at least half of it must leave the resident set.
         #expect(beforeTrim - afterTrim > 32 * 1024 * 1024, "RSS \(beforeTrim) -> \(afterTrim) bytes")
+    }
+
+    @Test("the allocator gets fixed thresholds and one heap per core (at least 2), unless the environment sets them")
+    func allocatorSettingsHonourTheEnvironment() {
+        let all = MemoryTrimmer.allocatorSettings(environment: [:], cores: 8)
+        #expect(all.map(\.option) == [M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_ARENA_MAX])
+        #expect(all.map(\.value) == [256 * 1024, 1024 * 1024, 8])
+        #expect(MemoryTrimmer.allocatorSettings(environment: [:], cores: 1).last?.value == 2)
+        let set = MemoryTrimmer.allocatorSettings(
+            environment: ["MALLOC_ARENA_MAX": "4", "MALLOC_MMAP_THRESHOLD_": "131072"], cores: 8)
+        #expect(set.map(\.option) == [M_TRIM_THRESHOLD])
     }
 
     @Test("the trimmer runs every interval until shutdown")

@@ -168,7 +168,7 @@ class Run:
         held = [
             row[0]
             for row in self.pg.query(
-                f"SELECT id FROM user_mt5_accounts WHERE assigned_host = '{host.name}' AND status = 'active'"
+                f"SELECT account_id FROM account_schedule WHERE assigned_host = '{host.name}' AND status = 'active'"
             )
         ]
         host.kill()

@@ -14,7 +14,7 @@ extension AdminAccountView {
         a.id, a.user_id, a.mt5_login, a.mt5_server, a.account_name, a.status, a.is_active,
         a.status = 'active' AND a.is_active
             AND coalesce(a.last_success_at, a.created_at) < now() - make_interval(secs => $1::float8) AS stale,
-        a.assigned_host, a.assigned_slot, a.pinned_host, a.pinned_slot, sch.inflight_job_id, sch.inflight_host,
+        sch.assigned_host, sch.assigned_slot, a.pinned_host, a.pinned_slot, sch.inflight_job_id, sch.inflight_host,
         sch.inflight_slot,
         a.last_synced, a.last_success_at, a.last_outcome, a.last_error_code, a.last_error_message,
         a.consecutive_failures, sch.next_sync_at

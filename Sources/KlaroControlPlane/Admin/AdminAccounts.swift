@@ -32,7 +32,7 @@ struct AdminAccounts: Sendable {
             WHERE ($2::text IS NULL OR a.status = $2)
               AND ($3::bool IS NULL OR (a.status = 'active' AND a.is_active
                    AND coalesce(a.last_success_at, a.created_at) < now() - make_interval(secs => $1::float8)) = $3)
-              AND ($4::text IS NULL OR a.assigned_host = $4 OR sch.inflight_host = $4)
+              AND ($4::text IS NULL OR sch.assigned_host = $4 OR sch.inflight_host = $4)
             """
         let parameters: [any PostgresBindable] = [settings.staleAfter, status, stale, host]
         return try await pool.withConnection { connection in
@@ -64,7 +64,10 @@ struct AdminAccounts: Sendable {
         }
         let found = try await pool.transaction { connection -> Bool in
             let rows = try connection.query(
-                "SELECT pinned_host, pinned_slot, assigned_host, assigned_slot FROM user_mt5_accounts WHERE id = $1 FOR UPDATE", [id])
+                """
+                SELECT a.pinned_host, a.pinned_slot, s.assigned_host, s.assigned_slot
+                FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id WHERE a.id = $1 FOR UPDATE OF a
+                """, [id])
             guard let row = rows.first else { return false }
             if let slot, try connection.query(
                 "SELECT 1 FROM terminal_slots WHERE host_id = $1 AND slot = $2", [slot.host, slot.index]).isEmpty {
@@ -96,7 +99,7 @@ struct AdminAccounts: Sendable {
     func syncNow(_ id: UUID, actor: String, remoteAddress: String?) async throws -> SyncRequest {
         let outcome = try await pool.transaction { connection -> Result<SyncRequest, HTTPProblem>? in
             let rows = try connection.query("""
-                SELECT a.status, a.is_active, s.inflight_job_id, s.next_sync_at, a.assigned_host, a.assigned_slot
+                SELECT a.status, a.is_active, s.inflight_job_id, s.next_sync_at, s.assigned_host, s.assigned_slot
                 FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id WHERE a.id = $1 FOR UPDATE OF a, s
                 """, [id])
             guard let row = rows.first else { return nil }

@@ -78,7 +78,7 @@ struct AdminHostActions: Sendable {
                       AND h.approved_key IS NOT NULL AND h.approved_key = h.public_key
                     """, [host])[0].int(0)
                 let accounts = try connection.query("""
-                    SELECT count(*) FROM user_mt5_accounts
+                    SELECT count(*) FROM account_schedule
                     WHERE assigned_host = $1 AND status = 'active' AND is_active
                     """, [host])[0].int(0)
                 if others == 0 && accounts > 0 {

@@ -32,8 +32,9 @@ import Synchronization
 ///
 /// Runs are serialised across replicas by a transaction-level advisory lock, and read and
 /// write in one transaction, so two runs never interleave. Applying only rewrites
-/// `assigned_*`: a job in flight finishes on the slot it was sent to (`inflight_*`), and the
-/// account's next job goes to its new slot, so an account moves when its job finishes.
+/// `account_schedule.assigned_*`: a job in flight finishes on the slot it was sent to
+/// (`inflight_*`), and the account's next job goes to its new slot, so an account moves when
+/// its job finishes.
 final class AccountPlacer: Sendable {
     /// Advisory lock key of placement runs ("klaro" + 5).
     static let lockKey: Int64 = 0x6b6c_6172_6f00_0005
@@ -117,7 +118,7 @@ final class AccountPlacer: Sendable {
 
     /// True when an account waits for a slot (an index probe: the index holds only those).
     static let waitingProbe = """
-        SELECT EXISTS (SELECT 1 FROM user_mt5_accounts
+        SELECT EXISTS (SELECT 1 FROM account_schedule
                        WHERE assigned_host IS NULL AND status = 'active' AND is_active)
         """
 
@@ -133,8 +134,8 @@ final class AccountPlacer: Sendable {
             let newcomers = try connection.query("""
                 SELECT a.id, a.pinned_host, a.pinned_slot, a.mt5_server, s.sync_class, s.avg_sync_ms,
                        CASE WHEN $1 THEN klaro_user_plan(a.user_id) END
-                FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id
-                WHERE a.assigned_host IS NULL AND a.status = 'active' AND a.is_active
+                FROM account_schedule s JOIN user_mt5_accounts a ON a.id = s.account_id
+                WHERE s.assigned_host IS NULL AND s.status = 'active' AND s.is_active
                 """, [!policy.planTargets.isEmpty]).map { row in
                     PlacementAccount(
                         id: try row.uuid(0), pin: try Self.slotID(row.stringOrNil(1), row.intOrNil(2)), current: nil,
@@ -148,6 +149,7 @@ final class AccountPlacer: Sendable {
             return PlacementRun(mode: .keepCurrent, result: result, inFlight: [], applied: true, heldBack: 0, newcomers: true)
         }
         report(run, kind: "new accounts", started: started)
+        if run.moves.count >= Self.trimAfter { MemoryTrimmer.releaseFreeHeap() }
         return run
     }
 
@@ -199,6 +201,9 @@ final class AccountPlacer: Sendable {
             )
         }
         report(run, kind: deadSlot != nil ? "slot death" : automatic ? "automatic" : "rebalance/\(mode.rawValue)", started: started)
+        // A large run's arrays and rows are freed now; give their pages back at once rather
+        // than at the trimmer's next round.
+        if run.result.assignments.count >= Self.trimAfter { MemoryTrimmer.releaseFreeHeap() }
         return run
     }
 
@@ -236,8 +241,18 @@ final class AccountPlacer: Sendable {
         return held
     }
 
+    /// Accounts in a run after which klarod trims its heap (``MemoryTrimmer``).
+    static let trimAfter = 10_000
+
+    /// Accounts written per statement. libpq keeps a connection's send buffer at the size of
+    /// the largest message it sent: one statement for 100,000 accounts (5 MB of parameters)
+    /// left 8 MB in klarod for the life of the connection.
+    static let writeChunk = 5_000
+
     /// Writes the assignments that changed: the moves, and the accounts that had a slot and
-    /// now have none (an account already unplaced is not rewritten).
+    /// now have none (an account already unplaced is not rewritten). Statements on the narrow
+    /// schedule rows, the assignment's only home (migration 0017): the wide account row is not
+    /// touched.
     private static func write(_ moves: [Move], unassigned: [UUID], _ connection: PostgresConnection) throws {
         var ids: [UUID] = [], hosts: [String?] = [], slots: [Int?] = []
         for move in moves {
@@ -250,12 +265,16 @@ final class AccountPlacer: Sendable {
             hosts.append(nil)
             slots.append(nil)
         }
-        guard !ids.isEmpty else { return }
-        try connection.execute("""
-            UPDATE user_mt5_accounts a SET assigned_host = u.host, assigned_slot = u.slot
-            FROM unnest($1::uuid[], $2::text[], $3::int[]) AS u(id, host, slot)
-            WHERE a.id = u.id AND (a.assigned_host IS DISTINCT FROM u.host OR a.assigned_slot IS DISTINCT FROM u.slot)
-            """, [ids, hosts, slots])
+        for start in stride(from: 0, to: ids.count, by: writeChunk) {
+            let chunk = start..<min(start + writeChunk, ids.count)
+            try connection.execute("""
+                UPDATE account_schedule s SET assigned_host = u.host, assigned_slot = u.slot
+                FROM unnest($1::uuid[], $2::text[], $3::int[]) AS u(id, host, slot)
+                WHERE s.account_id = u.id AND (s.assigned_host IS DISTINCT FROM u.host OR s.assigned_slot IS DISTINCT FROM u.slot)
+                  -- An account paused since the read keeps no slot (account_schedule_synced_holds_slot).
+                  AND (u.host IS NULL OR (s.status = 'active' AND s.is_active))
+                """, [Array(ids[chunk]), Array(hosts[chunk]), Array(slots[chunk])])
+        }
     }
 
     // MARK: Reading the fleet
@@ -290,9 +309,9 @@ final class AccountPlacer: Sendable {
         var measured: [Int] = []
         var rows: [(account: PlacementAccount, syncClass: SyncClass, averageMs: Int?, plan: String?)] = []
         for row in try connection.query("""
-            SELECT a.id, a.assigned_host, a.assigned_slot, a.pinned_host, a.pinned_slot, a.mt5_server, s.inflight_job_id IS NOT NULL,
+            SELECT a.id, s.assigned_host, s.assigned_slot, a.pinned_host, a.pinned_slot, a.mt5_server, s.inflight_job_id IS NOT NULL,
                    s.sync_class, s.avg_sync_ms, CASE WHEN $1 THEN klaro_user_plan(a.user_id) END
-            FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id WHERE a.status = 'active' AND a.is_active
+            FROM account_schedule s JOIN user_mt5_accounts a ON a.id = s.account_id WHERE s.status = 'active' AND s.is_active
             """, [!policy.planTargets.isEmpty]) {
             let id = try row.uuid(0)
             if try row.bool(6) { inFlight.insert(id) }

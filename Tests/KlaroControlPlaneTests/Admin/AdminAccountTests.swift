@@ -176,7 +176,7 @@ struct AdminAccountTests {
                 UPDATE account_schedule SET inflight_job_id = gen_random_uuid(), inflight_enqueued_at = now(),
                        inflight_host = assigned_host, inflight_slot = assigned_slot, next_sync_at = now() + interval '1 hour'
                 """)
-            let snapshot = "SELECT string_agg(id::text || assigned_host || assigned_slot, ',' ORDER BY id) FROM user_mt5_accounts"
+            let snapshot = "SELECT string_agg(account_id::text || assigned_host || assigned_slot, ',' ORDER BY account_id) FROM account_schedule"
             let before = try await fixture.pool.query(snapshot)[0].string(0)
 
             let plan = try await fixture.admin("POST", "/admin/rebalance", json: ["dry_run": true]).json()

@@ -74,7 +74,7 @@ struct AdminHostTests {
             #expect(try await fixture.assigned(to: "h1").count == 3)
             let forced = try await fixture.admin("POST", "/admin/hosts/h1/drain", json: ["force": true])
             #expect(forced.status == 200)
-            #expect(try await fixture.count("SELECT count(*) FROM user_mt5_accounts WHERE assigned_host IS NULL") == 3)
+            #expect(try await fixture.count("SELECT count(*) FROM account_schedule WHERE assigned_host IS NULL") == 3)
             let status = try await fixture.admin("GET", "/admin/status").json()
             #expect((status["accounts"] as? [String: Any])?["unplaced"] as? Int == 3)
             await fixture.stop()

@@ -37,7 +37,7 @@ extension PipelineFixture {
     /// Active accounts assigned to `host`.
     func assigned(to host: String) async throws -> [UUID] {
         try await pool.query(
-            "SELECT id FROM user_mt5_accounts WHERE assigned_host = $1 AND status = 'active' ORDER BY id", [host]
+            "SELECT account_id FROM account_schedule WHERE assigned_host = $1 AND status = 'active' ORDER BY account_id", [host]
         ).map { try $0.uuid(0) }
     }
 

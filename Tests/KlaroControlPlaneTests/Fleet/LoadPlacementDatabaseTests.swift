@@ -25,14 +25,14 @@ struct LoadPlacementDatabaseTests {
         try await pool.execute("INSERT INTO users (id, email) VALUES ($1, $2)", [user, "l-\(user)@example.com"])
         let ids = syncMs.map { _ in UUID() }
         try await pool.execute("""
-            INSERT INTO user_mt5_accounts (id, user_id, mt5_login, mt5_password_encrypted, mt5_server, assigned_host, assigned_slot)
-            SELECT u.id, $1, (random() * 1e9)::bigint, 'v1:test:sealed', $3, $4, $5
+            INSERT INTO user_mt5_accounts (id, user_id, mt5_login, mt5_password_encrypted, mt5_server)
+            SELECT u.id, $1, (random() * 1e9)::bigint, 'v1:test:sealed', $3
             FROM unnest($2::uuid[]) AS u(id)
-            """, [user, ids, server, slot?.host, slot?.index])
+            """, [user, ids, server])
         try await pool.execute("""
-            UPDATE account_schedule s SET avg_sync_ms = u.ms, sync_class = 'quiet'
+            UPDATE account_schedule s SET avg_sync_ms = u.ms, sync_class = 'quiet', assigned_host = $3, assigned_slot = $4
             FROM unnest($1::uuid[], $2::int[]) AS u(id, ms) WHERE s.account_id = u.id
-            """, [ids, syncMs])
+            """, [ids, syncMs, slot?.host, slot?.index])
         return ids
     }
 
@@ -50,8 +50,7 @@ struct LoadPlacementDatabaseTests {
     func slotLoads(_ pool: PostgresPool, unmeasured: Double = 1) async throws -> [SlotID: (accounts: Int, load: Double)] {
         var loads: [SlotID: (accounts: Int, load: Double)] = [:]
         for row in try await pool.query("""
-            SELECT a.assigned_host, a.assigned_slot, s.avg_sync_ms FROM user_mt5_accounts a
-            JOIN account_schedule s ON s.account_id = a.id WHERE a.assigned_host IS NOT NULL
+            SELECT assigned_host, assigned_slot, avg_sync_ms FROM account_schedule WHERE assigned_host IS NOT NULL
             """) {
             let slot = SlotID(host: try row.string(0), index: try row.int(1))
             let seconds = try row.intOrNil(2).map { Double($0) / 1000 } ?? unmeasured
@@ -70,7 +69,7 @@ struct LoadPlacementDatabaseTests {
     }
 
     func slot(of pool: PostgresPool, _ id: UUID) async throws -> SlotID? {
-        let row = try await pool.query("SELECT assigned_host, assigned_slot FROM user_mt5_accounts WHERE id = $1", [id])[0]
+        let row = try await pool.query("SELECT assigned_host, assigned_slot FROM account_schedule WHERE account_id = $1", [id])[0]
         guard let host = row.stringOrNil(0), let index = try row.intOrNil(1) else { return nil }
         return SlotID(host: host, index: index)
     }

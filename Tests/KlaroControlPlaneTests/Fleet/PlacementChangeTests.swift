@@ -45,7 +45,7 @@ struct PlacementChangeTests {
     }
 
     func slotOf(_ pool: PostgresPool, _ id: UUID) async throws -> String? {
-        try await pool.query("SELECT assigned_host FROM user_mt5_accounts WHERE id = $1", [id])[0].stringOrNil(0)
+        try await pool.query("SELECT assigned_host FROM account_schedule WHERE account_id = $1", [id])[0].stringOrNil(0)
     }
 
     @Test("with nothing changed, placement rounds read no account rows beyond an index probe")
@@ -75,7 +75,7 @@ struct PlacementChangeTests {
             // The newcomers respect the bounded load: no slot above its capacity (the spread
             // below it depends on the random ids, so it is not asserted).
             let busiest = try await pool.query("""
-                SELECT max(n) FROM (SELECT count(*) AS n FROM user_mt5_accounts GROUP BY assigned_slot) c
+                SELECT max(n) FROM (SELECT count(*) AS n FROM account_schedule GROUP BY assigned_slot) c
                 """)[0].int(0)
             #expect(busiest <= Placement.capacity(accounts: 203, weight: 1, totalWeight: 4, epsilon: 0.25))
         }
@@ -92,7 +92,7 @@ struct PlacementChangeTests {
             #expect(try await slotOf(pool, ids[0]) == nil)
             #expect(try await slotOf(pool, ids[1]) == nil)
             let placed = try await pool.query(
-                "SELECT count(*) FROM user_mt5_accounts WHERE assigned_host IS NOT NULL")[0].int(0)
+                "SELECT count(*) FROM account_schedule WHERE assigned_host IS NOT NULL")[0].int(0)
             #expect(placed == 8)
             #expect(try await placer.placeIfNeeded() == nil)
             try await pool.execute("UPDATE user_mt5_accounts SET status = 'active' WHERE id = $1", [ids[0]])

@@ -63,7 +63,7 @@ struct PlacementSettingsTests {
             _ = try await TestFleet.createAccounts(fixture.pool, vault: fixture.vault, count: 60, server: "Broker-A")
             try await fixture.refreshFleet()
             let hosts = try await fixture.pool.query("""
-                SELECT assigned_host, count(*) FROM user_mt5_accounts GROUP BY 1 ORDER BY 2 DESC
+                SELECT assigned_host, count(*) FROM account_schedule GROUP BY 1 ORDER BY 2 DESC
                 """).map { (try $0.string(0), try $0.int(1)) }
             // With α = 40 and 4 hosts, about (1+α)/(α+4) ≈ 91 % of one server's accounts share a host.
             #expect(hosts.first!.1 >= 45, "\(hosts)")

@@ -58,7 +58,7 @@ struct SlotDeathPlacementTests {
 
     func assignments(_ pool: PostgresPool) async throws -> [UUID: String] {
         var map: [UUID: String] = [:]
-        for row in try await pool.query("SELECT id, assigned_host || ':' || assigned_slot FROM user_mt5_accounts") {
+        for row in try await pool.query("SELECT account_id, assigned_host || ':' || assigned_slot FROM account_schedule") {
             map[try row.uuid(0)] = try row.string(1)
         }
         return map

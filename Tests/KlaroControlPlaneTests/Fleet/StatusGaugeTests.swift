@@ -19,7 +19,7 @@ struct StatusGaugeTests {
         let ids = try await TestFleet.createAccounts(pool, vault: vault, count: 9)
         // 0 fresh; 1 stale (last success 3 days ago); 2 never synced, created 4 days ago (stale);
         // 3 never synced, new; 4 in flight; 5 unplaced; 6 paused; 7 switched off; 8 parked.
-        try await pool.execute("UPDATE user_mt5_accounts SET assigned_host = 'h1', assigned_slot = 1 WHERE id = ANY($1::uuid[])",
+        try await pool.execute("UPDATE account_schedule SET assigned_host = 'h1', assigned_slot = 1 WHERE account_id = ANY($1::uuid[])",
                                [Array(ids[0...4])])
         try await pool.execute("UPDATE user_mt5_accounts SET last_success_at = now() - interval '1 minute' WHERE id = ANY($1::uuid[])",
                                [[ids[0], ids[4], ids[5]]])
@@ -101,7 +101,8 @@ struct StatusGaugeTests {
                 }
             }
             let calm = try await TestFleet.createAccounts(pool, vault: Self.vault, count: 2_000)
-            try await pool.execute("UPDATE user_mt5_accounts SET assigned_host = 'h1', assigned_slot = 1, last_success_at = now() WHERE id = ANY($1::uuid[])", [calm])
+            try await pool.execute("UPDATE user_mt5_accounts SET last_success_at = now() WHERE id = ANY($1::uuid[])", [calm])
+            try await pool.execute("UPDATE account_schedule SET assigned_host = 'h1', assigned_slot = 1 WHERE account_id = ANY($1::uuid[])", [calm])
             try await pool.execute("UPDATE account_schedule SET next_sync_at = now() + interval '10 minutes' WHERE account_id = ANY($1::uuid[])", [calm])
             // (Without the set-up's dead row versions, whose index entries a scan would count.)
             try await pool.execute("VACUUM ANALYZE account_schedule")

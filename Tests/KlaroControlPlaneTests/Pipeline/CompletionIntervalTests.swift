@@ -19,7 +19,7 @@ struct CompletionIntervalTests {
             "INSERT INTO worker_hosts (host_id, admin_state, public_key, approved_key) VALUES ('h1', 'active', $1, $1)", [key])
         try await pool.execute("INSERT INTO terminal_slots (host_id, slot, state, last_heartbeat_at) VALUES ('h1', 1, 'idle', now())")
         let ids = try await TestFleet.createAccounts(pool, vault: vault, count: 2)
-        try await pool.execute("UPDATE user_mt5_accounts SET assigned_host = 'h1', assigned_slot = 1 WHERE id = ANY($1::uuid[])", [ids])
+        try await pool.execute("UPDATE account_schedule SET assigned_host = 'h1', assigned_slot = 1 WHERE account_id = ANY($1::uuid[])", [ids])
         try await pool.execute("UPDATE account_schedule SET sync_class = 'moving' WHERE account_id = $1", [ids[0]])
         try await pool.execute("UPDATE account_schedule SET sync_class = 'dormant' WHERE account_id = $1", [ids[1]])
         return (ids[0], ids[1])

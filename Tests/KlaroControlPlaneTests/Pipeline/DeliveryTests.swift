@@ -68,7 +68,7 @@ struct DeliveryTests {
             let lostOnH1 = try await fixture.count("SELECT count(*) FROM sync_runs WHERE host_id = 'h1' AND outcome = 'lost'")
             #expect(lostOnH1 >= h1.vanished.withLock { $0.count } && lostOnH1 > 0)
             #expect(try await fixture.count("SELECT count(*) FROM sync_runs WHERE host_id = 'h1' AND outcome <> 'lost'") == 0)
-            #expect(try await fixture.count("SELECT count(*) FROM user_mt5_accounts WHERE assigned_host = 'h1'") == 0)
+            #expect(try await fixture.count("SELECT count(*) FROM account_schedule WHERE assigned_host = 'h1'") == 0)
             #expect(try await fixture.count("SELECT count(*) FROM sync_runs WHERE outcome = 'ok' AND host_id = 'h2'") == ids.count)
             await h2.kill()
             await fixture.stop()

@@ -20,7 +20,7 @@ struct DispatchOrderQueryTests {
                 "INSERT INTO worker_hosts (host_id, admin_state, public_key, approved_key) VALUES ('h1', 'active', $1, $1)", [key])
             try await pool.execute("INSERT INTO terminal_slots (host_id, slot, state, last_heartbeat_at) VALUES ('h1', 1, 'idle', now())")
             let ids = try await TestFleet.createAccounts(pool, vault: vault, count: 6)
-            try await pool.execute("UPDATE user_mt5_accounts SET assigned_host = 'h1', assigned_slot = 1")
+            try await pool.execute("UPDATE account_schedule SET assigned_host = 'h1', assigned_slot = 1")
             // The last whole 30 s window before now, so that every time below is in the past.
             let now = try await pool.query("SELECT extract(epoch FROM now())::float8")[0].double(0)
             let window = ((now / 30).rounded(.down) - 1) * 30
@@ -182,7 +182,7 @@ struct DispatchOrderQueryTests {
                 "INSERT INTO worker_hosts (host_id, admin_state, public_key, approved_key) VALUES ('h1', 'active', $1, $1)", [key])
             try await pool.execute("INSERT INTO terminal_slots (host_id, slot, state, last_heartbeat_at) VALUES ('h1', 1, 'idle', now())")
             let ids = try await TestFleet.createAccounts(pool, vault: vault, count: 2)
-            try await pool.execute("UPDATE user_mt5_accounts SET assigned_host = 'h1', assigned_slot = 1")
+            try await pool.execute("UPDATE account_schedule SET assigned_host = 'h1', assigned_slot = 1")
             let rows = try await pool.transaction { try DispatchQuery.run($0, queueDepth: 2, deadlineSeconds: 60) }
             #expect(rows.count == 2)
             #expect(try await pool.query("SELECT count(*) FROM sync_runs")[0].int(0) == 2)

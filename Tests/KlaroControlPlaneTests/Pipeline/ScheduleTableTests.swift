@@ -34,14 +34,18 @@ struct ScheduleTableTests {
             #expect(try fresh.bool(1), "a new account is due now")
             #expect(try fresh.int(2) == 0 && fresh.int64(3) == 0)
 
-            // What dispatch filters on follows the account row.
+            // What dispatch filters on follows the account row; the slot lives on the schedule row
+            // alone (0017): the account row has no such column, and placement writes only here.
+            let wideColumns = try await pool.query("""
+                SELECT count(*) FROM information_schema.columns
+                WHERE table_name = 'user_mt5_accounts' AND column_name IN ('assigned_host', 'assigned_slot')
+                """)[0].int(0)
+            #expect(wideColumns == 0)
             try await pool.execute("INSERT INTO worker_hosts (host_id, admin_state, public_key, approved_key) VALUES ('h1', 'active', 'k', 'k')")
             try await pool.execute("INSERT INTO terminal_slots (host_id, slot) VALUES ('h1', 2)")
-            // (Assigned while active: an account that stops being synced releases its slot, 0011.)
-            try await pool.execute("""
-                UPDATE user_mt5_accounts SET assigned_host = 'h1', assigned_slot = 2, last_success_at = now() - interval '1 hour'
-                WHERE id = $1
-                """, [ids[1]])
+            // (Assigned while active: an account that stops being synced releases its slot, 0017.)
+            try await pool.execute("UPDATE account_schedule SET assigned_host = 'h1', assigned_slot = 2 WHERE account_id = $1", [ids[1]])
+            try await pool.execute("UPDATE user_mt5_accounts SET last_success_at = now() - interval '1 hour' WHERE id = $1", [ids[1]])
             let assigned = try await pool.query(
                 "SELECT assigned_host, assigned_slot FROM account_schedule WHERE account_id = $1", [ids[1]])[0]
             #expect(assigned.stringOrNil(0) == "h1")
@@ -53,11 +57,19 @@ struct ScheduleTableTests {
                 FROM account_schedule s JOIN user_mt5_accounts a ON a.id = s.account_id WHERE s.account_id = $1
                 """, [ids[1]])[0]
             #expect(try mirrored.string(0) == "paused" && !mirrored.bool(1))
-            #expect(mirrored.stringOrNil(2) == nil, "a paused account's slot is released, on both rows")
+            #expect(try mirrored.stringOrNil(2) == nil && mirrored.intOrNil(3) == nil, "a paused account's slot is released")
             #expect(try mirrored.bool(4) && mirrored.bool(5))
-            // A slot removed under the account clears the assignment (FK SET NULL) and the mirror.
+            // Neither can a slot be given to an account that is not synced (a check, no trigger).
+            await #expect(throws: (any Error).self) {
+                try await pool.execute("UPDATE account_schedule SET assigned_host = 'h1', assigned_slot = 2 WHERE account_id = $1", [ids[1]])
+            }
+            // A slot that does not exist cannot be assigned (the foreign key moved with the columns).
+            await #expect(throws: (any Error).self) {
+                try await pool.execute("UPDATE account_schedule SET assigned_host = 'h1', assigned_slot = 3 WHERE account_id = $1", [ids[0]])
+            }
+            // A slot removed under the account clears the assignment (FK SET NULL).
             try await pool.execute("UPDATE user_mt5_accounts SET status = 'active', is_active = true WHERE id = $1", [ids[1]])
-            try await pool.execute("UPDATE user_mt5_accounts SET assigned_host = 'h1', assigned_slot = 2 WHERE id = $1", [ids[1]])
+            try await pool.execute("UPDATE account_schedule SET assigned_host = 'h1', assigned_slot = 2 WHERE account_id = $1", [ids[1]])
             #expect(try await pool.query("SELECT assigned_host FROM account_schedule WHERE account_id = $1", [ids[1]])[0].stringOrNil(0) == "h1")
             try await pool.execute("DELETE FROM terminal_slots WHERE host_id = 'h1'")
             #expect(try await pool.query("SELECT assigned_host FROM account_schedule WHERE account_id = $1", [ids[1]])[0].stringOrNil(0) == nil)

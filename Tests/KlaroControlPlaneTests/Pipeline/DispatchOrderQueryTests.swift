@@ -73,7 +73,7 @@ struct DispatchOrderQueryTests {
                 "INSERT INTO worker_hosts (host_id, admin_state, public_key, approved_key) VALUES ('h1', 'active', $1, $1)", [key])
             try await pool.execute("INSERT INTO terminal_slots (host_id, slot, state, last_heartbeat_at) VALUES ('h1', 1, 'idle', now())")
             let ids = try await TestFleet.createAccounts(pool, vault: vault, count: 9)
-            try await pool.execute("UPDATE user_mt5_accounts SET assigned_host = 'h1', assigned_slot = 1")
+            try await pool.execute("UPDATE account_schedule SET assigned_host = 'h1', assigned_slot = 1")
             let now = try await pool.query("SELECT extract(epoch FROM now())::float8")[0].double(0)
             // Due times minutes in the past; some ranks later than now + 60 s (the statement's
             // second part).
@@ -139,9 +139,8 @@ struct DispatchOrderQueryTests {
             try await pool.execute("INSERT INTO terminal_slots (host_id, slot, state, last_heartbeat_at) VALUES ('h1', 1, 'idle', now())")
             _ = try await TestFleet.createAccounts(pool, vault: vault, count: 3)
             // Synced accounts (the usual case): one an hour ago, measured at 4 s, moving.
-            try await pool.execute("""
-                UPDATE user_mt5_accounts SET assigned_host = 'h1', assigned_slot = 1, last_success_at = now() - interval '1 hour'
-                """)
+            try await pool.execute("UPDATE user_mt5_accounts SET last_success_at = now() - interval '1 hour'")
+            try await pool.execute("UPDATE account_schedule SET assigned_host = 'h1', assigned_slot = 1")
             try await pool.execute("UPDATE account_schedule SET sync_class = 'moving', avg_sync_ms = 4000")
             let rows = try await pool.transaction { try DispatchQuery.run($0, queueDepth: 2, deadlineSeconds: 60) }
             #expect(rows.count == 2)

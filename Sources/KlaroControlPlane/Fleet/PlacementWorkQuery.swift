@@ -35,16 +35,18 @@ enum PlacementWorkQuery {
     /// slot, class and plan in SQL: the newcomer path reads no account row into klarod.
     static func slotLoads(_ connection: PostgresConnection, scale: Scale) throws -> [SlotID: SlotLoad] {
         let byPlan = !scale.policy.planTargets.isEmpty
+        // greatest() skips NULLs: without the FILTER an unmeasured account would add the
+        // minimum here and the fleet's median below.
         // The plan needs the account row; without plan targets the narrow table alone answers.
         let rows = try connection.query(byPlan ? """
             SELECT s.assigned_host, s.assigned_slot, s.sync_class, klaro_user_plan(a.user_id),
-                   count(*), count(s.avg_sync_ms), coalesce(sum(greatest(s.avg_sync_ms, $1)), 0)::float8
+                   count(*), count(s.avg_sync_ms), coalesce(sum(greatest(s.avg_sync_ms, $1)) FILTER (WHERE s.avg_sync_ms IS NOT NULL), 0)::float8
             FROM account_schedule s JOIN user_mt5_accounts a ON a.id = s.account_id
             WHERE s.assigned_host IS NOT NULL AND s.status = 'active' AND s.is_active
             GROUP BY 1, 2, 3, 4
             """ : """
             SELECT assigned_host, assigned_slot, sync_class, NULL::text,
-                   count(*), count(avg_sync_ms), coalesce(sum(greatest(avg_sync_ms, $1)), 0)::float8
+                   count(*), count(avg_sync_ms), coalesce(sum(greatest(avg_sync_ms, $1)) FILTER (WHERE avg_sync_ms IS NOT NULL), 0)::float8
             FROM account_schedule
             WHERE assigned_host IS NOT NULL AND status = 'active' AND is_active
             GROUP BY 1, 2, 3

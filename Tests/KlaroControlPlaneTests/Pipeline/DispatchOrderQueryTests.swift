@@ -10,17 +10,20 @@ import Testing
 /// refill windows oldest first, within one the longest average sync first.
 @Suite("Sync pipeline: dispatch order against PostgreSQL")
 struct DispatchOrderQueryTests {
+    /// An approved host `h1` with one live slot, and `count` new accounts on it (due now).
+    func accountsOnOneSlot(_ pool: PostgresPool, count: Int) async throws -> [UUID] {
+        try await insertHost(pool, "h1", slots: 1)
+        let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "order")))
+        let ids = try await TestFleet.createAccounts(pool, vault: vault, count: count)
+        try await pool.execute("UPDATE account_schedule SET assigned_host = 'h1', assigned_slot = 1")
+        return ids
+    }
+
     @Test("one slot, one place a tick: an earlier window first, then longest first within a window; never one not yet due")
     func longestFirstWithinTheWindow() async throws {
         try await withTestDatabase { database in
             let pool = database.pool()
-            let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "order")))
-            let key = try X25519KeyPair.generate().publicKeyBase64
-            try await pool.execute(
-                "INSERT INTO worker_hosts (host_id, admin_state, public_key, approved_key) VALUES ('h1', 'active', $1, $1)", [key])
-            try await pool.execute("INSERT INTO terminal_slots (host_id, slot, state, last_heartbeat_at) VALUES ('h1', 1, 'idle', now())")
-            let ids = try await TestFleet.createAccounts(pool, vault: vault, count: 6)
-            try await pool.execute("UPDATE account_schedule SET assigned_host = 'h1', assigned_slot = 1")
+            let ids = try await accountsOnOneSlot(pool, count: 6)
             // The last whole 30 s window before now, so that every time below is in the past.
             let now = try await pool.query("SELECT extract(epoch FROM now())::float8")[0].double(0)
             let window = ((now / 30).rounded(.down) - 1) * 30
@@ -67,13 +70,7 @@ struct DispatchOrderQueryTests {
     func byStalenessDeadline(window: TimeInterval) async throws {
         try await withTestDatabase { database in
             let pool = database.pool()
-            let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "deadline")))
-            let key = try X25519KeyPair.generate().publicKeyBase64
-            try await pool.execute(
-                "INSERT INTO worker_hosts (host_id, admin_state, public_key, approved_key) VALUES ('h1', 'active', $1, $1)", [key])
-            try await pool.execute("INSERT INTO terminal_slots (host_id, slot, state, last_heartbeat_at) VALUES ('h1', 1, 'idle', now())")
-            let ids = try await TestFleet.createAccounts(pool, vault: vault, count: 9)
-            try await pool.execute("UPDATE account_schedule SET assigned_host = 'h1', assigned_slot = 1")
+            let ids = try await accountsOnOneSlot(pool, count: 9)
             let now = try await pool.query("SELECT extract(epoch FROM now())::float8")[0].double(0)
             // Due times minutes in the past; some ranks later than now + 60 s (the statement's
             // second part).
@@ -132,15 +129,9 @@ struct DispatchOrderQueryTests {
     func dispatchWritesFewIndexEntries() async throws {
         try await withTestDatabase { database in
             let pool = database.pool()
-            let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "entries")))
-            let key = try X25519KeyPair.generate().publicKeyBase64
-            try await pool.execute(
-                "INSERT INTO worker_hosts (host_id, admin_state, public_key, approved_key) VALUES ('h1', 'active', $1, $1)", [key])
-            try await pool.execute("INSERT INTO terminal_slots (host_id, slot, state, last_heartbeat_at) VALUES ('h1', 1, 'idle', now())")
-            _ = try await TestFleet.createAccounts(pool, vault: vault, count: 3)
+            _ = try await accountsOnOneSlot(pool, count: 3)
             // Synced accounts (the usual case): one an hour ago, measured at 4 s, moving.
             try await pool.execute("UPDATE user_mt5_accounts SET last_success_at = now() - interval '1 hour'")
-            try await pool.execute("UPDATE account_schedule SET assigned_host = 'h1', assigned_slot = 1")
             try await pool.execute("UPDATE account_schedule SET sync_class = 'moving', avg_sync_ms = 4000")
             let rows = try await pool.transaction { try DispatchQuery.run($0, queueDepth: 2, deadlineSeconds: 60) }
             #expect(rows.count == 2)
@@ -175,13 +166,7 @@ struct DispatchOrderQueryTests {
     func runsGoWithTheirAccount() async throws {
         try await withTestDatabase { database in
             let pool = database.pool()
-            let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "runs")))
-            let key = try X25519KeyPair.generate().publicKeyBase64
-            try await pool.execute(
-                "INSERT INTO worker_hosts (host_id, admin_state, public_key, approved_key) VALUES ('h1', 'active', $1, $1)", [key])
-            try await pool.execute("INSERT INTO terminal_slots (host_id, slot, state, last_heartbeat_at) VALUES ('h1', 1, 'idle', now())")
-            let ids = try await TestFleet.createAccounts(pool, vault: vault, count: 2)
-            try await pool.execute("UPDATE account_schedule SET assigned_host = 'h1', assigned_slot = 1")
+            let ids = try await accountsOnOneSlot(pool, count: 2)
             let rows = try await pool.transaction { try DispatchQuery.run($0, queueDepth: 2, deadlineSeconds: 60) }
             #expect(rows.count == 2)
             #expect(try await pool.query("SELECT count(*) FROM sync_runs")[0].int(0) == 2)

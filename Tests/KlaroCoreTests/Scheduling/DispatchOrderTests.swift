@@ -6,7 +6,7 @@ import Testing
 /// that fell due in the same refill window, windows oldest first.
 @Suite("Scheduling: dispatch order (longest first within a refill window)")
 struct DispatchOrderTests {
-    private let t = Date(timeIntervalSince1970: 1_700_000_010)  // 10 s into a 30 s window
+    private let t = Date(timeIntervalSince1970: 1_700_000_010)  // the start of a 30 s window (1,700,000,010 = 56,666,667 × 30)
     private func id(_ n: Int) -> UUID { UUID(uuidString: String(format: "00000000-0000-0000-0000-%012d", n))! }
 
     @Test func theLongestOfOneWindowGoFirst() {

@@ -31,6 +31,9 @@ struct IngestBench: AsyncParsableCommand {
     @Option(help: "PostgreSQL connections.")
     var poolSize = 8
 
+    @Option(name: .customLong("drop-index"), help: "An index to drop before ingesting, to measure what it costs (repeatable).")
+    var droppedIndexes: [String] = []
+
     func run() async throws {
         let (adminURL, redisURL) = try servers.resolved()
         let logger = benchLogger()
@@ -54,6 +57,12 @@ struct IngestBench: AsyncParsableCommand {
             )
             SELECT id, inflight_job_id, inflight_host, inflight_slot FROM d
             """)
+        for index in droppedIndexes {
+            guard !index.isEmpty, index.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) else {
+                throw ValidationError("--drop-index takes an index name (letters, digits, _), not \(index)")
+            }
+            _ = try await pool.query("DROP INDEX \(index)")
+        }
         print("writing \(results) results to \(ProtocolKeys.results) …")
         let encodeStarted = ContinuousClock.now
         var payloads: [String] = []
@@ -101,7 +110,8 @@ struct IngestBench: AsyncParsableCommand {
         let positions = try await pool.query("SELECT count(*) FROM positions")[0].int(0)
         let deals = try await pool.query("SELECT count(*) FROM deals")[0].int(0)
         let trades = try await pool.query("SELECT count(*) FROM trades")[0].int(0)
-        print("ingest: \(jobs.count) results (\(bytes / jobs.count) bytes each), batch \(batch), \(consumers) consumer(s), pool \(poolSize)")
+        print("ingest: \(jobs.count) results (\(bytes / jobs.count) bytes each), batch \(batch), \(consumers) consumer(s), pool \(poolSize)"
+              + (droppedIndexes.isEmpty ? "" : ", without \(droppedIndexes.joined(separator: ", "))"))
         print(String(format: "  %.0f results/s end to end (%.2f s)", Double(jobs.count) / elapsed, elapsed))
         print(String(format: "  JSON decode + schema: %.1f µs per result (%.0f%% of the ingest time on one core)",
                      decodePerResult * 1e6, decodePerResult * Double(jobs.count) / elapsed * 100))

@@ -8,7 +8,8 @@ import KlaroPostgres
 /// dropped inside a transaction that is then rolled back, against the same runs with every
 /// index and with the freshness and class indexes as they were before migration 0019; rounds
 /// alternate the variants, and the table is vacuumed between runs so the rolled-back versions
-/// do not pile up.
+/// do not pile up. Two more variants drop the check that each inserted run names an account
+/// (migration 0023: one per statement), or put back the foreign key it replaced.
 enum ScheduleIndexCosts {
     static let needed: Set<String> = [
         "account_schedule_pkey", "account_schedule_due", "account_schedule_slot_due", "account_schedule_inflight",
@@ -40,15 +41,25 @@ enum ScheduleIndexCosts {
         """,
     ]
 
+    /// The runs' account check as migration 0013 made it: a foreign key, a trigger call per run.
+    static let runsForeignKey = [
+        "DROP TRIGGER sync_runs_account_exists ON sync_runs",
+        """
+        ALTER TABLE sync_runs ADD CONSTRAINT sync_runs_account_id_fkey FOREIGN KEY (account_id)
+            REFERENCES account_schedule (account_id) ON DELETE CASCADE
+        """,
+    ]
+
     static func measure(_ pool: PostgresPool, queueDepth: Int, deadlineSeconds: Double, runs: Int) async throws {
         let indexes = try await pool.query("""
             SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'account_schedule' ORDER BY 1
             """).map { try $0.string(0) }
         let optional = indexes.filter { !needed.contains($0) }
-        let variants: [(label: String, setup: [String])] =
-            [("every index", []), ("fresh and class as before 0019", before0019)]
-            + optional.map { ("without \($0)", ["DROP INDEX \($0)"]) }
-            + [("without all of them", optional.map { "DROP INDEX \($0)" })]
+        var variants: [(label: String, setup: [String])] = [("every index", []), ("fresh and class as before 0019", before0019)]
+        variants += optional.map { ("without \($0)", ["DROP INDEX \($0)"]) }
+        variants.append(("without all of them", optional.map { "DROP INDEX \($0)" }))
+        variants.append(("without the runs' account check", ["DROP TRIGGER sync_runs_account_exists ON sync_runs"]))
+        variants.append(("runs checked by 0013's foreign key instead", runsForeignKey))
         var timings = Array(repeating: Timings(), count: variants.count)
         var jobs = 0
         for _ in 0..<runs {

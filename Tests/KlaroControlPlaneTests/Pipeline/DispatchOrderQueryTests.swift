@@ -162,23 +162,33 @@ struct DispatchOrderQueryTests {
         }
     }
 
-    @Test("a run is checked against its schedule row and goes with its account (migration 0013)")
+    @Test("a run names an account that exists and goes with it (migrations 0013, 0023)")
     func runsGoWithTheirAccount() async throws {
         try await withTestDatabase { database in
             let pool = database.pool()
-            let ids = try await accountsOnOneSlot(pool, count: 2)
-            let rows = try await pool.transaction { try DispatchQuery.run($0, queueDepth: 2, deadlineSeconds: 60) }
-            #expect(rows.count == 2)
-            #expect(try await pool.query("SELECT count(*) FROM sync_runs")[0].int(0) == 2)
+            let ids = try await accountsOnOneSlot(pool, count: 4)
+            let rows = try await pool.transaction { try DispatchQuery.run($0, queueDepth: 4, deadlineSeconds: 60) }
+            #expect(rows.count == 4)
+            #expect(try await pool.query("SELECT count(*) FROM sync_runs")[0].int(0) == 4)
             try await pool.execute("DELETE FROM user_mt5_accounts WHERE id = $1", [ids[0]])
-            #expect(try await pool.query("SELECT account_id FROM sync_runs").map { try $0.uuid(0) } == [ids[1]])
-            // A run for no account is refused.
-            await #expect(throws: (any Error).self) {
-                try await pool.execute("""
-                    INSERT INTO sync_runs (job_id, account_id, host_id, slot, attempt, fence, enqueued_at, deadline)
-                    VALUES (gen_random_uuid(), gen_random_uuid(), 'h1', 1, 1, 1, now(), now())
-                    """)
+            try await pool.execute("DELETE FROM user_mt5_accounts WHERE id = ANY($1)", [[ids[1], ids[2]]])
+            #expect(try await pool.query("SELECT account_id FROM sync_runs").map { try $0.uuid(0) } == [ids[3]])
+            // A run for no account is refused, alone or among runs for accounts that exist.
+            for accounts in [[UUID()], [ids[3], UUID(), ids[3]]] {
+                await #expect(throws: (any Error).self) {
+                    try await pool.execute("""
+                        INSERT INTO sync_runs (job_id, account_id, host_id, slot, attempt, fence, enqueued_at, deadline)
+                        SELECT gen_random_uuid(), a, 'h1', 1, 1, 1, now(), now() FROM unnest($1::uuid[]) a
+                        """, [accounts])
+                }
             }
+            #expect(try await pool.query("SELECT count(*) FROM sync_runs")[0].int(0) == 1)
+            // A run keeps its account; other columns still change.
+            await #expect(throws: (any Error).self) {
+                try await pool.execute("UPDATE sync_runs SET account_id = $1", [ids[0]])
+            }
+            try await pool.execute("UPDATE sync_runs SET account_id = account_id, attempt = 2")
+            #expect(try await pool.query("SELECT attempt FROM sync_runs")[0].int(0) == 2)
             await pool.close()
         }
     }

@@ -104,6 +104,25 @@ import KlaroCore
         #expect(result.assignments[Self.id(1)] == nil && result.assignments[Self.id(4)] == nil)
     }
 
+    @Test func theCheapLookFindsTheSlotsPastTheirBoundFromSums() throws {
+        // a 1.6, b 1.2, c 0.2 in accounts of 0.1; d cordoned with 1.0 that stays there.
+        let d = SlotID(host: "d", index: 1)
+        let slots = [PlacementSlot(id: Self.a), PlacementSlot(id: Self.b), PlacementSlot(id: Self.c),
+                     PlacementSlot(id: d, state: .cordoned)]
+        let placed = [Self.a: SlotLoad(accounts: 16, load: 1.6), Self.b: SlotLoad(accounts: 12, load: 1.2),
+                      Self.c: SlotLoad(accounts: 2, load: 0.2), d: SlotLoad(accounts: 10, load: 1.0)]
+        // ε 0: bound 10 × 0.1 = 1.0; ε 0.25: 13 × 0.1 = 1.3.
+        #expect(try Placement.slotsPastBound(placed: placed, slots: slots, epsilon: 0) == [Self.a, Self.b])
+        #expect(try Placement.slotsPastBound(placed: placed, slots: slots, epsilon: 0.25) == [Self.a])
+        // The same answer as relief's own bound from the accounts.
+        let accounts = Self.accounts(Array(repeating: 0.1, count: 16), on: Self.a)
+            + Self.accounts(Array(repeating: 0.1, count: 12), on: Self.b, from: 17)
+            + Self.accounts([0.1, 0.1], on: Self.c, from: 29) + Self.accounts(Array(repeating: 0.1, count: 10), on: d, from: 31)
+        let relief = try Placement.relieve(slots: slots, accounts: accounts, options: PlacementOptions(epsilon: 0), maxMoves: 0)
+        #expect(relief.workBounds.filter { relief.work[$0.key]! > $0.value * (1 + 1e-12) }.keys.sorted() == [Self.a, Self.b])
+        #expect(Placement.reliefEpsilon(placement: 0.25) == 0.05 && Placement.reliefEpsilon(placement: 0.01) == 0.01)
+    }
+
     @Test func invalidInputIsRefused() {
         let slots = [PlacementSlot(id: Self.a)]
         let twice = Self.accounts([0.1], on: Self.a) + Self.accounts([0.2], on: Self.a)

@@ -1,6 +1,22 @@
 import Foundation
 
 extension Placement {
+    /// How often klarod looks at slot loads for relief (and `klaro-bench fleet-sim` relieves):
+    /// drift builds over hours, and a look costs one aggregate over the schedule table.
+    public static let loadReliefPeriod: TimeInterval = 300
+
+    /// Relief moves klarod makes per hour at most by default (`KLARO_PLACEMENT_LOAD_MOVES_PER_HOUR`);
+    /// each costs its account one cold login on its new slot.
+    public static let defaultLoadMovesPerHour = 200
+
+    /// The load slack ε relief acts at, unless the placement's own ε is smaller: 0.05, the
+    /// bound `klaro-bench fleet-sim` needs (with ε 0.25, klarod's placement default, slots drift
+    /// up to 0.97 busy at 0.82 on average and quiet data gets older than the fixed schedule's).
+    public static let defaultReliefEpsilon = 0.05
+
+    /// The ε relief acts at for a placement of slack `epsilon`: the smaller of it and ``defaultReliefEpsilon``.
+    public static func reliefEpsilon(placement epsilon: Double) -> Double { min(epsilon, defaultReliefEpsilon) }
+
     /// Takes load off slots that drifted past their bound, a few moves at a time (issue 13).
     ///
     /// Placement by load balances slots when it places, but accounts change class over the day
@@ -46,6 +62,36 @@ extension Placement {
         var relief = LoadRelief(table: table, accounts: accounts, entries: entries, options: options)
         relief.move(upTo: maxMoves)
         return relief.result()
+    }
+}
+
+extension Placement {
+    /// The active slots past their bound, from the accounts and load already on each slot: the
+    /// cheap look before a relief reads every account (klarod sums the loads per slot in SQL).
+    /// The bound is ``relieve(slots:accounts:options:maxMoves:)``'s, counting what sits on
+    /// cordoned slots as staying there; slots missing from `slots` still count in N and the load.
+    /// - Returns: the slots past their bound, in slot order.
+    /// - Throws: ``PlacementError`` for duplicate slots or an invalid ε.
+    public static func slotsPastBound(
+        placed: [SlotID: SlotLoad], slots: [PlacementSlot], epsilon: Double
+    ) throws(PlacementError) -> [SlotID] {
+        try validate(PlacementOptions(epsilon: epsilon))
+        let table = try SlotTable(slots)
+        var scanner = RendezvousScanner(table: table, options: PlacementOptions(epsilon: epsilon, loginGain: 0))
+        var count = 0, load = 0.0
+        for (slot, present) in placed where present.accounts > 0 {
+            guard let index = table.index(of: slot), table.states[Int(index)] == .cordoned else {
+                count += present.accounts
+                load += present.load
+                if let index = table.index(of: slot) { scanner.add(index, accounts: present.accounts, weight: present.load) }
+                continue
+            }
+            scanner.add(index, accounts: present.accounts, weight: present.load)
+        }
+        scanner.setCapacities(accountCount: count, totalLoad: load, epsilon: epsilon)
+        return (0..<table.count).filter { slot in
+            table.isActive(Int32(slot)) && scanner.load[slot] > scanner.capacity[slot] * (1 + 1e-12)
+        }.map { table.ids[$0] }
     }
 }
 

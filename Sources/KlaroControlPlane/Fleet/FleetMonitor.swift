@@ -116,7 +116,8 @@ public final class FleetMonitor: Service, Sendable {
             }
             logger.warning("slots dead: no heartbeat", metadata: BurstLog.summary(count: died.count, examples: died))
         }
-        try await placer.placeIfNeeded()
+        // Load relief looks only in rounds that placed nothing (it has its own period).
+        if try await placer.placeIfNeeded() == nil { try await placer.relieveIfDue() }
     }
 
     /// Seconds without a refresh after which this replica's memory is no longer current (it

@@ -41,12 +41,7 @@ extension AccountPlacer {
             return left > 0 ? left : nil
         }
         guard let left else { return nil }
-        let policy = settings.policy, epsilon = Placement.reliefEpsilon(placement: settings.placementEpsilon)
-        let past = try await pool.withConnection { connection in
-            let loads = try PlacementWorkQuery.slotLoads(connection, scale: try PlacementWorkQuery.scale(connection, policy: policy))
-            return try Placement.slotsPastBound(placed: loads, slots: try Self.loadSlots(connection), epsilon: epsilon)
-        }
-        guard !past.isEmpty else { return nil }
+        guard try await !slotsPastReliefBound().isEmpty else { return nil }
         let run = try await relieve(maxMoves: left)
         relief.withLock { state in
             if run.moves.isEmpty {
@@ -56,6 +51,16 @@ extension AccountPlacer {
             }
         }
         return run
+    }
+
+    /// The look: usable slots past relief's bound, from the load per slot summed in SQL (the
+    /// narrow table only; with plan targets, joined to the owners' rows for their plan).
+    func slotsPastReliefBound() async throws -> [SlotID] {
+        let policy = settings.policy, epsilon = Placement.reliefEpsilon(placement: settings.placementEpsilon)
+        return try await pool.withConnection { connection in
+            let loads = try PlacementWorkQuery.slotLoads(connection, scale: try PlacementWorkQuery.scale(connection, policy: policy))
+            return try Placement.slotsPastBound(placed: loads, slots: try Self.loadSlots(connection), epsilon: epsilon)
+        }
     }
 
     /// Reads every active account and slot, and applies at most `maxMoves` relief moves.

@@ -120,6 +120,12 @@ public final class FleetMonitor: Service, Sendable {
         if try await placer.placeIfNeeded() == nil { try await placer.relieveIfDue() }
     }
 
+    /// Load relief's look at the load per slot, what the leader pays every 5 minutes while no
+    /// slot drifted (`klaro-bench schedule` times it): the usable slots past relief's bound.
+    public func slotsPastReliefBound() async throws -> [SlotID] {
+        try await placer.slotsPastReliefBound()
+    }
+
     /// Seconds without a refresh after which this replica's memory is no longer current (it
     /// was not the leader): three missed rounds, or `slotDeadAfter` if longer.
     private var memoryLapse: Double {

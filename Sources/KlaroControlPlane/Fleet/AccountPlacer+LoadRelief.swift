@@ -3,11 +3,11 @@ import KlaroCore
 import KlaroPostgres
 import Synchronization
 
-/// What load relief remembers between looks (the leader's memory: a new leader starts with
-/// the whole hour's budget).
+/// What load relief remembers between looks: this replica's memory, so a replica that becomes
+/// leader starts with the whole hour's budget.
 struct LoadReliefState: Sendable {
-    /// When slot loads were last looked at; at first, when the placer started, so a new leader
-    /// lets one period pass before its first look.
+    /// When slot loads were last looked at; at first, when the placer was made (klarod's start),
+    /// so a fresh klarod lets one period pass before its first look.
     var lastLook: ContinuousClock.Instant? = .now
     /// Relief runs of the last hour: when, and how many moves.
     var runs: [(at: ContinuousClock.Instant, moves: Int)] = []

@@ -29,6 +29,8 @@ struct FleetSimulation {
         var worstGapRatio = 0.0
         /// Busy share of the day per slot: least, median, most.
         var slotUtilisation = (min: 0.0, median: 0.0, max: 0.0)
+        /// Load relief's moves in each hour of the day.
+        var loadMoves = [Int](repeating: 0, count: 24)
     }
 
     private struct Account {
@@ -46,6 +48,8 @@ struct FleetSimulation {
         var previousSync: Double
         var tradingSince: Double
         var stale = false
+        /// Moved by load relief and not synced since: its next sync logs in cold.
+        var cold = false
     }
 
     static let day: Double = 86_400
@@ -62,6 +66,12 @@ struct FleetSimulation {
     private var readyDue: [Double] = []
     private var slotBusy: [Double] = []
     let refill: Refill
+    /// Load relief's budget per hour (0: off) and the bound it acts at.
+    let loadMovesPerHour: Int
+    let epsilon: Double
+    private let slotList: [PlacementSlot]
+    /// When each relief move of the last hour happened.
+    private var recentMoves: [Double] = []
     private var freeAt: [Double]
     private var rng: SplitMix64
     private var busy = 0.0
@@ -72,16 +82,19 @@ struct FleetSimulation {
     /// `slotCount` slots; the same `seed` gives the same fleet to both schedules.
     init(
         schedule: Schedule, placement kind: PlacementKind, refill: Refill = .dispatch, epsilon: Double, policy: SyncPolicy,
-        accountCount: Int, slotCount: Int, seed: UInt64
+        accountCount: Int, slotCount: Int, seed: UInt64, loadMovesPerHour: Int = Placement.defaultLoadMovesPerHour
     ) throws {
         self.schedule = schedule
         self.refill = refill
+        self.loadMovesPerHour = loadMovesPerHour
+        self.epsilon = epsilon
         self.policy = policy
         rng = SplitMix64(seed: seed)
         queues = Array(repeating: SlotQueue(), count: slotCount)
         ready = Array(repeating: SlotQueue(), count: slotCount)
         freeAt = Array(repeating: 0, count: slotCount)
         let slots = (0..<slotCount).map { PlacementSlot(id: SlotID(host: "sim-\($0 / 4)", index: $0 % 4 + 1)) }
+        slotList = slots
         // 12 broker servers whose median sync time differs (log-normal around 5 s).
         let servers = (0..<12).map { i in (name: "Broker-\(i)", median: 5 * exp(0.3 * Self.normal(&rng))) }
         var population: [PlacementAccount] = []
@@ -143,6 +156,7 @@ struct FleetSimulation {
             for slot in freeAt.indices { runSlot(slot, until: end, stretch: stretch) }
             sample(at: end)
             if schedule == .adaptive { stretch = policy.stretch(loads: loads(), slots: freeAt.count) }
+            if loadMovesPerHour > 0, Int(end) % Int(Placement.loadReliefPeriod) == 0 { relieve(at: end, stretch: stretch) }
             minute = end
         }
         figures.utilisation = busy / (Self.day * Double(freeAt.count))
@@ -153,6 +167,39 @@ struct FleetSimulation {
         figures.allP95 = all.quantile(0.95)
         figures.pastStale = accounts.count(where: \.stale)
         return figures
+    }
+
+    /// klarod's load relief at `now`: every account weighed as klarod weighs it (class and
+    /// measured sync time, `PlacementWork`), at most the hour's budget left of moves. A moved
+    /// account's queued job goes to its new slot; a job running finishes where it is.
+    private mutating func relieve(at now: Double, stretch: SyncStretch) {
+        recentMoves.removeAll { $0 <= now - 3_600 }
+        let budget = loadMovesPerHour - recentMoves.count
+        guard budget > 0 else { return }
+        let median = PlacementWork.defaultSyncSeconds(measuredMs: accounts.compactMap(\.averageMs))
+        let population = accounts.map { account in
+            PlacementAccount(
+                id: account.id, current: slotList[account.slot].id,
+                load: schedule == .fixed
+                    ? PlacementWork.load(averageSyncMs: account.averageMs, defaultSeconds: median, interval: Self.fixedInterval)
+                    : PlacementWork.load(averageSyncMs: account.averageMs, defaultSeconds: median, syncClass: account.known,
+                                         plan: nil, policy: policy, stretch: stretch.factors))
+        }
+        guard let moves = try? Placement.relieve(
+            slots: slotList, accounts: population, options: PlacementOptions(epsilon: Placement.reliefEpsilon(placement: epsilon)), maxMoves: budget).moves,
+            !moves.isEmpty else { return }
+        let account = Dictionary(uniqueKeysWithValues: accounts.indices.map { (accounts[$0].id, $0) })
+        let slot = Dictionary(uniqueKeysWithValues: slotList.indices.map { (slotList[$0].id, $0) })
+        for move in moves {
+            guard let i = account[move.account], let to = slot[move.to] else { continue }
+            let from = accounts[i].slot
+            let due = queues[from].remove(account: Int32(i)) ?? ready[from].remove(account: Int32(i)).map { _ in readyDue[i] }
+            accounts[i].slot = to
+            accounts[i].cold = true
+            if let due { queues[to].push(due: due, account: Int32(i)) }
+            recentMoves.append(now)
+        }
+        figures.loadMoves[min(23, Int((now - 1) / 3_600))] += moves.count
     }
 
     private func loads() -> [SyncLoad] {
@@ -187,7 +234,13 @@ struct FleetSimulation {
             let account = Int(i)
             let due = readyDue[account]
             let start = now
-            let seconds = accounts[account].medianSync * exp(0.4 * Self.normal(&rng))
+            var seconds = accounts[account].medianSync * exp(0.4 * Self.normal(&rng))
+            if accounts[account].cold {
+                // A terminal new to the account: its first login there costs about one more
+                // median sync of its broker (the sim does not split login from fetch).
+                seconds += accounts[account].medianSync
+                accounts[account].cold = false
+            }
             let done = start + seconds
             freeAt[slot] = done
             busy += min(seconds, Self.day - start)
@@ -302,6 +355,17 @@ struct SlotQueue {
             heap.swapAt(i, (i - 1) / 2)
             i = (i - 1) / 2
         }
+    }
+
+    /// Takes `account`'s entry out; returns its key, nil when it is not queued here.
+    mutating func remove(account: Int32) -> Double? {
+        guard let at = heap.firstIndex(where: { $0.account == account }) else { return nil }
+        let due = heap[at].due
+        heap.remove(at: at)
+        let rest = heap
+        heap.removeAll(keepingCapacity: true)
+        for entry in rest { push(due: entry.due, account: entry.account) }
+        return due
     }
 
     mutating func pop() {

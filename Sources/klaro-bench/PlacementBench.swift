@@ -153,6 +153,25 @@ struct PlacementBench: AsyncParsableCommand {
             try Self.time { _ = try Placement.placeNewcomers(newcomers, placed: sums, slots: fleet, options: withLogins) }
         }
         print("100 newcomers       \(Self.summary(newcomerTimes))  (by load)")
+        // A drift: 3 % of the accounts start trading (moving, at the same sync time), then load
+        // relief as klarod runs it, with the default hour's budget.
+        var drifted = placed
+        for i in drifted.indices where i % 33 == 0 && classes[i % classes.count] != .moving {
+            drifted[i].load = PlacementWork.load(
+                averageSyncMs: times[i], defaultSeconds: median, syncClass: .moving, plan: nil, policy: .standard, stretch: [:])
+        }
+        var relief: PlacementResult?
+        let reliefOptions = PlacementOptions(epsilon: Placement.reliefEpsilon(placement: options.epsilon))
+        let reliefTimes = try (0..<runs).map { _ in
+            try Self.time {
+                relief = try Placement.relieve(
+                    slots: fleet, accounts: drifted, options: reliefOptions, maxMoves: Placement.defaultLoadMovesPerHour)
+            }
+        }
+        guard let relief else { return }
+        let before = try Placement.relieve(slots: fleet, accounts: drifted, options: reliefOptions, maxMoves: 0)
+        print("load relief         \(Self.summary(reliefTimes))  (\(relief.moves.count) moves after 3 % of the accounts "
+              + "turned moving; max load ÷ bound \(String(format: "%.2f", before.maxLoadRatio)) -> \(String(format: "%.2f", relief.maxLoadRatio)))")
     }
 
     // MARK: - Helpers

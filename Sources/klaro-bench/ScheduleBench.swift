@@ -142,6 +142,18 @@ struct ScheduleBench: AsyncParsableCommand {
         print("  dispatch statement after:  \(sql.summary)")
         print("  tick before: \(before0019.summary)")
         print("  tick after:  \(full.summary)")
+        // Load relief's look (issue 13): one aggregate of the load per slot, every 5 minutes.
+        let fleet = FleetMonitor(
+            pool: pool, redis: redis, leadership: LeaderElection(url: database.url, metrics: telemetry.metrics, logger: logger),
+            settings: settings, metrics: telemetry.metrics, logger: logger)
+        var look = Timings()
+        var past = 0
+        for _ in 0..<runs {
+            let started = ContinuousClock.now
+            past = try await fleet.slotsPastReliefBound().count
+            look.add(ContinuousClock.now - started)
+        }
+        print("  load relief's look at the load per slot (every 5 min; \(past) slots past the bound): \(look.summary)")
         if indexCosts {
             try await ScheduleIndexCosts.measure(pool, queueDepth: settings.queueDepth, deadlineSeconds: settings.jobDeadline, runs: runs)
         }

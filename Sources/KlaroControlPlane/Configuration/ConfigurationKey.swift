@@ -24,6 +24,7 @@ public enum ConfigurationKey {
     public static let placementEpsilon = "KLARO_PLACEMENT_EPSILON"
     public static let placementAffinity = "KLARO_PLACEMENT_AFFINITY"
     public static let placementLoginGain = "KLARO_PLACEMENT_LOGIN_GAIN"
+    public static let placementLoadMovesPerHour = "KLARO_PLACEMENT_LOAD_MOVES_PER_HOUR"
     public static let maxDeals = "KLARO_MAX_DEALS_PER_RESULT"
     public static let ingestBatch = "KLARO_INGEST_BATCH"
     public static let ingestWorkers = "KLARO_INGEST_WORKERS"
@@ -53,7 +54,7 @@ public enum ConfigurationKey {
     /// Every known key, to catch typos in configuration files.
     public static let all: Set<String> = [
         config, databaseURL, databasePoolSize, redisURL, httpAddress, adminToken, credentialKeys, jwtSecret,
-        placementAffinity, placementLoginGain,
+        placementAffinity, placementLoginGain, placementLoadMovesPerHour,
         syncInterval, log, logLevel, queueDepth, jobDeadline, refillWindow, lostGrace, slotDeadAfter, staleAfter, heartbeatPersistInterval,
         schedulerTick, runRetentionDays, snapshotRetentionDays, placementEpsilon, maxDeals, ingestBatch, ingestWorkers,
         retryBase, retryCap, retryAttempts, corsOrigins, webRoot, nodeName, stripeWebhookSecret, authFailureLimit,

@@ -120,6 +120,8 @@ public struct KlaroConfiguration: Sendable {
             placementEpsilon: reader.double(Key.placementEpsilon, default: 0.25, in: 0...10),
             placementAffinity: reader.double(Key.placementAffinity, default: 0, in: 0...1000),
             placementLoginGain: reader.double(Key.placementLoginGain, default: 0.2, in: 0...0.9),
+            placementLoadMovesPerHour: reader.int(
+                Key.placementLoadMovesPerHour, default: Placement.defaultLoadMovesPerHour, in: 0...1_000_000),
             maxDealsPerResult: reader.int(Key.maxDeals, default: 20_000, in: 1...1_000_000),
             ingestBatch: reader.int(Key.ingestBatch, default: 256, in: 1...10_000),
             ingestWorkers: reader.int(Key.ingestWorkers, default: 2, in: 1...64),
@@ -236,6 +238,9 @@ public struct SyncSettings: Sendable, Equatable {
     /// Login affinity (``PlacementOptions/loginGain``): how much faster a slot's measured login
     /// to an account's server must be for placement to prefer it; 0 turns it off.
     public var placementLoginGain: Double
+    /// Load relief (issue 13): moves an hour at most off slots whose load drifted past their
+    /// bound (``Placement/relieve(slots:accounts:options:maxMoves:)``); 0 turns it off.
+    public var placementLoadMovesPerHour: Int
     public var maxDealsPerResult: Int
     public var ingestBatch: Int
     /// Ingest consumers in this replica: one decodes while another waits for PostgreSQL.
@@ -250,7 +255,7 @@ public struct SyncSettings: Sendable, Equatable {
         refillWindow: Double = RefillOrder.defaultWindow, lostGrace: Double = 30,
         slotDeadAfter: Double = 20, staleAfter: Double? = nil, heartbeatPersistInterval: Double = 60, schedulerTick: Double = 1, runRetentionDays: Int = 30,
         snapshotRetentionDays: Int = 400, placementEpsilon: Double = 0.25, placementAffinity: Double = 0,
-        placementLoginGain: Double = 0.2,
+        placementLoginGain: Double = 0.2, placementLoadMovesPerHour: Int = Placement.defaultLoadMovesPerHour,
         maxDealsPerResult: Int = 20_000, ingestBatch: Int = 256, ingestWorkers: Int = 2, retry: RetryPolicy = .standard,
         policy: SyncPolicy? = nil
     ) {
@@ -268,6 +273,7 @@ public struct SyncSettings: Sendable, Equatable {
         self.placementEpsilon = placementEpsilon
         self.placementAffinity = placementAffinity
         self.placementLoginGain = placementLoginGain
+        self.placementLoadMovesPerHour = placementLoadMovesPerHour
         self.maxDealsPerResult = maxDealsPerResult
         self.ingestBatch = ingestBatch
         self.ingestWorkers = ingestWorkers

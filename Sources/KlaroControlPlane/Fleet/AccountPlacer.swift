@@ -24,6 +24,9 @@ import Synchronization
 ///   assignments changed behind klarod's back, a full automatic run also happens once an hour.
 /// - **explicit** (`POST /admin/rebalance`): the full placement in the mode asked for, as a
 ///   dry run or applied; over-capacity and rebalance moves happen only here.
+/// - **load relief** (the fleet monitor, every `Placement.loadReliefPeriod`): when a slot's
+///   load drifted past its bound as accounts changed class, a few accounts move off it, at
+///   most `KLARO_PLACEMENT_LOAD_MOVES_PER_HOUR` an hour (`AccountPlacer+LoadRelief.swift`).
 ///
 /// When the only change since the last automatic run is that one usable slot died, the run
 /// re-places just that slot's accounts (``Placement/reassign(orphansOf:slots:accounts:options:)``,
@@ -39,12 +42,14 @@ final class AccountPlacer: Sendable {
     /// Advisory lock key of placement runs ("klaro" + 5).
     static let lockKey: Int64 = 0x6b6c_6172_6f00_0005
 
-    private let pool: PostgresPool
-    private let settings: SyncSettings
+    let pool: PostgresPool
+    let settings: SyncSettings
     private let metrics: KlaroMetrics
     private let logger: Logger
     /// The slot states of the last automatic run, and when it ran.
     private let last = Mutex<(slots: [SlotID: SlotState], at: ContinuousClock.Instant)?>(nil)
+    /// Load relief's memory (``AccountPlacer/relieveIfDue(now:)``).
+    let relief = Mutex(LoadReliefState())
     /// Login medians per slot and server, and when they were read.
     private let logins = Mutex<(ms: [PlacementOptions.LoginKey: Double], at: ContinuousClock.Instant)?>(nil)
     /// How long login medians are reused: a day's medians move slowly, and the newcomer path
@@ -208,7 +213,7 @@ final class AccountPlacer: Sendable {
     }
 
     /// Counts and logs an applied run that changed something.
-    private func report(_ run: PlacementRun, kind: String, started: ContinuousClock.Instant) {
+    func report(_ run: PlacementRun, kind: String, started: ContinuousClock.Instant) {
         guard run.applied, !run.result.moves.isEmpty || run.unassigned > 0 else { return }
         for move in run.moves {
             metrics.placementMoves(PlacementMoveReason(rawValue: move.reason.rawValue) ?? .rebalance).increment()
@@ -253,7 +258,7 @@ final class AccountPlacer: Sendable {
     /// now have none (an account already unplaced is not rewritten). Statements on the narrow
     /// schedule rows, the assignment's only home (migration 0017): the wide account row is not
     /// touched.
-    private static func write(_ moves: [Move], unassigned: [UUID], _ connection: PostgresConnection) throws {
+    static func write(_ moves: [Move], unassigned: [UUID], _ connection: PostgresConnection) throws {
         var ids: [UUID] = [], hosts: [String?] = [], slots: [Int?] = []
         for move in moves {
             ids.append(move.account)
@@ -358,6 +363,8 @@ struct PlacementRun: Sendable {
     var incremental = false
     /// True when only accounts waiting for a slot were placed.
     var newcomers = false
+    /// True for a load relief (moves of reason `load` only).
+    var relief = false
 
     var moves: [Move] { result.moves }
 

@@ -116,7 +116,14 @@ public final class FleetMonitor: Service, Sendable {
             }
             logger.warning("slots dead: no heartbeat", metadata: BurstLog.summary(count: died.count, examples: died))
         }
-        try await placer.placeIfNeeded()
+        // Load relief looks only in rounds that placed nothing (it has its own period).
+        if try await placer.placeIfNeeded() == nil { try await placer.relieveIfDue() }
+    }
+
+    /// Load relief's look at the load per slot, what the leader pays every 5 minutes while no
+    /// slot drifted (`klaro-bench schedule` times it): the usable slots past relief's bound.
+    public func slotsPastReliefBound() async throws -> [SlotID] {
+        try await placer.slotsPastReliefBound()
     }
 
     /// Seconds without a refresh after which this replica's memory is no longer current (it

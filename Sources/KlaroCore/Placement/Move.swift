@@ -14,6 +14,9 @@ public enum MoveReason: String, Codable, Sendable, CaseIterable {
     case pin
     /// An explicit rebalance put it on its ideal slot.
     case rebalance
+    /// Its slot's load drifted past its bound as accounts changed class; load relief moved it
+    /// to the slot with the most room (``Placement/relieve(slots:accounts:options:maxMoves:)``).
+    case load
 }
 
 /// One entry of a move plan: `account` goes from `from` (nil for a new account) to `to`.

@@ -88,6 +88,14 @@ struct RendezvousScanner {
         if !hasRoom(slot, for: 0) { openInverseWeight[slot] = .infinity }
     }
 
+    /// Takes one account of `weight` off `slot` (load relief); reopens the slot when it has room.
+    mutating func remove(_ slot: Int32, weight: Double) {
+        let slot = Int(slot)
+        load[slot] -= weight
+        count[slot] -= 1
+        if table.states[slot] == .active && hasRoom(slot, for: 0) { openInverseWeight[slot] = 1 / table.weights[slot] }
+    }
+
     /// Counts `accounts` accounts of total `weight` already on `slot` (newcomer placement).
     mutating func add(_ slot: Int32, accounts: Int, weight: Double) {
         let slot = Int(slot)

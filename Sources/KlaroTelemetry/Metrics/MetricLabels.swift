@@ -54,6 +54,8 @@ public enum PlacementMoveReason: String, Sendable, CaseIterable {
     case pin
     /// An operator's explicit rebalance.
     case rebalance
+    /// Load relief: its slot drifted past its load bound (issue 13).
+    case load
 }
 
 /// `result` of `klaro_host_syncs_total{host,result}`: a sync's outcome folded to what an

@@ -11,6 +11,8 @@ struct SoakProbe: Sendable {
     let postmasterPID: Int32
     /// Reads the WAL of each sample interval with pg_walinspect to split it by relation.
     var walByRelation = false
+    /// Prints each sample's RSS (whole and anonymous) as it is taken: growth against a plateau.
+    var printSamples = false
 
     struct Sample {
         var at = Date()
@@ -38,6 +40,9 @@ struct SoakProbe: Sendable {
         while Date() < end {
             try await Task.sleep(for: .seconds(min(every, max(0.1, end.timeIntervalSinceNow))))
             samples.append(try await sample())
+            if printSamples, let last = samples.last {
+                print(String(format: "  sample +%.0f s: rss %.1f MB anon %.1f MB", last.at.timeIntervalSince(samples[0].at), last.rssMB, last.anonMB))
+            }
             if walByRelation {
                 let next = try await writes.flushedLSN()
                 for (name, part) in try await writes.walByRelation(from: lsn, to: next) {

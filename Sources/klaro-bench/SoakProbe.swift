@@ -33,7 +33,7 @@ struct SoakProbe: Sendable {
     func phase(seconds: Double, every: Double) async throws -> String {
         let writes = SoakWrites(pool: pool)
         let rowsBefore = try await writes.tableRows()
-        var wal: [String: SoakWrites.RelationWAL] = [:]
+        var wal: [String: SoakWrites.RelationWAL] = [:], records: [String: SoakWrites.RelationWAL] = [:]
         var lsn = walByRelation ? try await writes.flushedLSN() : ""
         var samples = [try await sample()]
         let end = Date().addingTimeInterval(seconds)
@@ -45,9 +45,14 @@ struct SoakProbe: Sendable {
             }
             if walByRelation {
                 let next = try await writes.flushedLSN()
-                for (name, part) in try await writes.walByRelation(from: lsn, to: next) {
+                let split = try await writes.walByRelation(from: lsn, to: next)
+                for (name, part) in split.relations {
                     wal[name, default: .init()].bytes += part.bytes
                     wal[name, default: .init()].fpi += part.fpi
+                }
+                for (name, part) in split.records {
+                    records[name, default: .init()].bytes += part.bytes
+                    records[name, default: .init()].fpi += part.fpi
                 }
                 lsn = next
             }
@@ -73,7 +78,7 @@ struct SoakProbe: Sendable {
             + "hosts+slots \(f((last.fleetRows - first.fleetRows) / minutes)) | "
             + "metrics \(f(metricsKB)) KB \(f(metricsMS)) ms (max \(f(slowestMS))) | "
             + "log lines/min \(f(Double(last.logLines - first.logLines) / minutes, 1))\n"
-            + SoakWrites.summary(rowsBefore: rowsBefore, rowsAfter: rowsAfter, wal: wal, minutes: minutes)
+            + SoakWrites.summary(rowsBefore: rowsBefore, rowsAfter: rowsAfter, wal: wal, records: records, minutes: minutes)
     }
 
     func sample() async throws -> Sample {

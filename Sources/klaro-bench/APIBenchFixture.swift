@@ -17,13 +17,17 @@ struct APIBenchFixture: Sendable {
             ("INSERT INTO subscriptions (user_id, stripe_subscription_id, stripe_customer_id, status) VALUES ($1, 'sub_bench', 'cus_bench', 'active')", [user]),
             (
                 """
-                INSERT INTO user_mt5_accounts (user_id, mt5_login, mt5_password_encrypted, mt5_server, account_name, last_synced,
+                INSERT INTO user_mt5_accounts (user_id, mt5_login, mt5_password_encrypted, mt5_server, account_name,
                                                last_success_at, last_outcome, created_at, history_complete)
-                SELECT $1, 100000 + g, 'v1:bench:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==', 'Bench-Server', 'Bench ' || g, now(), now(), 'ok',
+                SELECT $1, 100000 + g, 'v1:bench:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==', 'Bench-Server', 'Bench ' || g, now(), 'ok',
                        now() - make_interval(days => $3 + 1) + g * interval '1 second', true
                 FROM generate_series(1, $2) g
                 """,
                 [user, accounts, days]
+            ),
+            (
+                "UPDATE account_schedule s SET last_synced = now() FROM user_mt5_accounts a WHERE a.id = s.account_id AND a.user_id = $1",
+                [user]
             ),
             (
                 """

@@ -33,6 +33,9 @@ struct SoakBench: AsyncParsableCommand {
     @Flag(help: "Split each phase's WAL by relation with pg_walinspect (its reads add to PostgreSQL's CPU).")
     var walByRelation = false
 
+    @Flag(help: "Print klarod's RSS at every sample (does it grow with time or level off?).")
+    var samples = false
+
     mutating func validate() throws {
         guard accounts >= 0, hosts >= 1, minutesScale > 0, sampleEvery >= 1 else {
             throw ValidationError("accounts ≥ 0, hosts ≥ 1, --minutes-scale > 0, --sample-every ≥ 1")
@@ -72,6 +75,7 @@ struct SoakBench: AsyncParsableCommand {
                 pool: pool, klarodPID: klarod.pid, metricsURL: base + "/metrics", logPath: klarod.outputPath,
                 postmasterPID: try await Self.postmasterPID(pool))
             probe.walByRelation = walByRelation ? await SoakWrites(pool: pool).enableWALInspection() : false
+            probe.printSamples = samples
             print("postgres: " + (try await Self.walSettings(pool)))
             let heartbeats = Task { await fleet.run() }
             let phases: [(String, Double, @Sendable () async throws -> Void)] = [

@@ -11,6 +11,8 @@ struct SoakProbe: Sendable {
     let postmasterPID: Int32
     /// Reads the WAL of each sample interval with pg_walinspect to split it by relation.
     var walByRelation = false
+    /// Prints each sample's RSS (whole and anonymous) as it is taken: growth against a plateau.
+    var printSamples = false
 
     struct Sample {
         var at = Date()
@@ -31,18 +33,26 @@ struct SoakProbe: Sendable {
     func phase(seconds: Double, every: Double) async throws -> String {
         let writes = SoakWrites(pool: pool)
         let rowsBefore = try await writes.tableRows()
-        var wal: [String: SoakWrites.RelationWAL] = [:]
+        var wal: [String: SoakWrites.RelationWAL] = [:], records: [String: SoakWrites.RelationWAL] = [:]
         var lsn = walByRelation ? try await writes.flushedLSN() : ""
         var samples = [try await sample()]
         let end = Date().addingTimeInterval(seconds)
         while Date() < end {
             try await Task.sleep(for: .seconds(min(every, max(0.1, end.timeIntervalSinceNow))))
             samples.append(try await sample())
+            if printSamples, let last = samples.last {
+                print(String(format: "  sample +%.0f s: rss %.1f MB anon %.1f MB", last.at.timeIntervalSince(samples[0].at), last.rssMB, last.anonMB))
+            }
             if walByRelation {
                 let next = try await writes.flushedLSN()
-                for (name, part) in try await writes.walByRelation(from: lsn, to: next) {
+                let split = try await writes.walByRelation(from: lsn, to: next)
+                for (name, part) in split.relations {
                     wal[name, default: .init()].bytes += part.bytes
                     wal[name, default: .init()].fpi += part.fpi
+                }
+                for (name, part) in split.records {
+                    records[name, default: .init()].bytes += part.bytes
+                    records[name, default: .init()].fpi += part.fpi
                 }
                 lsn = next
             }
@@ -68,7 +78,7 @@ struct SoakProbe: Sendable {
             + "hosts+slots \(f((last.fleetRows - first.fleetRows) / minutes)) | "
             + "metrics \(f(metricsKB)) KB \(f(metricsMS)) ms (max \(f(slowestMS))) | "
             + "log lines/min \(f(Double(last.logLines - first.logLines) / minutes, 1))\n"
-            + SoakWrites.summary(rowsBefore: rowsBefore, rowsAfter: rowsAfter, wal: wal, minutes: minutes)
+            + SoakWrites.summary(rowsBefore: rowsBefore, rowsAfter: rowsAfter, wal: wal, records: records, minutes: minutes)
     }
 
     func sample() async throws -> Sample {

@@ -16,8 +16,8 @@ extension AdminAccountView {
             AND coalesce(a.last_success_at, a.created_at) < now() - make_interval(secs => $1::float8) AS stale,
         sch.assigned_host, sch.assigned_slot, a.pinned_host, a.pinned_slot, sch.inflight_job_id, sch.inflight_host,
         sch.inflight_slot,
-        a.last_synced, a.last_success_at, a.last_outcome, a.last_error_code, a.last_error_message,
-        a.consecutive_failures, sch.next_sync_at
+        sch.last_synced, a.last_success_at, a.last_outcome, a.last_error_code, a.last_error_message,
+        sch.consecutive_failures, sch.next_sync_at
         """
 
     init(row: PostgresRow) throws {

@@ -4,8 +4,9 @@ import KlaroPostgres
 
 /// Ends jobs in PostgreSQL: the one statement every path that ends a job runs (ingest,
 /// rescuer, dispatch's give-back). It finishes each job's `sync_runs` row and moves its account
-/// on as its ``JobCompletion`` decided: clears `inflight_*`, records the outcome, counts
-/// `consecutive_failures`, sets the next sync, attempt and anchor, parks if told to. Rows are
+/// on as its ``JobCompletion`` decided: clears `inflight_*`, records the attempt and counts
+/// `consecutive_failures` on the schedule row, sets the next sync, attempt and anchor, and
+/// records the outcome and parks on the wide row when that changes anything. Rows are
 /// gathered column by column and written with one multi-row statement (`unnest`).
 struct JobCompletionWrites {
     /// What a worker's result adds to its run row; nil for a job that ended without one.
@@ -82,18 +83,25 @@ struct JobCompletionWrites {
     @discardableResult
     func execute(_ connection: PostgresConnection) throws -> Int {
         guard !isEmpty else { return 0 }
-        return try connection.execute(Self.sql, [
+        let rows = try connection.query(Self.sql, [
             account, job, enqueued, outcome, code, message, finished, succeeded, park, nextSync, attempt, anchor, cursor,
             started, queueWait, duration, login, fetch, positions, deals, syncClass, averageMs, lastDeal, deadline,
         ])
+        return try rows.first?.int(0) ?? 0
     }
 
     /// A run is finished only while queued, an account moved on only while the job is still
     /// its own (an operator may have reset it meanwhile); a parked account keeps a status its
     /// owner changed. `consecutive_failures` counts every failed attempt since the last
-    /// success, retries and lost jobs included. The schedule row moves first (it holds the job
-    /// in flight); the wide row follows for the accounts it moved. Each job brings its own next
-    /// sync time, so the interval is the caller's per job, never a constant here.
+    /// success, retries and lost jobs included. Each job brings its own next sync time, so the
+    /// interval is the caller's per job, never a constant here.
+    ///
+    /// What every attempt changes (`last_synced`, `consecutive_failures`) is on the narrow
+    /// schedule row (migration 0020). The wide row (~1 KB: password, names, outcome) is locked
+    /// and written only when something it holds changes: a success (last success, history
+    /// cursor), a park, or an outcome or error other than the one it shows. A lost job or a
+    /// failure that repeats the last one neither writes nor locks it (a row lock is a WAL
+    /// record too, and after a checkpoint an image of its page).
     static let sql = """
         WITH u AS (
             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::int[], $6::text[],
@@ -112,10 +120,15 @@ struct JobCompletionWrites {
                 login_ms = u.login_time, fetch_ms = u.fetch_time, positions_count = u.positions, deals_count = u.deals
             FROM u WHERE r.job_id = u.job_id AND r.enqueued_at = u.enqueued_at AND r.state = 'queued'
         ),
-        -- The account rows first, as every writer of both tables locks them (no deadlock with
-        -- an API request holding an account row and waiting for its schedule row).
-        locked AS (
-            SELECT a.id FROM user_mt5_accounts a JOIN u ON u.account_id = a.id ORDER BY a.id FOR UPDATE OF a
+        -- The account rows this completion changes, locked first, as every writer of both tables
+        -- locks them (no deadlock with an API request holding an account row and waiting for its
+        -- schedule row). Rechecked on the newest version when another transaction changed it.
+        wide AS (
+            SELECT a.id FROM user_mt5_accounts a JOIN u ON u.account_id = a.id
+            WHERE u.ok OR (u.park AND a.status = 'active')
+               OR (a.last_outcome, a.last_error_code, a.last_error_message) IS DISTINCT FROM (u.outcome, u.code, u.message)
+               OR greatest(a.history_cursor, u.cursor) IS DISTINCT FROM a.history_cursor
+            ORDER BY a.id FOR UPDATE OF a
         ),
         moved AS (
             UPDATE account_schedule s
@@ -124,6 +137,8 @@ struct JobCompletionWrites {
                 next_sync_at = coalesce(u.next_sync, s.next_sync_at),
                 attempt = u.attempt,
                 interval_anchor = coalesce(u.anchor, s.interval_anchor),
+                last_synced = u.finished,
+                consecutive_failures = CASE WHEN u.ok THEN 0 ELSE s.consecutive_failures + 1 END,
                 last_success_at = CASE WHEN u.ok THEN u.finished ELSE s.last_success_at END,
                 sync_class = coalesce(u.sync_class, s.sync_class),
                 avg_sync_ms = coalesce(u.avg_ms, s.avg_sync_ms),
@@ -131,20 +146,22 @@ struct JobCompletionWrites {
                 -- A success sets it; a failure or a lost job keeps the last success's.
                 staleness_deadline = coalesce(u.deadline, s.staleness_deadline)
             FROM u WHERE s.account_id = u.account_id AND s.inflight_job_id = u.job_id
-              AND s.account_id IN (SELECT id FROM locked)
-            RETURNING s.account_id
+              -- An uncorrelated subquery, run once before the first row: the wide locks come first.
+              AND (SELECT count(*) FROM wide) >= 0
+            RETURNING s.account_id, u.job_id
+        ),
+        written AS (
+            UPDATE user_mt5_accounts a
+            SET last_success_at = CASE WHEN u.ok THEN u.finished ELSE a.last_success_at END,
+                last_outcome = u.outcome,
+                last_error_code = CASE WHEN u.ok THEN NULL ELSE u.code END,
+                last_error_message = CASE WHEN u.ok THEN NULL ELSE u.message END,
+                status = CASE WHEN u.park AND a.status = 'active' THEN 'auth_failed' ELSE a.status END,
+                history_cursor = greatest(a.history_cursor, u.cursor),
+                updated_at = now()
+            FROM u JOIN moved m ON m.account_id = u.account_id AND m.job_id = u.job_id
+            WHERE a.id = u.account_id AND a.id IN (SELECT id FROM wide)
         )
-        UPDATE user_mt5_accounts a
-        SET last_synced = u.finished,
-            last_success_at = CASE WHEN u.ok THEN u.finished ELSE a.last_success_at END,
-            last_outcome = u.outcome,
-            last_error_code = CASE WHEN u.ok THEN NULL ELSE u.code END,
-            last_error_message = CASE WHEN u.ok THEN NULL ELSE u.message END,
-            consecutive_failures = CASE WHEN u.ok THEN 0 ELSE a.consecutive_failures + 1 END,
-            status = CASE WHEN u.park AND a.status = 'active' THEN 'auth_failed' ELSE a.status END,
-            history_cursor = greatest(a.history_cursor, u.cursor),
-            updated_at = now()
-        FROM u JOIN moved m ON m.account_id = u.account_id
-        WHERE a.id = u.account_id
+        SELECT count(*) FROM moved
         """
 }

@@ -122,13 +122,13 @@ public struct AccountImport: Sendable {
                 try connection.execute("""
                     UPDATE user_mt5_accounts SET mt5_password_encrypted = $2, account_name = coalesce($3, account_name),
                            account_category = coalesce($4, account_category),
-                           consecutive_failures = 0, status = CASE WHEN status = 'auth_failed' THEN 'active' ELSE status END,
+                           status = CASE WHEN status = 'auth_failed' THEN 'active' ELSE status END,
                            updated_at = now()
                     WHERE id = $1
                     """, [id, try vault.seal(line.mt5_password, accountID: id), line.account_name, line.account_category])
                 try connection.execute("""
                     UPDATE account_schedule SET next_sync_at = now(), staleness_deadline = least(staleness_deadline, now()),
-                           attempt = 1 WHERE account_id = $1
+                           attempt = 1, consecutive_failures = 0 WHERE account_id = $1
                     """, [id])
                 return .updated
             }

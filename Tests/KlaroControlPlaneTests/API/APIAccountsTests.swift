@@ -77,13 +77,15 @@ struct APIAccountsTests {
             let id = try await api.addAccount(token: token)
             try await api.pool.execute(
                 """
-                UPDATE user_mt5_accounts SET status = 'auth_failed', consecutive_failures = 3, last_outcome = 'auth_failed',
+                UPDATE user_mt5_accounts SET status = 'auth_failed', last_outcome = 'auth_failed',
                     last_error_code = -6, last_error_message = 'Terminal: Authorization failed'
                 WHERE id = $1
                 """, [id])
-            try await api.pool.execute("UPDATE account_schedule SET next_sync_at = now() + interval '1 day' WHERE account_id = $1", [id])
+            try await api.pool.execute(
+                "UPDATE account_schedule SET next_sync_at = now() + interval '1 day', consecutive_failures = 3 WHERE account_id = $1", [id])
             let parked = try await api.call("GET", "/api/accounts/\(id)", token: token).json()
             #expect(parked["status"] as? String == "auth_failed")
+            #expect(parked["consecutive_failures"] as? Int == 3)
             let lastError = try #require(parked["last_error"] as? [String: Any])
             #expect(lastError["code"] as? Int == -6)
             #expect((lastError["text"] as? String)?.contains("password") == true)
@@ -96,7 +98,7 @@ struct APIAccountsTests {
             #expect(patched.status == 200)
             #expect(!patched.text.contains("new-investor"))
             let row = try await api.pool.query(
-                "SELECT a.status, a.consecutive_failures, s.next_sync_at <= now(), a.mt5_password_encrypted FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id WHERE a.id = $1", [id])
+                "SELECT a.status, s.consecutive_failures, s.next_sync_at <= now(), a.mt5_password_encrypted FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id WHERE a.id = $1", [id])
             #expect(try row[0].string(0) == "active")
             #expect(try row[0].int(1) == 0)
             #expect(try row[0].bool(2))

@@ -36,7 +36,7 @@ struct RowLevelSecurityTests {
     static let userTables = [
         ("users", "id"), ("subscriptions", "status"), ("user_mt5_accounts", "mt5_login"), ("account_snapshots", "balance"),
         ("account_snapshot_days", "balance"), ("positions", "ticket"), ("deals", "ticket"), ("trades", "ticket"),
-        ("user_plans", "plan"), ("account_schedule", "next_sync_at"),
+        ("user_plans", "plan"), ("account_schedule", "next_sync_at"), ("account_schedule", "consecutive_failures"),
     ]
     static let closedTables = [
         "worker_hosts", "terminal_slots", "sync_runs", "admin_audit", "stripe_events", "identity_users", "identity_sessions",
@@ -72,8 +72,18 @@ struct RowLevelSecurityTests {
             await Self.expectDenied(pool, "authenticated", userA, "SELECT * FROM user_mt5_accounts")
             await Self.expectDenied(pool, "authenticated", userA, "SELECT inflight_host FROM account_schedule")
             await Self.expectDenied(pool, "authenticated", userA, "SELECT * FROM account_schedule")
-            let schedules = try await Self.asRole(pool, "authenticated", sub: userA, "SELECT account_id, next_sync_at, sync_class FROM account_schedule")
+            let schedules = try await Self.asRole(
+                pool, "authenticated", sub: userA,
+                "SELECT account_id, next_sync_at, sync_class, last_synced, consecutive_failures FROM account_schedule")
             #expect(try schedules.map { try $0.uuid(0) } == [accountA])
+            // What the app shows of an account: the wide row's granted columns, and (0020) the last
+            // attempt and the failure count from the schedule row, under the same ownership.
+            let shown = try await Self.asRole(pool, "authenticated", sub: userA, """
+                SELECT a.id, a.last_outcome, a.last_success_at, s.last_synced, s.consecutive_failures
+                FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id
+                """)
+            #expect(try shown.map { try $0.uuid(0) } == [accountA])
+            #expect(try shown[0].int(4) == 0)
             for table in Self.closedTables {
                 await Self.expectDenied(pool, "authenticated", userA, "SELECT count(*) FROM \(table)")
                 await Self.expectDenied(pool, "anon", nil, "SELECT count(*) FROM \(table)")

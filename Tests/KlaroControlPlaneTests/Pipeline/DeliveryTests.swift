@@ -155,7 +155,7 @@ struct DeliveryTests {
             let account = try await fixture.pool.query(
                 """
                 SELECT a.last_error_message, s.next_sync_at > now() + interval '10 minutes', s.inflight_job_id IS NULL,
-                       a.consecutive_failures, s.attempt, a.last_outcome, a.last_error_code, s.interval_anchor = s.next_sync_at
+                       s.consecutive_failures, s.attempt, a.last_outcome, a.last_error_code, s.interval_anchor = s.next_sync_at
                 FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id WHERE a.id = $1
                 """,
                 [ids[0]])

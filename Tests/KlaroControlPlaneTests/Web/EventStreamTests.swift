@@ -71,7 +71,7 @@ struct EventStreamTests {
             #expect(good.userID == user && good.outcome == "ok" && good.status == "active" && good.kind == "sync_finished")
             let bad = try #require(events[ids[1]])
             #expect(bad.outcome == "auth_failed" && bad.status == "auth_failed" && bad.kind == "sync_failed")
-            let synced = try await pool.query("SELECT floor(extract(epoch FROM last_synced) * 1000)::bigint FROM user_mt5_accounts WHERE id = $1", [ids[0]])
+            let synced = try await pool.query("SELECT floor(extract(epoch FROM last_synced) * 1000)::bigint FROM account_schedule WHERE account_id = $1", [ids[0]])
             #expect(good.at == (try synced[0].int64(0)))
             listener.close()
             for host in hosts { await host.kill() }
@@ -97,7 +97,8 @@ struct EventStreamTests {
             #expect(await TestHTTP.eventually { mine.text.contains(": connected") && theirs.text.contains(": connected") })
 
             try await server.pool.transaction { connection in
-                try connection.execute("UPDATE user_mt5_accounts SET last_synced = now(), last_outcome = 'ok' WHERE id = $1", [account])
+                try connection.execute("UPDATE user_mt5_accounts SET last_outcome = 'ok' WHERE id = $1", [account])
+                try connection.execute("UPDATE account_schedule SET last_synced = now() WHERE account_id = $1", [account])
                 try AccountEventNotifier.notify(accounts: [account], outcomes: ["ok"], connection: connection)
             }
             #expect(await TestHTTP.eventually { mine.text.contains("event: account") })

@@ -84,7 +84,6 @@ struct AccountRepository: Sendable {
                     account_category = COALESCE($4, account_category),
                     mt5_password_encrypted = COALESCE($5, mt5_password_encrypted),
                     status = CASE WHEN $5::text IS NOT NULL AND status = 'auth_failed' THEN 'active' ELSE status END,
-                    consecutive_failures = CASE WHEN $5::text IS NULL THEN consecutive_failures ELSE 0 END,
                     updated_at = now()
                 WHERE id = $1 AND user_id = $2
                 """,
@@ -95,7 +94,8 @@ struct AccountRepository: Sendable {
                 try connection.execute(
                     """
                     UPDATE account_schedule SET next_sync_at = LEAST(next_sync_at, now()),
-                           staleness_deadline = LEAST(staleness_deadline, now()) WHERE account_id = $1
+                           staleness_deadline = LEAST(staleness_deadline, now()), consecutive_failures = 0
+                    WHERE account_id = $1
                     """, [id])
             }
             let rows = try connection.query("SELECT \(Self.columns) FROM user_mt5_accounts WHERE id = $1", [id])

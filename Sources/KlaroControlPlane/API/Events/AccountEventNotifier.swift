@@ -14,9 +14,10 @@ enum AccountEventNotifier {
     static let sql = """
         SELECT pg_notify('\(AccountEvent.channel)', json_build_object(
                    'user_id', a.user_id, 'account_id', a.id, 'outcome', u.outcome, 'status', a.status,
-                   'at', floor(extract(epoch FROM coalesce(a.last_synced, now())) * 1000)::bigint)::text)
+                   'at', floor(extract(epoch FROM coalesce(s.last_synced, now())) * 1000)::bigint)::text)
         FROM unnest($1::uuid[], $2::text[]) AS u(id, outcome)
         JOIN user_mt5_accounts a ON a.id = u.id
+        JOIN account_schedule s ON s.account_id = u.id
         """
 
     /// The events a trader missed since `at` (Unix ms), rebuilt from the accounts' current
@@ -24,10 +25,10 @@ enum AccountEventNotifier {
     static func missed(userID: UUID, since at: Int64, pool: PostgresPool) async throws -> [AccountEvent] {
         try await pool.withConnection { connection in
             let rows = try connection.query("""
-                SELECT id, coalesce(last_outcome, 'ok'), status, floor(extract(epoch FROM last_synced) * 1000)::bigint
-                FROM user_mt5_accounts
-                WHERE user_id = $1 AND last_synced >= to_timestamp(($2::bigint + 1) / 1000.0)
-                ORDER BY last_synced LIMIT 500
+                SELECT a.id, coalesce(a.last_outcome, 'ok'), a.status, floor(extract(epoch FROM s.last_synced) * 1000)::bigint
+                FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id
+                WHERE a.user_id = $1 AND s.last_synced >= to_timestamp(($2::bigint + 1) / 1000.0)
+                ORDER BY s.last_synced LIMIT 500
                 """, [userID, at])
             return try rows.map { row in
                 AccountEvent(userID: userID, accountID: try row.uuid(0), outcome: try row.string(1), status: try row.string(2), at: try row.int64(3))

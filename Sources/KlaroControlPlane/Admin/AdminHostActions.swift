@@ -74,8 +74,7 @@ struct AdminHostActions: Sendable {
             if action == .drain, state != .draining, !(body.force ?? false) {
                 let others = try connection.query("""
                     SELECT count(*) FROM terminal_slots s JOIN worker_hosts h ON h.host_id = s.host_id
-                    WHERE s.host_id <> $1 AND s.state <> 'dead' AND h.admin_state = 'active'
-                      AND h.approved_key IS NOT NULL AND h.approved_key = h.public_key
+                    WHERE s.host_id <> $1 AND s.state <> 'dead' AND h.admin_state = 'active' AND \(HostApproval.admittedSQL)
                     """, [host])[0].int(0)
                 let accounts = try connection.query("""
                     SELECT count(*) FROM account_schedule

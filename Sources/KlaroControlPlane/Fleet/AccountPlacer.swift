@@ -289,8 +289,7 @@ final class AccountPlacer: Sendable {
     /// slots lose their accounts even while alive, a cordoned host's keep them.
     static func loadSlots(_ connection: PostgresConnection) throws -> [PlacementSlot] {
         try connection.query("""
-            SELECT s.host_id, s.slot, s.weight, s.state, h.admin_state,
-                   h.approved_key IS NOT NULL AND h.approved_key = h.public_key AS admitted
+            SELECT s.host_id, s.slot, s.weight, s.state, h.admin_state, \(HostApproval.admittedSQL) AS admitted
             FROM terminal_slots s JOIN worker_hosts h ON h.host_id = s.host_id
             ORDER BY s.host_id, s.slot
             """).map { row in

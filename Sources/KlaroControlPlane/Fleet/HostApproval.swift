@@ -25,6 +25,10 @@ public enum HostApproval {
         }
     }
 
+    /// SQL: the host `h` (a `worker_hosts` row) is admitted as it is now, approved with the key
+    /// it presents (a host that registered another key since is not, until approved again).
+    static let admittedSQL = "h.approved_key IS NOT NULL AND h.approved_key = h.public_key"
+
     /// The host after approval.
     public struct Decision: Sendable, Equatable {
         public let state: HostAdminState

@@ -21,6 +21,10 @@ public enum DispatchQuery {
     /// no longer holds it, so a slot's due entries are read and sorted (`account_schedule_slot_due`).
     static let sqlWithWindow = statement { "floor(extract(epoch FROM \($0)) / $3::float8)::bigint" }
 
+    /// SQL: dispatch gives jobs to the slot `s` (a `terminal_slots` row) of host `h`: alive, on an
+    /// admitted host that is active or cordoned (a cordoned host keeps its accounts).
+    static let dispatchableSlotSQL = "s.state <> 'dead' AND h.admin_state IN ('active', 'cordoned') AND \(HostApproval.admittedSQL)"
+
     private static func statement(_ window: (String) -> String) -> String {
         let rank = "klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at)"
         return """
@@ -31,8 +35,7 @@ public enum DispatchQuery {
                                 AND i.inflight_job_id IS NOT NULL) AS room
             FROM terminal_slots s
             JOIN worker_hosts h ON h.host_id = s.host_id
-            WHERE s.state <> 'dead' AND h.admin_state IN ('active', 'cordoned')
-              AND h.approved_key IS NOT NULL AND h.approved_key = h.public_key
+            WHERE \(dispatchableSlotSQL)
         ),
         picked AS (
             SELECT due.account_id, slots.host_id, slots.slot

@@ -78,12 +78,11 @@ struct AccountView: Encodable, Sendable {
         NOT EXISTS (\(liveSlot))
         """
 
-    /// A slot dispatch would give jobs to (DispatchQuery's condition). Uncorrelated: evaluated
-    /// once per statement however many accounts it returns.
+    /// A slot dispatch would give jobs to. Uncorrelated: evaluated once per statement however
+    /// many accounts it returns.
     static let liveSlot = """
-        SELECT 1 FROM terminal_slots t JOIN worker_hosts h ON h.host_id = t.host_id
-        WHERE t.state <> 'dead' AND h.admin_state IN ('active', 'cordoned')
-          AND h.approved_key IS NOT NULL AND h.approved_key = h.public_key
+        SELECT 1 FROM terminal_slots s JOIN worker_hosts h ON h.host_id = s.host_id
+        WHERE \(DispatchQuery.dispatchableSlotSQL)
         """
 
     /// What turns a row into a view beyond the row itself.

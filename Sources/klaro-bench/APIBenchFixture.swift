@@ -18,15 +18,15 @@ struct APIBenchFixture: Sendable {
             (
                 """
                 INSERT INTO user_mt5_accounts (user_id, mt5_login, mt5_password_encrypted, mt5_server, account_name,
-                                               last_success_at, last_outcome, created_at, history_complete)
-                SELECT $1, 100000 + g, 'v1:bench:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==', 'Bench-Server', 'Bench ' || g, now(), 'ok',
+                                               last_success_at, created_at, history_complete)
+                SELECT $1, 100000 + g, 'v1:bench:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==', 'Bench-Server', 'Bench ' || g, now(),
                        now() - make_interval(days => $3 + 1) + g * interval '1 second', true
                 FROM generate_series(1, $2) g
                 """,
                 [user, accounts, days]
             ),
             (
-                "UPDATE account_schedule s SET last_synced = now() FROM user_mt5_accounts a WHERE a.id = s.account_id AND a.user_id = $1",
+                "UPDATE account_schedule s SET last_synced = now(), last_outcome = 'ok' FROM user_mt5_accounts a WHERE a.id = s.account_id AND a.user_id = $1",
                 [user]
             ),
             (

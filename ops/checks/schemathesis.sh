@@ -217,14 +217,14 @@ for login in 5012346 5012347 5012348 5012349 5012350; do
         | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')")
 done
 psql -q "$database_url" -v ON_ERROR_STOP=1 >/dev/null <<SQL
-UPDATE user_mt5_accounts SET status = 'auth_failed', last_outcome = 'auth_failed', last_error_code = -6,
-       last_error_message = 'Authorization failed'
-WHERE id = '${accounts[1]}';
-UPDATE account_schedule SET consecutive_failures = 3, last_synced = now() - interval '1 hour' WHERE account_id = '${accounts[1]}';
+UPDATE user_mt5_accounts SET status = 'auth_failed' WHERE id = '${accounts[1]}';
+UPDATE account_schedule SET consecutive_failures = 3, last_synced = now() - interval '1 hour', last_outcome = 'auth_failed',
+       last_error_code = -6, last_error_message = 'Authorization failed'
+WHERE account_id = '${accounts[1]}';
 UPDATE user_mt5_accounts SET is_active = false WHERE id = '${accounts[2]}';
 UPDATE user_mt5_accounts SET status = 'disabled' WHERE id = '${accounts[3]}';
-UPDATE user_mt5_accounts SET last_success_at = now() - interval '5 minutes', last_outcome = 'ok' WHERE id = '$account';
-UPDATE account_schedule SET last_synced = now() - interval '5 minutes' WHERE account_id = '$account';
+UPDATE user_mt5_accounts SET last_success_at = now() - interval '5 minutes' WHERE id = '$account';
+UPDATE account_schedule SET last_synced = now() - interval '5 minutes', last_outcome = 'ok' WHERE account_id = '$account';
 INSERT INTO sync_runs (job_id, account_id, host_id, slot, attempt, fence, state, outcome, error_code, error_message,
                        enqueued_at, deadline, started_at, finished_at, queue_wait_ms, duration_ms, login_ms, fetch_ms,
                        positions_count, deals_count)

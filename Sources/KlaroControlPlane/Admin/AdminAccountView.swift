@@ -16,7 +16,7 @@ extension AdminAccountView {
             AND coalesce(a.last_success_at, a.created_at) < now() - make_interval(secs => $1::float8) AS stale,
         sch.assigned_host, sch.assigned_slot, a.pinned_host, a.pinned_slot, sch.inflight_job_id, sch.inflight_host,
         sch.inflight_slot,
-        sch.last_synced, a.last_success_at, a.last_outcome, a.last_error_code, a.last_error_message,
+        sch.last_synced, a.last_success_at, sch.last_outcome, sch.last_error_code, sch.last_error_message,
         sch.consecutive_failures, sch.next_sync_at
         """
 

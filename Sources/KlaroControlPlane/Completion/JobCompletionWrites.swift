@@ -4,10 +4,10 @@ import KlaroPostgres
 
 /// Ends jobs in PostgreSQL: the one statement every path that ends a job runs (ingest,
 /// rescuer, dispatch's give-back). It finishes each job's `sync_runs` row and moves its account
-/// on as its ``JobCompletion`` decided: clears `inflight_*`, records the attempt and counts
-/// `consecutive_failures` on the schedule row, sets the next sync, attempt and anchor, and
-/// records the outcome and parks on the wide row when that changes anything. Rows are
-/// gathered column by column and written with one multi-row statement (`unnest`).
+/// on as its ``JobCompletion`` decided: clears `inflight_*`, records the attempt, its outcome and
+/// error and counts `consecutive_failures` on the schedule row, sets the next sync, attempt and
+/// anchor, and records a success or a park on the wide row. Rows are gathered column by column
+/// and written with one multi-row statement (`unnest`).
 struct JobCompletionWrites {
     /// What a worker's result adds to its run row; nil for a job that ended without one.
     struct RunFacts {
@@ -96,12 +96,12 @@ struct JobCompletionWrites {
     /// success, retries and lost jobs included. Each job brings its own next sync time, so the
     /// interval is the caller's per job, never a constant here.
     ///
-    /// What every attempt changes (`last_synced`, `consecutive_failures`) is on the narrow
-    /// schedule row (migration 0020). The wide row (~1 KB: password, names, outcome) is locked
-    /// and written only when something it holds changes: a success (last success, history
-    /// cursor), a park, or an outcome or error other than the one it shows. A lost job or a
-    /// failure that repeats the last one neither writes nor locks it (a row lock is a WAL
-    /// record too, and after a checkpoint an image of its page).
+    /// What every attempt changes (`last_synced`, `consecutive_failures`, and since 0021 the
+    /// outcome and error) is on the narrow schedule row. The wide row (~1 KB: password, names,
+    /// status) is locked and written only when something it holds changes: a success (last
+    /// success, history cursor) or a park (status). A lost, timed-out or failed job, first or
+    /// repeated, neither writes nor locks it (a row lock is a WAL record too, and after a
+    /// checkpoint an image of its page).
     static let sql = """
         WITH u AS (
             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::int[], $6::text[],
@@ -126,7 +126,6 @@ struct JobCompletionWrites {
         wide AS (
             SELECT a.id FROM user_mt5_accounts a JOIN u ON u.account_id = a.id
             WHERE u.ok OR (u.park AND a.status = 'active')
-               OR (a.last_outcome, a.last_error_code, a.last_error_message) IS DISTINCT FROM (u.outcome, u.code, u.message)
                OR greatest(a.history_cursor, u.cursor) IS DISTINCT FROM a.history_cursor
             ORDER BY a.id FOR UPDATE OF a
         ),
@@ -138,6 +137,9 @@ struct JobCompletionWrites {
                 attempt = u.attempt,
                 interval_anchor = coalesce(u.anchor, s.interval_anchor),
                 last_synced = u.finished,
+                last_outcome = u.outcome,
+                last_error_code = CASE WHEN u.ok THEN NULL ELSE u.code END,
+                last_error_message = CASE WHEN u.ok THEN NULL ELSE u.message END,
                 consecutive_failures = CASE WHEN u.ok THEN 0 ELSE s.consecutive_failures + 1 END,
                 last_success_at = CASE WHEN u.ok THEN u.finished ELSE s.last_success_at END,
                 sync_class = coalesce(u.sync_class, s.sync_class),
@@ -153,9 +155,6 @@ struct JobCompletionWrites {
         written AS (
             UPDATE user_mt5_accounts a
             SET last_success_at = CASE WHEN u.ok THEN u.finished ELSE a.last_success_at END,
-                last_outcome = u.outcome,
-                last_error_code = CASE WHEN u.ok THEN NULL ELSE u.code END,
-                last_error_message = CASE WHEN u.ok THEN NULL ELSE u.message END,
                 status = CASE WHEN u.park AND a.status = 'active' THEN 'auth_failed' ELSE a.status END,
                 history_cursor = greatest(a.history_cursor, u.cursor),
                 updated_at = now()

@@ -62,7 +62,9 @@ struct IngestStore: Sendable {
     /// Ingests `results`, whose account ids must be distinct. Runs on a pool thread, inside
     /// a transaction the caller opened.
     func ingest(_ results: [IncomingResult], connection: PostgresConnection, now: Date) throws -> [IngestVerdict] {
-        let accounts = try lockAccounts(results.map(\.message.accountID), connection: connection)
+        // Only a success or a park writes the wide row (JobCompletionWrites): a failure leaves it unlocked.
+        let writesWide = results.filter { $0.message.outcome == .ok || $0.message.outcome.parksAccount }.map(\.message.accountID)
+        let accounts = try lockAccounts(results.map(\.message.accountID), writingWide: writesWide, connection: connection)
         var verdicts: [IngestVerdict?] = Array(repeating: nil, count: results.count)
         var accepted: [(index: Int, state: AccountState)] = []
         var unmatched: [Int] = []
@@ -97,16 +99,24 @@ struct IngestStore: Sendable {
 
     // MARK: Checks
 
-    private func lockAccounts(_ ids: [UUID], connection: PostgresConnection) throws -> [UUID: AccountState] {
-        // Locked in id order, so two ingesting replicas cannot deadlock; the account row before
-        // its schedule row, as every writer of both does (the completion writes both).
+    /// Locks the schedule rows of `ids` and, before them, the account rows of `writingWide`
+    /// (the results that may write the wide row: a success, a park).
+    private func lockAccounts(_ ids: [UUID], writingWide: [UUID], connection: PostgresConnection) throws -> [UUID: AccountState] {
+        // Locked in id order, so two ingesting replicas cannot deadlock; the account rows before
+        // any schedule row, as every writer of both does. A failure's account row is not locked:
+        // its completion writes only the schedule row (migration 0021).
         let rows = try connection.query("""
+            WITH wide AS (
+                SELECT a.id FROM user_mt5_accounts a WHERE a.id = ANY($3::uuid[]) ORDER BY a.id FOR UPDATE OF a
+            )
             SELECT s.account_id, s.inflight_job_id, s.inflight_enqueued_at, s.inflight_host, s.inflight_slot, s.fence,
                    s.attempt, s.interval_anchor, s.next_sync_at, s.created_at, s.avg_sync_ms, s.last_deal_at,
                    s.sync_class, s.last_success_at, CASE WHEN $2 THEN klaro_user_plan(a.user_id) END
             FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id
-            WHERE a.id = ANY($1::uuid[]) ORDER BY a.id FOR UPDATE OF a, s
-            """, [ids, !settings.policy.planTargets.isEmpty])
+            -- An uncorrelated subquery, run once before the first row: the account locks come first.
+            WHERE a.id = ANY($1::uuid[]) AND (SELECT count(*) FROM wide) >= 0
+            ORDER BY a.id FOR UPDATE OF s
+            """, [ids, !settings.policy.planTargets.isEmpty, writingWide])
         var states: [UUID: AccountState] = [:]
         for row in rows {
             states[try row.uuid(0)] = AccountState(

@@ -56,8 +56,7 @@ public final class Rescuer: Service, Sendable {
     public func sweep() async throws -> Int {
         let settings = self.settings
         let lost = try await pool.transaction { connection -> [LostJob] in
-            let rows = try connection.query(
-                Self.findLost, [settings.lostGrace, !settings.policy.planTargets.isEmpty, Self.slotDiedMessage, Self.deadlineMessage])
+            let rows = try connection.query(Self.findLost, [settings.lostGrace, !settings.policy.planTargets.isEmpty])
             let stretch = rows.isEmpty ? [:] : try SyncStretchTable.read(connection)
             var jobs: [LostJob] = []
             var writes = JobCompletionWrites()
@@ -127,47 +126,26 @@ public final class Rescuer: Service, Sendable {
         }
     }
 
-    /// The error recorded for a lost job, by cause (the same every time: a repeated loss leaves
-    /// the wide account row alone).
+    /// The error recorded for a lost job, by cause.
     static let slotDiedMessage = "the slot died before it ran the job"
     static let deadlineMessage = "no result by the deadline"
 
     /// Jobs past deadline + grace, and jobs on dead slots, with their account's class (and
     /// owner's plan when plans have targets of their own, `$2`). Locks their schedule rows,
-    /// skipping those another transaction holds, and before them the account rows the
-    /// completion will write (``JobCompletionWrites``): those whose last outcome is not this
-    /// very loss (`$3`, `$4`), in the order every writer of both tables takes. An account whose
-    /// row is held elsewhere waits for the next sweep; a repeated loss locks no account row.
+    /// skipping those another transaction holds; no account row: a lost job writes only the
+    /// schedule row (migration 0021, ``JobCompletionWrites``), so the lock order (an account
+    /// row before its schedule row) holds with no account row at all.
     static let findLost = """
-        WITH candidates AS (
-            SELECT a.account_id, coalesce(s.state = 'dead', true) AS slot_died
-            FROM account_schedule a
-            LEFT JOIN terminal_slots s ON s.host_id = a.inflight_host AND s.slot = a.inflight_slot
-            WHERE a.inflight_job_id IS NOT NULL
-              AND (a.inflight_deadline < now() - make_interval(secs => $1::float8) OR s.state = 'dead' OR s.host_id IS NULL)
-            ORDER BY a.account_id
-            LIMIT 5000
-        ),
-        changed AS (
-            SELECT w.id, (w.last_outcome, w.last_error_code, w.last_error_message)
-                         IS DISTINCT FROM ('lost', NULL::integer, CASE WHEN c.slot_died THEN $3 ELSE $4 END) AS writes
-            FROM user_mt5_accounts w JOIN candidates c ON c.account_id = w.id
-        ),
-        wide AS (
-            SELECT w.id FROM user_mt5_accounts w JOIN changed c ON c.id = w.id AND c.writes
-            ORDER BY w.id FOR UPDATE OF w SKIP LOCKED
-        )
         SELECT a.account_id, a.inflight_job_id, a.inflight_enqueued_at, a.inflight_host, a.inflight_slot, a.attempt,
                a.interval_anchor, a.next_sync_at, coalesce(s.state = 'dead', true) AS slot_died, a.sync_class,
                CASE WHEN $2 THEN klaro_user_plan(w.user_id) END
         FROM account_schedule a
-        JOIN changed c ON c.id = a.account_id
         JOIN user_mt5_accounts w ON w.id = a.account_id
         LEFT JOIN terminal_slots s ON s.host_id = a.inflight_host AND s.slot = a.inflight_slot
         WHERE a.inflight_job_id IS NOT NULL
           AND (a.inflight_deadline < now() - make_interval(secs => $1::float8) OR s.state = 'dead' OR s.host_id IS NULL)
-          AND (NOT c.writes OR a.account_id IN (SELECT id FROM wide))
         ORDER BY a.account_id
+        LIMIT 5000
         FOR UPDATE OF a SKIP LOCKED
         """
 }

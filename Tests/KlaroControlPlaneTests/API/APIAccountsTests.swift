@@ -77,12 +77,14 @@ struct APIAccountsTests {
             let id = try await api.addAccount(token: token)
             try await api.pool.execute(
                 """
-                UPDATE user_mt5_accounts SET status = 'auth_failed', last_outcome = 'auth_failed',
-                    last_error_code = -6, last_error_message = 'Terminal: Authorization failed'
-                WHERE id = $1
+                UPDATE user_mt5_accounts SET status = 'auth_failed' WHERE id = $1
                 """, [id])
             try await api.pool.execute(
-                "UPDATE account_schedule SET next_sync_at = now() + interval '1 day', consecutive_failures = 3 WHERE account_id = $1", [id])
+                """
+                UPDATE account_schedule SET next_sync_at = now() + interval '1 day', consecutive_failures = 3, last_outcome = 'auth_failed',
+                    last_error_code = -6, last_error_message = 'Terminal: Authorization failed'
+                WHERE account_id = $1
+                """, [id])
             let parked = try await api.call("GET", "/api/accounts/\(id)", token: token).json()
             #expect(parked["status"] as? String == "auth_failed")
             #expect(parked["consecutive_failures"] as? Int == 3)

@@ -74,12 +74,15 @@ struct RowLevelSecurityTests {
             await Self.expectDenied(pool, "authenticated", userA, "SELECT * FROM account_schedule")
             let schedules = try await Self.asRole(
                 pool, "authenticated", sub: userA,
-                "SELECT account_id, next_sync_at, sync_class, last_synced, consecutive_failures FROM account_schedule")
+                """
+                SELECT account_id, next_sync_at, sync_class, last_synced, consecutive_failures, last_outcome, last_error_code,
+                       last_error_message FROM account_schedule
+                """)
             #expect(try schedules.map { try $0.uuid(0) } == [accountA])
-            // What the app shows of an account: the wide row's granted columns, and (0020) the last
-            // attempt and the failure count from the schedule row, under the same ownership.
+            // What the app shows of an account: the wide row's granted columns, and (0020, 0021) the
+            // last attempt, its outcome and the failure count from the schedule row, same ownership.
             let shown = try await Self.asRole(pool, "authenticated", sub: userA, """
-                SELECT a.id, a.last_outcome, a.last_success_at, s.last_synced, s.consecutive_failures
+                SELECT a.id, s.last_outcome, a.last_success_at, s.last_synced, s.consecutive_failures
                 FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id
                 """)
             #expect(try shown.map { try $0.uuid(0) } == [accountA])

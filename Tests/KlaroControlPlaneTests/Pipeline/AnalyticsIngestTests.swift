@@ -61,7 +61,7 @@ struct AnalyticsIngestTests {
             }
             try await TestFleet.admit(fixture.pool, hosts: 1, slots: 1)
             let synced = await TestHTTP.eventually(timeout: .seconds(30)) {
-                try await fixture.count("SELECT count(*) FROM user_mt5_accounts WHERE last_outcome = 'ok'") == 2
+                try await fixture.count("SELECT count(*) FROM account_schedule WHERE last_outcome = 'ok'") == 2
             }
             #expect(synced)
             #expect(historyFrom.withLock { $0 }.prefix(2).allSatisfy { $0 == 0 }, "a first sync asks for the whole history")

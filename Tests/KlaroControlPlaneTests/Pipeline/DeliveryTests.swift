@@ -23,7 +23,7 @@ struct DeliveryTests {
             }
             try await TestFleet.admit(fixture.pool, hosts: 1, slots: 1)
             let synced = await TestHTTP.eventually(timeout: .seconds(30)) {
-                try await fixture.count("SELECT count(*) FROM user_mt5_accounts WHERE last_outcome = 'ok'") == 1
+                try await fixture.count("SELECT count(*) FROM account_schedule WHERE last_outcome = 'ok'") == 1
             }
             #expect(synced)
             let runs = try await fixture.pool.query(
@@ -61,7 +61,7 @@ struct DeliveryTests {
 
             // Within slot_dead_after (2 s) plus a few ticks, h1's work is given up and redone on h2.
             let synced = await TestHTTP.eventually(timeout: .seconds(30)) {
-                try await fixture.count("SELECT count(*) FROM user_mt5_accounts WHERE last_outcome = 'ok'") == 20
+                try await fixture.count("SELECT count(*) FROM account_schedule WHERE last_outcome = 'ok'") == 20
             }
             #expect(synced)
             // Every job h1 swallowed is lost, and so is any still queued for it when it died.
@@ -154,8 +154,8 @@ struct DeliveryTests {
             })
             let account = try await fixture.pool.query(
                 """
-                SELECT a.last_error_message, s.next_sync_at > now() + interval '10 minutes', s.inflight_job_id IS NULL,
-                       s.consecutive_failures, s.attempt, a.last_outcome, a.last_error_code, s.interval_anchor = s.next_sync_at
+                SELECT s.last_error_message, s.next_sync_at > now() + interval '10 minutes', s.inflight_job_id IS NULL,
+                       s.consecutive_failures, s.attempt, s.last_outcome, s.last_error_code, s.interval_anchor = s.next_sync_at
                 FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id WHERE a.id = $1
                 """,
                 [ids[0]])

@@ -37,7 +37,7 @@ struct EndToEndTests {
             try await TestFleet.admit(fixture.pool, hosts: 3, slots: 12)
 
             let settled = await TestHTTP.eventually(timeout: .seconds(90)) {
-                let ok = try await fixture.count("SELECT count(*) FROM user_mt5_accounts WHERE last_outcome = 'ok' AND status = 'active'")
+                let ok = try await fixture.count("SELECT count(*) FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id WHERE s.last_outcome = 'ok' AND a.status = 'active'")
                 let parked = try await fixture.count("SELECT count(*) FROM user_mt5_accounts WHERE status = 'auth_failed'")
                 return ok == 198 && parked == 2
             }

@@ -26,7 +26,7 @@ struct OutageRephasingTests {
             }
             try await TestFleet.admit(pool, hosts: 1, slots: 4)
             let synced = await TestHTTP.eventually(timeout: .seconds(60)) {
-                try await fixture.count("SELECT count(*) FROM user_mt5_accounts WHERE last_outcome = 'ok'") == ids.count
+                try await fixture.count("SELECT count(*) FROM account_schedule WHERE last_outcome = 'ok'") == ids.count
             }
             #expect(synced)
             let rows = try await pool.query("""

@@ -67,7 +67,7 @@ struct ProcessTests {
             let second = try KlarodProcess(environment: environment, name: "second")
             try await second.waitUntilListening()
             let done = await TestHTTP.eventually(timeout: .seconds(120)) {
-                try await setup.count("SELECT count(*) FROM user_mt5_accounts WHERE last_outcome = 'ok'") == ids.count
+                try await setup.count("SELECT count(*) FROM account_schedule WHERE last_outcome = 'ok'") == ids.count
             }
             #expect(done, "every account synced")
             #expect(await TestHTTP.eventually { try await redis.pendingSummary(stream: ProtocolKeys.results, group: ProtocolKeys.ingestGroup).count == 0 })
@@ -153,7 +153,7 @@ struct ProcessTests {
             try await klarod.waitUntilListening()
             try await TestFleet.admit(setup.pool, hosts: 1, slots: 2)
             #expect(await TestHTTP.eventually(timeout: .seconds(30)) {
-                try await setup.count("SELECT count(*) FROM user_mt5_accounts WHERE last_outcome = 'ok'") == ids.count
+                try await setup.count("SELECT count(*) FROM account_schedule WHERE last_outcome = 'ok'") == ids.count
             }, "the workers received the right password (sealed)")
 
             // Every key of the database: strings, streams (all fields), hashes.

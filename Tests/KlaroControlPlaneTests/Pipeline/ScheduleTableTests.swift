@@ -96,7 +96,7 @@ struct ScheduleTableTests {
             }
             try await TestFleet.admit(fixture.pool, hosts: 1, slots: 1)
             let synced = await TestHTTP.eventually(timeout: .seconds(30)) {
-                try await fixture.count("SELECT count(*) FROM user_mt5_accounts WHERE last_outcome = 'ok'") == 2
+                try await fixture.count("SELECT count(*) FROM account_schedule WHERE last_outcome = 'ok'") == 2
             }
             #expect(synced)
             let newestDeal = Date(timeIntervalSince1970: TimeInterval(1_764_000_010 - 100))

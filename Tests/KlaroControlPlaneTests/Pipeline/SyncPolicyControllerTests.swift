@@ -59,7 +59,7 @@ struct SyncPolicyControllerTests {
             // The probe syncs (quiet): next due one stretched quiet interval later.
             try await pool.execute("UPDATE account_schedule SET next_sync_at = now() WHERE account_id = $1", [probe])
             let synced = await TestHTTP.eventually(timeout: .seconds(30)) {
-                try await fixture.count("SELECT count(*) FROM user_mt5_accounts WHERE id = $1 AND last_outcome = 'ok'", [probe]) == 1
+                try await fixture.count("SELECT count(*) FROM account_schedule WHERE account_id = $1 AND last_outcome = 'ok'", [probe]) == 1
             }
             #expect(synced)
             let row = try await pool.query("""

@@ -97,8 +97,7 @@ struct EventStreamTests {
             #expect(await TestHTTP.eventually { mine.text.contains(": connected") && theirs.text.contains(": connected") })
 
             try await server.pool.transaction { connection in
-                try connection.execute("UPDATE user_mt5_accounts SET last_outcome = 'ok' WHERE id = $1", [account])
-                try connection.execute("UPDATE account_schedule SET last_synced = now() WHERE account_id = $1", [account])
+                try connection.execute("UPDATE account_schedule SET last_synced = now(), last_outcome = 'ok' WHERE account_id = $1", [account])
                 try AccountEventNotifier.notify(accounts: [account], outcomes: ["ok"], connection: connection)
             }
             #expect(await TestHTTP.eventually { mine.text.contains("event: account") })

@@ -59,14 +59,17 @@ struct AccountView: Encodable, Sendable {
         + "(read-only) password: Klaro only reads balances, positions and history."
 
     /// The columns ``init(row:rules:now:)`` reads, in order, from `user_mt5_accounts` (a
-    /// SELECT or a RETURNING). The last attempt, the failure count, the next sync, the job in
+    /// SELECT or a RETURNING). The last attempt, its outcome and error, the failure count, the next sync, the job in
     /// flight and the class are the account's schedule row's; a row just inserted has none yet
     /// (its trigger runs after RETURNING): never tried, due now, quiet. The class's stretch is the leader's (`sync_class_stretch`); last, whether no
     /// terminal is online at all.
     static let columns = """
         id, mt5_login, mt5_server, account_name, account_category, status, disabled_reason, created_at, updated_at,
         (SELECT s.last_synced FROM account_schedule s WHERE s.account_id = user_mt5_accounts.id),
-        last_success_at, last_outcome, last_error_code, last_error_message,
+        last_success_at,
+        (SELECT s.last_outcome FROM account_schedule s WHERE s.account_id = user_mt5_accounts.id),
+        (SELECT s.last_error_code FROM account_schedule s WHERE s.account_id = user_mt5_accounts.id),
+        (SELECT s.last_error_message FROM account_schedule s WHERE s.account_id = user_mt5_accounts.id),
         coalesce((SELECT s.consecutive_failures FROM account_schedule s WHERE s.account_id = user_mt5_accounts.id), 0),
         coalesce((SELECT s.next_sync_at FROM account_schedule s WHERE s.account_id = user_mt5_accounts.id), now()),
         EXISTS (SELECT 1 FROM account_schedule s WHERE s.account_id = user_mt5_accounts.id AND s.inflight_job_id IS NOT NULL),

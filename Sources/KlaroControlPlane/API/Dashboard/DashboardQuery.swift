@@ -55,7 +55,7 @@ struct DashboardQuery: Sendable {
     /// closed profit summed over trading deals (index-only: `deals_trading_time`).
     static let accountsSQL = """
         SELECT a.id, a.account_name, a.mt5_login, a.mt5_server, a.account_category, a.status, a.disabled_reason,
-               a.created_at, sch.last_synced, a.last_success_at, sch.inflight_job_id IS NOT NULL, a.last_outcome,
+               a.created_at, sch.last_synced, a.last_success_at, sch.inflight_job_id IS NOT NULL, sch.last_outcome,
                s."timestamp", s.currency, s.balance::float8, s.equity::float8, s.profit::float8, s.margin::float8,
                s.margin_level::float8,
                (SELECT count(*) FROM positions p WHERE p.account_id = a.id),

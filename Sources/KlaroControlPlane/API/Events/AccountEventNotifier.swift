@@ -25,7 +25,7 @@ enum AccountEventNotifier {
     static func missed(userID: UUID, since at: Int64, pool: PostgresPool) async throws -> [AccountEvent] {
         try await pool.withConnection { connection in
             let rows = try connection.query("""
-                SELECT a.id, coalesce(a.last_outcome, 'ok'), a.status, floor(extract(epoch FROM s.last_synced) * 1000)::bigint
+                SELECT a.id, coalesce(s.last_outcome, 'ok'), a.status, floor(extract(epoch FROM s.last_synced) * 1000)::bigint
                 FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id
                 WHERE a.user_id = $1 AND s.last_synced >= to_timestamp(($2::bigint + 1) / 1000.0)
                 ORDER BY s.last_synced LIMIT 500

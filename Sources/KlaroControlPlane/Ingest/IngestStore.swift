@@ -105,18 +105,17 @@ struct IngestStore: Sendable {
         // Locked in id order, so two ingesting replicas cannot deadlock; the account rows before
         // any schedule row, as every writer of both does. A failure's account row is not locked:
         // its completion writes only the schedule row (migration 0021).
+        if !writingWide.isEmpty {
+            _ = try connection.query(
+                "SELECT id FROM user_mt5_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE", [writingWide])
+        }
         let rows = try connection.query("""
-            WITH wide AS (
-                SELECT a.id FROM user_mt5_accounts a WHERE a.id = ANY($3::uuid[]) ORDER BY a.id FOR UPDATE OF a
-            )
             SELECT s.account_id, s.inflight_job_id, s.inflight_enqueued_at, s.inflight_host, s.inflight_slot, s.fence,
                    s.attempt, s.interval_anchor, s.next_sync_at, s.created_at, s.avg_sync_ms, s.last_deal_at,
                    s.sync_class, s.last_success_at, CASE WHEN $2 THEN klaro_user_plan(a.user_id) END
             FROM user_mt5_accounts a JOIN account_schedule s ON s.account_id = a.id
-            -- An uncorrelated subquery, run once before the first row: the account locks come first.
-            WHERE a.id = ANY($1::uuid[]) AND (SELECT count(*) FROM wide) >= 0
-            ORDER BY a.id FOR UPDATE OF s
-            """, [ids, !settings.policy.planTargets.isEmpty, writingWide])
+            WHERE a.id = ANY($1::uuid[]) ORDER BY a.id FOR UPDATE OF s
+            """, [ids, !settings.policy.planTargets.isEmpty])
         var states: [UUID: AccountState] = [:]
         for row in rows {
             states[try row.uuid(0)] = AccountState(

@@ -53,12 +53,7 @@ extension Placement {
         try validate(options)
         try validate(accounts)
         let table = try SlotTable(slots)
-        var entries = accounts.indices.map { AccountEntry(accounts[$0], index: $0, table: table) }
-        entries.sort { ($0.high, $0.low) < ($1.high, $1.low) }
-        for i in entries.indices.dropFirst() where entries[i].high == entries[i - 1].high
-            && entries[i].low == entries[i - 1].low {
-            throw .duplicateAccount(accounts[entries[i].index].id)
-        }
+        let entries = try entriesByID(accounts, table: table)
         var relief = LoadRelief(table: table, accounts: accounts, entries: entries, options: options)
         relief.move(upTo: maxMoves)
         return relief.result()

@@ -50,12 +50,7 @@ public enum Placement {
         try validate(options)
         try validate(accounts)
         let table = try SlotTable(slots)
-        var entries = accounts.indices.map { AccountEntry(accounts[$0], index: $0, table: table) }
-        entries.sort { ($0.high, $0.low) < ($1.high, $1.low) }
-        for i in entries.indices.dropFirst() where entries[i].high == entries[i - 1].high
-            && entries[i].low == entries[i - 1].low {
-            throw .duplicateAccount(accounts[entries[i].index].id)
-        }
+        let entries = try entriesByID(accounts, table: table)
         var run = FullPlacement(
             table: table, accounts: accounts, entries: entries,
             scanner: RendezvousScanner(table: table, options: options)
@@ -123,6 +118,18 @@ public enum Placement {
         for account in accounts where !(account.load.isFinite && account.load > 0) {
             throw .invalidLoad(account.id, account.load)
         }
+    }
+
+    /// The accounts' entries sorted by id, the order placement handles them in.
+    /// - Throws: ``PlacementError/duplicateAccount(_:)`` when an id is listed twice.
+    static func entriesByID(_ accounts: [PlacementAccount], table: SlotTable) throws(PlacementError) -> [AccountEntry] {
+        var entries = accounts.indices.map { AccountEntry(accounts[$0], index: $0, table: table) }
+        entries.sort { ($0.high, $0.low) < ($1.high, $1.low) }
+        for i in entries.indices.dropFirst() where entries[i].high == entries[i - 1].high
+            && entries[i].low == entries[i - 1].low {
+            throw .duplicateAccount(accounts[entries[i].index].id)
+        }
+        return entries
     }
 
     /// Indexes into `entries` (sorted by id), heaviest first and by id among equal loads.

@@ -75,10 +75,7 @@ struct AttemptWritesTests {
         try await withTestDatabase { database in
             let pool = database.pool()
             let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "attempts")))
-            let key = try X25519KeyPair.generate().publicKeyBase64
-            try await pool.execute(
-                "INSERT INTO worker_hosts (host_id, admin_state, public_key, approved_key) VALUES ('h1', 'active', $1, $1)", [key])
-            try await pool.execute("INSERT INTO terminal_slots (host_id, slot, state, last_heartbeat_at) VALUES ('h1', 1, 'idle', now())")
+            try await insertHost(pool, "h1", slots: 1)
             let account = try await TestFleet.createAccounts(pool, vault: vault, count: 1)[0]
             try await pool.execute("UPDATE account_schedule SET assigned_host = 'h1', assigned_slot = 1 WHERE account_id = $1", [account])
             let metrics = MetricsBootstrap(build: BuildInfo(version: "test", revision: "test")).metrics
@@ -145,10 +142,7 @@ struct AttemptWritesTests {
             let pool = database.pool()
             let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "errors")))
             let account = try await TestFleet.createAccounts(pool, vault: vault, count: 1)[0]
-            let key = try X25519KeyPair.generate().publicKeyBase64
-            try await pool.execute(
-                "INSERT INTO worker_hosts (host_id, admin_state, public_key, approved_key) VALUES ('h1', 'active', $1, $1)", [key])
-            try await pool.execute("INSERT INTO terminal_slots (host_id, slot, state, last_heartbeat_at) VALUES ('h1', 1, 'idle', now())")
+            try await insertHost(pool, "h1", slots: 1)
             let fresh = try await wideRow(pool, account)
 
             // A first timeout (no outcome before), the same again, then another message.
@@ -195,10 +189,7 @@ struct AttemptWritesTests {
             let pool = database.pool()
             let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "ingest")))
             let account = try await TestFleet.createAccounts(pool, vault: vault, count: 1)[0]
-            let key = try X25519KeyPair.generate().publicKeyBase64
-            try await pool.execute(
-                "INSERT INTO worker_hosts (host_id, admin_state, public_key, approved_key) VALUES ('h1', 'active', $1, $1)", [key])
-            try await pool.execute("INSERT INTO terminal_slots (host_id, slot, state, last_heartbeat_at) VALUES ('h1', 1, 'idle', now())")
+            try await insertHost(pool, "h1", slots: 1)
             let settings = SyncSettings()
             let store = IngestStore(settings: settings, retryPolicy: settings.retry)
             func ingest(_ outcome: String, code: Int, message: String) async throws -> Bool {

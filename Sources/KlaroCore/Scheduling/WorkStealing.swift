@@ -1,0 +1,93 @@
+import Foundation
+
+/// A due job waiting on its own slot that another slot might take.
+public struct StealableJob: Sendable, Equatable {
+    public var account: UUID
+    /// The slot the account is assigned to (stealing never changes it).
+    public var slot: SlotID
+    public var due: Date
+    /// Pinned by an operator (`pinned_host`/`pinned_slot`): runs on its slot only.
+    public var pinned: Bool
+    /// A job of it is dispatched already.
+    public var inFlight: Bool
+
+    public init(account: UUID, slot: SlotID, due: Date, pinned: Bool = false, inFlight: Bool = false) {
+        self.account = account
+        self.slot = slot
+        self.due = due
+        self.pinned = pinned
+        self.inFlight = inFlight
+    }
+}
+
+/// A slot's queue as dispatch sees it: how many jobs it has room for and how many of its own
+/// accounts are due.
+public struct SlotRoom: Sendable, Equatable {
+    public var slot: SlotID
+    public var room: Int
+    public var ownDue: Int
+
+    public init(slot: SlotID, room: Int, ownDue: Int) {
+        self.slot = slot
+        self.room = room
+        self.ownDue = ownDue
+    }
+
+    /// Room left once its own due jobs are in: what it may steal.
+    public var spare: Int { max(0, room - ownDue) }
+}
+
+/// Work stealing (issue 13): a slot with room left after all its own due jobs takes a late
+/// job of a busy slot of the same host, so a short burst of due jobs on one slot does not wait
+/// while its neighbours idle. Only a job late by at least ``defaultLateness``: a job due a few
+/// seconds ago is its own slot's next, and a steal costs the thief a cold login. Same host
+/// only: the neighbours share the broker's network path, and `klaro-bench fleet-sim` met its
+/// targets without cross-host steals (docs/scheduling.md). A pinned account's job and one in
+/// flight are never taken; the account keeps its slot (placement and load relief own that).
+public enum WorkStealing {
+    /// How late a job must be before another slot may take it. With 60 s, `fleet-sim` meets
+    /// its targets on seeds 13–18 (docs/scheduling.md has the figures for 30, 60 and 120 s).
+    public static let defaultLateness: TimeInterval = 60
+
+    /// Whether `job` is late enough to be taken at `now`.
+    public static func isLate(_ job: StealableJob, now: Date, lateness: TimeInterval) -> Bool {
+        job.due.addingTimeInterval(lateness) <= now
+    }
+
+    /// Whether `thief` may take `job` at `now`: another slot of the same host, with room left
+    /// after its own due jobs; the job late, not pinned, not in flight.
+    public static func mayTake(_ job: StealableJob, thief: SlotRoom, now: Date, lateness: TimeInterval) -> Bool {
+        thief.spare > 0 && job.slot != thief.slot && job.slot.host == thief.slot.host
+            && !job.pinned && !job.inFlight && isLate(job, now: now, lateness: lateness)
+    }
+
+    /// One tick's steals: for each host, the takeable jobs of its slots that have no spare
+    /// room (a slot with room left would have taken its own), most late first (due time, then
+    /// account id), each paired with the next unit of spare room of the host's thieves taken
+    /// round-robin (every thief's first before any second; within a round the most spare room
+    /// first, then slot number). So no job goes to two slots, the most late job goes to the
+    /// emptiest queue, and the result depends only on the inputs, not their order. The
+    /// dispatch statement pairs the same way (`DispatchQuery`). One entry per account in `jobs`.
+    public static func assign(
+        slots: [SlotRoom], jobs: [StealableJob], now: Date, lateness: TimeInterval = defaultLateness
+    ) -> [(account: UUID, thief: SlotID)] {
+        let bySlot = Dictionary(slots.map { ($0.slot, $0) }, uniquingKeysWith: { a, _ in a })
+        let thieves = bySlot.values.filter { $0.spare > 0 }
+        var result: [(account: UUID, thief: SlotID)] = []
+        for host in Set(thieves.map(\.slot.host)).sorted() {
+            let hostThieves = thieves.filter { $0.slot.host == host }
+            let units = (1...hostThieves.map(\.spare).max()!).flatMap { round in
+                hostThieves.filter { $0.spare >= round }
+                    .sorted { ($1.spare, $0.slot) < ($0.spare, $1.slot) }
+                    .map { (round, $0) }
+            }
+            // Jobs of slots with room left are theirs (their slot takes them this tick).
+            let late = jobs.filter { job in
+                job.slot.host == host && (bySlot[job.slot]?.spare ?? 0) == 0
+                    && !job.pinned && !job.inFlight && isLate(job, now: now, lateness: lateness)
+            }.sorted { ($0.due, $0.account.uuidString) < ($1.due, $1.account.uuidString) }
+            for (job, unit) in zip(late, units) { result.append((job.account, unit.1.slot)) }
+        }
+        return result
+    }
+}

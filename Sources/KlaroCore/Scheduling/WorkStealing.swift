@@ -6,18 +6,25 @@ public struct StealableJob: Sendable, Equatable {
     /// The slot the account is assigned to (stealing never changes it).
     public var slot: SlotID
     public var due: Date
+    /// Its staleness deadline (``PendingSync/deadline``); nil: its due time counts.
+    public var deadline: Date?
     /// Pinned by an operator (`pinned_host`/`pinned_slot`): runs on its slot only.
     public var pinned: Bool
     /// A job of it is dispatched already.
     public var inFlight: Bool
 
-    public init(account: UUID, slot: SlotID, due: Date, pinned: Bool = false, inFlight: Bool = false) {
+    public init(account: UUID, slot: SlotID, due: Date, deadline: Date? = nil, pinned: Bool = false, inFlight: Bool = false) {
         self.account = account
         self.slot = slot
         self.due = due
+        self.deadline = deadline
         self.pinned = pinned
         self.inFlight = inFlight
     }
+
+    /// Where it ranks in its slot's queue: ``RefillOrder/rank(_:)``, the staleness deadline at
+    /// most 300 s before the due time.
+    public var rank: Date { RefillOrder.rank(PendingSync(account: account, due: due, expectedSeconds: 0, deadline: deadline)) }
 }
 
 /// A slot's queue as dispatch sees it: how many jobs it has room for and how many of its own
@@ -45,13 +52,18 @@ public struct SlotRoom: Sendable, Equatable {
 /// targets without cross-host steals (docs/scheduling.md). A pinned account's job and one in
 /// flight are never taken; the account keeps its slot (placement and load relief own that).
 public enum WorkStealing {
-    /// How late a job must be before another slot may take it. With 60 s, `fleet-sim` meets
-    /// its targets on seeds 13–18 (docs/scheduling.md has the figures for 30, 60 and 120 s).
-    public static let defaultLateness: TimeInterval = 60
+    /// How late a job must be (past its rank) before another slot may take it: 2 minutes.
+    /// Shorter, a quiet account (ranked 90 s before its due time) is taken the moment it is
+    /// due and steals multiply (`fleet-sim`: 90,000 a day at 60 s against 3–1,850 at 120 s, each
+    /// a cold login); docs/scheduling.md has the figures.
+    public static let defaultLateness: TimeInterval = 120
 
-    /// Whether `job` is late enough to be taken at `now`.
+    /// Whether `job` is late enough to be taken at `now`: due, and its rank (its staleness
+    /// deadline, or its due time) passed by `lateness`. So a job with time to spare (a deadline
+    /// after its due time) stays with its slot, and a quiet account (a deadline before its due
+    /// time) goes once its promise is about to break.
     public static func isLate(_ job: StealableJob, now: Date, lateness: TimeInterval) -> Bool {
-        job.due.addingTimeInterval(lateness) <= now
+        job.due <= now && job.rank.addingTimeInterval(lateness) <= now
     }
 
     /// Whether `thief` may take `job` at `now`: another slot of the same host, with room left
@@ -62,7 +74,7 @@ public enum WorkStealing {
     }
 
     /// One tick's steals: for each host, the takeable jobs of its slots that have no spare
-    /// room (a slot with room left would have taken its own), most late first (due time, then
+    /// room (a slot with room left would have taken its own), most late first (rank, then
     /// account id), each paired with the next unit of spare room of the host's thieves taken
     /// round-robin (every thief's first before any second; within a round the most spare room
     /// first, then slot number). So no job goes to two slots, the most late job goes to the
@@ -85,7 +97,7 @@ public enum WorkStealing {
             let late = jobs.filter { job in
                 job.slot.host == host && (bySlot[job.slot]?.spare ?? 0) == 0
                     && !job.pinned && !job.inFlight && isLate(job, now: now, lateness: lateness)
-            }.sorted { ($0.due, $0.account.uuidString) < ($1.due, $1.account.uuidString) }
+            }.sorted { ($0.rank, $0.account.uuidString) < ($1.rank, $1.account.uuidString) }
             for (job, unit) in zip(late, units) { result.append((job.account, unit.1.slot)) }
         }
         return result

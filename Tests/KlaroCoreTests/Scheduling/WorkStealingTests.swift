@@ -8,8 +8,11 @@ struct WorkStealingTests {
     private let now = Date(timeIntervalSince1970: 1_700_000_000)
     private func id(_ n: Int) -> UUID { UUID(uuidString: String(format: "00000000-0000-0000-0000-%012d", n))! }
     private func slot(_ host: String, _ index: Int) -> SlotID { SlotID(host: host, index: index) }
-    private func job(_ n: Int, on slot: SlotID, late seconds: Double, pinned: Bool = false, inFlight: Bool = false) -> StealableJob {
-        StealableJob(account: id(n), slot: slot, due: now.addingTimeInterval(-seconds), pinned: pinned, inFlight: inFlight)
+    private func job(
+        _ n: Int, on slot: SlotID, late seconds: Double, deadline: Double? = nil, pinned: Bool = false, inFlight: Bool = false
+    ) -> StealableJob {
+        StealableJob(account: id(n), slot: slot, due: now.addingTimeInterval(-seconds), deadline: deadline.map { now.addingTimeInterval($0) },
+                     pinned: pinned, inFlight: inFlight)
     }
 
     @Test func anIdleSlotTakesTheMostLateJobOfABusyNeighbour() {
@@ -25,6 +28,20 @@ struct WorkStealingTests {
         #expect(steals.allSatisfy { $0.thief == idle })
     }
 
+    @Test func latenessCountsFromTheRank() {
+        let busy = slot("h1", 1), idle = slot("h1", 2)
+        let slots = [SlotRoom(slot: busy, room: 0, ownDue: 5), SlotRoom(slot: idle, room: 3, ownDue: 0)]
+        let jobs = [
+            job(1, on: busy, late: 150, deadline: 60),    // due 150 s ago, but time to spare: rank in a minute
+            job(2, on: busy, late: 40, deadline: -130),    // quiet: its promise broke 130 s ago, due 40 s ago
+            job(3, on: busy, late: 10, deadline: -500),    // rank at most 300 s before due: −310 s
+            job(4, on: busy, late: -30, deadline: -400),   // not due yet: never
+        ]
+        let steals = WorkStealing.assign(slots: slots, jobs: jobs, now: now, lateness: 120)
+        // Most late by rank first: 3 (−310 s), then 2 (−130 s).
+        #expect(steals.map(\.account) == [id(3), id(2)])
+    }
+
     @Test func neverAcrossHosts() {
         let slots = [SlotRoom(slot: slot("h1", 1), room: 0, ownDue: 3), SlotRoom(slot: slot("h2", 1), room: 2, ownDue: 0)]
         #expect(WorkStealing.assign(slots: slots, jobs: [job(1, on: slot("h1", 1), late: 900)], now: now).isEmpty)
@@ -37,7 +54,7 @@ struct WorkStealingTests {
             SlotRoom(slot: slot("h1", 2), room: 1, ownDue: 0),
             SlotRoom(slot: slot("h1", 3), room: 2, ownDue: 0),
         ]
-        let steals = WorkStealing.assign(slots: slots, jobs: [job(1, on: busy, late: 90), job(2, on: busy, late: 120)], now: now)
+        let steals = WorkStealing.assign(slots: slots, jobs: [job(1, on: busy, late: 90), job(2, on: busy, late: 120)], now: now, lateness: 60)
         #expect(steals.map(\.account) == [id(2), id(1)])
         #expect(steals.map(\.thief) == [slot("h1", 3), slot("h1", 2)])
     }
@@ -51,7 +68,7 @@ struct WorkStealingTests {
             SlotRoom(slot: slot("h1", 3), room: 2, ownDue: 2),
         ]
         let steals = WorkStealing.assign(
-            slots: slots, jobs: [job(1, on: busy, late: 90), job(2, on: busy, late: 120), job(3, on: busy, late: 100)], now: now)
+            slots: slots, jobs: [job(1, on: busy, late: 90), job(2, on: busy, late: 120), job(3, on: busy, late: 100)], now: now, lateness: 60)
         #expect(steals.map(\.account) == [id(2)])
         #expect(steals.map(\.thief) == [slot("h1", 2)])
     }
@@ -84,7 +101,8 @@ struct WorkStealingTests {
             (1...4).map { SlotRoom(slot: slot(host, $0), room: Int(rng.next() % 3), ownDue: Int(rng.next() % 4)) }
         }
         let jobs = (0..<40).map { n in
-            job(n, on: slots[Int(rng.next() % UInt64(slots.count))].slot, late: Double(rng.next() % 300),
+            job(n, on: slots[Int(rng.next() % UInt64(slots.count))].slot, late: Double(rng.next() % 300) - 30,
+                deadline: rng.next() % 3 == 0 ? nil : Double(rng.next() % 900) - 600,
                 pinned: rng.next() % 7 == 0, inFlight: rng.next() % 9 == 0)
         }
         let lateness = Double(rng.next() % 120)
@@ -95,7 +113,8 @@ struct WorkStealingTests {
         for steal in steals {
             let job = byID[steal.account]!, thief = room[steal.thief]!
             #expect(thief.ownDue < thief.room)  // a slot whose own due work fills it never steals
-            #expect(now.timeIntervalSince(job.due) >= lateness)
+            #expect(job.due <= now && now.timeIntervalSince(job.rank) >= lateness)
+            #expect(job.rank >= job.due.addingTimeInterval(-RefillOrder.maxLead))
             #expect(WorkStealing.mayTake(job, thief: thief, now: now, lateness: lateness))
             #expect(room[job.slot]!.spare == 0)
         }

@@ -319,7 +319,9 @@ struct FleetSimulation {
                 + queues[slot].entries.filter { $0.due <= now }.map { ($0.account, $0.due, false) }
             for (i, due, isReady) in waiting {
                 let id = accounts[Int(i)].id
-                jobs.append(StealableJob(account: id, slot: slotList[slot].id, due: Self.date(due), deadline: deadline(Int(i))))
+                jobs.append(StealableJob(
+                    account: id, slot: slotList[slot].id, due: Self.date(due), deadline: deadline(Int(i)),
+                    expectedSeconds: accounts[Int(i)].averageMs.map { Double($0) / 1000 } ?? SyncProfile.unmeasuredSyncSeconds))
                 whereIs[id] = (slot, due, isReady)
             }
         }

@@ -78,7 +78,7 @@ public enum DispatchQuery {
                  FOR UPDATE OF a SKIP LOCKED) later_part
                 LIMIT greatest(slots.room, 0)
             ) due
-        ),\(lateness.map { stealing(lateness: $0) } ?? "")
+        ),\(lateness.map { stealing(lateness: $0, window: window) } ?? "")
         dispatched AS (
             UPDATE account_schedule a
             SET inflight_job_id = klaro_uuid_v7(),
@@ -111,45 +111,49 @@ public enum DispatchQuery {
         """
     }
 
-    /// SQL: the stealing part (``KlaroCore/WorkStealing/assign(slots:jobs:now:lateness:)``),
-    /// after `own` (each slot's own due accounts). Victims are a host's slots left without
-    /// spare room; their due accounts whose rank (`klaro_dispatch_rank`) passed the lateness
-    /// ago are read from the victim's `account_schedule_slot_due` entries due by now (only the
-    /// due ones), most late first, locked with SKIP LOCKED; pinned accounts (by key on the wide
-    /// row) and those `own` took are left. The n-th late account of a host goes to the n-th
-    /// unit of its thieves' spare room, taken round-robin (most spare first, then slot), so no
-    /// account goes to two slots.
-    static func stealing(lateness: String) -> String { """
+    /// SQL: the stealing part (``KlaroCore/WorkStealing/assign(slots:jobs:now:lateness:window:)``),
+    /// after `own` (each slot's own due accounts). Thieves are slots with spare room after their
+    /// own; victims are their host's slots without. A victim's due accounts whose rank
+    /// (`klaro_dispatch_rank`) passed the lateness are read from `account_schedule_due` in its
+    /// order (the victim's own dispatch order: oldest refill window first, so a read stops at the
+    /// host's spare room), pinned accounts (by key on the wide row) and those `own` took left
+    /// out, locked with SKIP LOCKED. The n-th of a host's late accounts in that order goes to the
+    /// n-th unit of its thieves' spare room, taken round-robin (most spare first, then slot), so
+    /// no account goes to two slots.
+    static func stealing(lateness: String, window: (String) -> String) -> String {
+        let rank = "klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at)"
+        let late = "now() - make_interval(secs => \(lateness)::float8)"
+        return """
 
         spare AS MATERIALIZED (
-            SELECT slots.host_id, slots.slot,
-                   greatest(slots.room, 0) - (SELECT count(*) FROM own
-                                              WHERE own.host_id = slots.host_id AND own.slot = slots.slot) AS spare
+            SELECT slots.host_id, slots.slot, greatest(slots.room, 0) - coalesce(o.taken, 0) AS spare
             FROM slots
+            LEFT JOIN (SELECT host_id, slot, count(*) AS taken FROM own GROUP BY host_id, slot) o
+              ON o.host_id = slots.host_id AND o.slot = slots.slot
         ),
         hosts AS MATERIALIZED (
             SELECT host_id, sum(spare)::int AS spare FROM spare WHERE spare > 0 GROUP BY host_id
         ),
         late AS (
-            SELECT c.account_id, v.host_id, c.rank
-            FROM spare v JOIN hosts USING (host_id) CROSS JOIN LATERAL (
-                SELECT a.account_id, klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at) AS rank
+            SELECT c.*, v.host_id
+            FROM (SELECT * FROM spare WHERE spare <= 0) v JOIN hosts USING (host_id) CROSS JOIN LATERAL (
+                SELECT a.account_id, \(window(rank)) AS refill, coalesce(a.avg_sync_ms, 5000) AS expected, \(rank) AS rank
                 FROM account_schedule a
                 WHERE a.assigned_host = v.host_id AND a.assigned_slot = v.slot
                   AND a.status = 'active' AND a.is_active AND a.inflight_job_id IS NULL
-                  AND a.next_sync_at <= now()
-                  AND klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at) <= now() - make_interval(secs => \(lateness)::float8)
-                ORDER BY 2, a.account_id
-                LIMIT hosts.spare + $1::int
+                  AND \(window(rank)) <= \(window(late))
+                  AND \(rank) <= \(late) AND a.next_sync_at <= now()
+                  AND a.account_id NOT IN (SELECT account_id FROM own)
+                  AND NOT EXISTS (SELECT 1 FROM user_mt5_accounts w WHERE w.id = a.account_id AND w.pinned_host IS NOT NULL)
+                ORDER BY \(window(rank)), coalesce(a.avg_sync_ms, 5000) DESC, \(rank), a.account_id
+                LIMIT hosts.spare
                 FOR UPDATE OF a SKIP LOCKED
             ) c
-            WHERE v.spare <= 0
-              AND c.account_id NOT IN (SELECT account_id FROM own)
-              AND NOT EXISTS (SELECT 1 FROM user_mt5_accounts w WHERE w.id = c.account_id AND w.pinned_host IS NOT NULL)
         ),
         stolen AS (
             SELECT l.account_id, u.host_id, u.slot
-            FROM (SELECT account_id, host_id, row_number() OVER (PARTITION BY host_id ORDER BY rank, account_id) AS n
+            FROM (SELECT account_id, host_id,
+                         row_number() OVER (PARTITION BY host_id ORDER BY refill, expected DESC, rank, account_id) AS n
                   FROM late) l
             JOIN (SELECT t.host_id, t.slot,
                          row_number() OVER (PARTITION BY t.host_id ORDER BY k, t.spare DESC, t.slot) AS n
@@ -162,7 +166,8 @@ public enum DispatchQuery {
             UNION ALL
             SELECT account_id, host_id, slot FROM stolen
         ),
-    """ }
+        """
+    }
 
     /// One job the statement created.
     struct Row: Sendable {

@@ -8,23 +8,31 @@ public struct StealableJob: Sendable, Equatable {
     public var due: Date
     /// Its staleness deadline (``PendingSync/deadline``); nil: its due time counts.
     public var deadline: Date?
+    /// Its average sync time in seconds (``PendingSync/expectedSeconds``).
+    public var expectedSeconds: Double
     /// Pinned by an operator (`pinned_host`/`pinned_slot`): runs on its slot only.
     public var pinned: Bool
     /// A job of it is dispatched already.
     public var inFlight: Bool
 
-    public init(account: UUID, slot: SlotID, due: Date, deadline: Date? = nil, pinned: Bool = false, inFlight: Bool = false) {
+    public init(
+        account: UUID, slot: SlotID, due: Date, deadline: Date? = nil, expectedSeconds: Double = SyncProfile.unmeasuredSyncSeconds,
+        pinned: Bool = false, inFlight: Bool = false
+    ) {
         self.account = account
         self.slot = slot
         self.due = due
         self.deadline = deadline
+        self.expectedSeconds = expectedSeconds
         self.pinned = pinned
         self.inFlight = inFlight
     }
 
     /// Where it ranks in its slot's queue: ``RefillOrder/rank(_:)``, the staleness deadline at
     /// most 300 s before the due time.
-    public var rank: Date { RefillOrder.rank(PendingSync(account: account, due: due, expectedSeconds: 0, deadline: deadline)) }
+    public var rank: Date { RefillOrder.rank(pending) }
+
+    var pending: PendingSync { PendingSync(account: account, due: due, expectedSeconds: expectedSeconds, deadline: deadline) }
 }
 
 /// A slot's queue as dispatch sees it: how many jobs it has room for and how many of its own
@@ -48,8 +56,8 @@ public struct SlotRoom: Sendable, Equatable {
 /// job of a busy slot of the same host, so a short burst of due jobs on one slot does not wait
 /// while its neighbours idle. Only a job late by at least ``defaultLateness``: a job due a few
 /// seconds ago is its own slot's next, and a steal costs the thief a cold login. Same host
-/// only: the neighbours share the broker's network path, and `klaro-bench fleet-sim` met its
-/// targets without cross-host steals (docs/scheduling.md). A pinned account's job and one in
+/// only: there the broker's data is warm and one host's terminals share its network path
+/// (docs/scheduling.md has `klaro-bench fleet-sim`'s figures). A pinned account's job and one in
 /// flight are never taken; the account keeps its slot (placement and load relief own that).
 public enum WorkStealing {
     /// How late a job must be (past its rank) before another slot may take it: 2 minutes.
@@ -74,14 +82,17 @@ public enum WorkStealing {
     }
 
     /// One tick's steals: for each host, the takeable jobs of its slots that have no spare
-    /// room (a slot with room left would have taken its own), most late first (rank, then
-    /// account id), each paired with the next unit of spare room of the host's thieves taken
-    /// round-robin (every thief's first before any second; within a round the most spare room
+    /// room (a slot with room left would have taken its own), in the order their slots would
+    /// take them (``RefillOrder/dispatch(_:window:)``: refill windows of the rank, the most
+    /// late first, within one the longest first; the statement reads a victim's late entries in
+    /// that index order and stops at what it needs), each paired with the next unit of spare
+    /// room of the host's thieves taken round-robin (every thief's first before any second; within a round the most spare room
     /// first, then slot number). So no job goes to two slots, the most late job goes to the
     /// emptiest queue, and the result depends only on the inputs, not their order. The
     /// dispatch statement pairs the same way (`DispatchQuery`). One entry per account in `jobs`.
     public static func assign(
-        slots: [SlotRoom], jobs: [StealableJob], now: Date, lateness: TimeInterval = defaultLateness
+        slots: [SlotRoom], jobs: [StealableJob], now: Date, lateness: TimeInterval = defaultLateness,
+        window: TimeInterval = RefillOrder.defaultWindow
     ) -> [(account: UUID, thief: SlotID)] {
         let bySlot = Dictionary(slots.map { ($0.slot, $0) }, uniquingKeysWith: { a, _ in a })
         let thieves = bySlot.values.filter { $0.spare > 0 }
@@ -94,10 +105,10 @@ public enum WorkStealing {
                     .map { (round, $0) }
             }
             // Jobs of slots with room left are theirs (their slot takes them this tick).
-            let late = jobs.filter { job in
+            let late = RefillOrder.dispatch(jobs.filter { job in
                 job.slot.host == host && (bySlot[job.slot]?.spare ?? 0) == 0
                     && !job.pinned && !job.inFlight && isLate(job, now: now, lateness: lateness)
-            }.sorted { ($0.rank, $0.account.uuidString) < ($1.rank, $1.account.uuidString) }
+            }.map(\.pending), window: window)
             for (job, unit) in zip(late, units) { result.append((job.account, unit.1.slot)) }
         }
         return result

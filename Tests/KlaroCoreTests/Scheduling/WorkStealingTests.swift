@@ -9,10 +9,11 @@ struct WorkStealingTests {
     private func id(_ n: Int) -> UUID { UUID(uuidString: String(format: "00000000-0000-0000-0000-%012d", n))! }
     private func slot(_ host: String, _ index: Int) -> SlotID { SlotID(host: host, index: index) }
     private func job(
-        _ n: Int, on slot: SlotID, late seconds: Double, deadline: Double? = nil, pinned: Bool = false, inFlight: Bool = false
+        _ n: Int, on slot: SlotID, late seconds: Double, deadline: Double? = nil, expected: Double = 5, pinned: Bool = false,
+        inFlight: Bool = false
     ) -> StealableJob {
         StealableJob(account: id(n), slot: slot, due: now.addingTimeInterval(-seconds), deadline: deadline.map { now.addingTimeInterval($0) },
-                     pinned: pinned, inFlight: inFlight)
+                     expectedSeconds: expected, pinned: pinned, inFlight: inFlight)
     }
 
     @Test func anIdleSlotTakesTheMostLateJobOfABusyNeighbour() {
@@ -40,6 +41,20 @@ struct WorkStealingTests {
         let steals = WorkStealing.assign(slots: slots, jobs: jobs, now: now, lateness: 120)
         // Most late by rank first: 3 (−310 s), then 2 (−130 s).
         #expect(steals.map(\.account) == [id(3), id(2)])
+    }
+
+    @Test func withinARefillWindowTheLongestFirst() {
+        // As the victim's own queue would take them: 1 and 2 rank in the same 30 s window
+        // (now − 200 s and now − 190 s, the window of now − 210 s … now − 180 s), 2 the longer.
+        let busy = slot("h1", 1)
+        let t = Date(timeIntervalSince1970: 1_700_000_010)  // a window's start
+        let jobs = [
+            StealableJob(account: id(1), slot: busy, due: t.addingTimeInterval(-200), expectedSeconds: 3),
+            StealableJob(account: id(2), slot: busy, due: t.addingTimeInterval(-190), expectedSeconds: 9),
+            StealableJob(account: id(3), slot: busy, due: t.addingTimeInterval(-170), expectedSeconds: 20),
+        ]
+        let slots = [SlotRoom(slot: busy, room: 0, ownDue: 3), SlotRoom(slot: slot("h1", 2), room: 2, ownDue: 0)]
+        #expect(WorkStealing.assign(slots: slots, jobs: jobs, now: t, lateness: 120).map(\.account) == [id(2), id(1)])
     }
 
     @Test func neverAcrossHosts() {
@@ -102,7 +117,7 @@ struct WorkStealingTests {
         }
         let jobs = (0..<40).map { n in
             job(n, on: slots[Int(rng.next() % UInt64(slots.count))].slot, late: Double(rng.next() % 300) - 30,
-                deadline: rng.next() % 3 == 0 ? nil : Double(rng.next() % 900) - 600,
+                deadline: rng.next() % 3 == 0 ? nil : Double(rng.next() % 900) - 600, expected: Double(rng.next() % 4),
                 pinned: rng.next() % 7 == 0, inFlight: rng.next() % 9 == 0)
         }
         let lateness = Double(rng.next() % 120)
@@ -121,12 +136,16 @@ struct WorkStealingTests {
         for thief in slots {
             #expect(steals.count(where: { $0.thief == thief.slot }) <= thief.spare)
         }
-        // Every host steals as many as it has late takeable jobs or spare room, whichever is less.
+        // Every host steals as many as it has late takeable jobs or spare room, whichever is
+        // less: the first of them in the order their own slots would take them.
         for host in hosts {
             let spare = slots.filter { $0.slot.host == host }.map(\.spare).reduce(0, +)
-            let takeable = jobs.count { $0.slot.host == host && room[$0.slot]!.spare == 0 && !$0.pinned && !$0.inFlight
+            let takeable = jobs.filter { $0.slot.host == host && room[$0.slot]!.spare == 0 && !$0.pinned && !$0.inFlight
                 && WorkStealing.isLate($0, now: now, lateness: lateness) }
-            #expect(steals.count { $0.thief.host == host } == min(spare, takeable))
+            let order = RefillOrder.dispatch(takeable.map {
+                PendingSync(account: $0.account, due: $0.due, expectedSeconds: $0.expectedSeconds, deadline: $0.deadline)
+            }, window: RefillOrder.defaultWindow).map(\.account)
+            #expect(steals.filter { $0.thief.host == host }.map(\.account) == Array(order.prefix(spare)))
         }
         // Determinism: the same answer whatever the order of the inputs.
         var shuffledRng = SplitMix64(seed: seed &+ 99)

@@ -92,10 +92,12 @@ struct FleetSimBench: AsyncParsableCommand {
         if let adaptive = byLabel["adaptive 1.0x"], let fixed = byLabel["fixed 1.0x"] {
             print(String(format: "check 1.0x: oldest quiet data adaptive %.1f min, fixed %.1f min",
                          adaptive.quietMax / 60, fixed.quietMax / 60))
+            print("  adaptive's oldest quiet data \(adaptive.quietWorst.description)")
         }
         if let over = byLabel["adaptive 1.5x"] {
             print(String(format: "check 1.5x: longest gap between two syncs of one account %.2f x its target",
                          over.worstGapRatio))
+            print("  its start \(over.gapWorst.description)")
         }
         print("simulated in \(clock.duration(to: .now).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))")
     }

@@ -36,6 +36,18 @@ struct FleetSimulation {
         var loadMoves = [Int](repeating: 0, count: 24)
         /// Jobs an idle slot took from a busy neighbour, in each hour of the day.
         var steals = [Int](repeating: 0, count: 24)
+        /// Where the oldest quiet data and the longest gap happened, and what the fleet was doing.
+        var quietWorst = Moment(), gapWorst = Moment()
+    }
+
+    /// A moment of the day as the sim saw it: the account's host, how many of its slots were
+    /// busy and how many due jobs waited there, and how many slots of the whole fleet were idle.
+    struct Moment {
+        var time = 0.0, slot = "", hostBusy = 0, hostWaiting = 0, fleetIdle = 0
+        var description: String {
+            String(format: "at %.2f h on %@: %d of its host's 4 slots busy, %d due jobs waiting there; %d slots idle in the fleet (at the end of that minute)",
+                   time / 3_600, slot, hostBusy, hostWaiting, fleetIdle)
+        }
     }
 
     private struct Account {
@@ -388,7 +400,14 @@ struct FleetSimulation {
         var account = accounts[i]
         let target = schedule == .fixed ? Self.fixedInterval : policy.target(account.known)
         if done >= Self.warmUp {
-            figures.worstGapRatio = max(figures.worstGapRatio, (done - account.lastSync) / target)
+            let ratio = (done - account.lastSync) / target
+            if ratio > figures.worstGapRatio {
+                figures.worstGapRatio = ratio
+                // The fleet's idle slots are counted at the end of the minute (other hosts'
+                // loops may not have reached this instant yet).
+                figures.gapWorst = moment(at: done - seconds, slot: account.slot)
+                figures.gapWorst.fleetIdle = -1
+            }
         }
         account.previousSync = account.lastSync
         account.lastSync = done
@@ -422,6 +441,7 @@ struct FleetSimulation {
     /// since it started trading, if later); every account's data age is now − last sync.
     private mutating func sample(at now: Double) {
         guard now > Self.warmUp else { return }
+        if figures.gapWorst.fleetIdle == -1 { figures.gapWorst.fleetIdle = moment(at: now, slot: 0).fleetIdle }
         for i in accounts.indices {
             let account = accounts[i]
             let finished = account.lastSync <= now
@@ -430,10 +450,25 @@ struct FleetSimulation {
             let age = now - synced
             all.add(age)
             if account.trading { moving.add(now - max(synced, account.tradingSince)) }
-            if known == .quiet { figures.quietMax = max(figures.quietMax, age) }
+            if known == .quiet, age > figures.quietMax {
+                figures.quietMax = age
+                figures.quietWorst = moment(at: now, slot: account.slot)
+            }
             let staleAfter = 2 * (schedule == .fixed ? Self.fixedInterval : policy.target(known))
             if age > staleAfter { accounts[i].stale = true }
         }
+    }
+
+    /// What `slot`'s host and the fleet were doing at `now` (as far as the sim has run).
+    private func moment(at now: Double, slot: Int) -> Moment {
+        let first = slot / Self.slotsPerHost * Self.slotsPerHost
+        let host = first..<min(first + Self.slotsPerHost, freeAt.count)
+        let waiting = host.map { s in ready[s].entries.count + queues[s].entries.count { $0.due <= now } }.reduce(0, +)
+        let idle = freeAt.indices.count { s in
+            freeAt[s] <= now && ready[s].top == nil && (queues[s].top?.0 ?? .infinity) > now
+        }
+        return Moment(time: now, slot: slotList[slot].id.description, hostBusy: host.count { freeAt[$0] > now },
+                      hostWaiting: waiting, fleetIdle: idle)
     }
 
     private static func classify(_ account: Account, at now: Double) -> SyncClass {

@@ -233,9 +233,11 @@ struct FleetSimulation {
             let due = queues[from].remove(account: Int32(i)) ?? ready[from].remove(account: Int32(i)).map { _ in readyDue[i] }
             accounts[i].slot = to
             accounts[i].cold = true
-            if let due { queues[to].push(due: due, account: Int32(i)) }
-            lateCache[from] = nil
-            lateCache[to] = nil
+            if let due {
+                noteRemoved(Int32(i), due: due, from: from)
+                queues[to].push(due: due, account: Int32(i))
+                noteAdded(Int32(i), due: due, to: to)
+            }
             recentMoves.append(now)
         }
         figures.loadMoves[min(23, Int((now - 1) / 3_600))] += moves.count
@@ -263,12 +265,18 @@ struct FleetSimulation {
                 guard let t = ownStart(slot), t < end, next.map({ t < $0.time }) ?? true else { continue }
                 next = (t, slot, false)
             }
-            if let stealAfter {
-                let late = slots.map { firstLate($0, lateness: stealAfter) }
+            if stealAfter != nil {
+                // The two earliest late times of the host's slots: a slot's neighbours' earliest
+                // is the first, or the second when the first is its own (no allocation: hot loop).
+                var first = (time: Double.infinity, slot: -1), second = Double.infinity
+                for slot in slots {
+                    let t = firstLate(slot)
+                    if t < first.time { second = first.time; first = (t, slot) } else if t < second { second = t }
+                }
                 for slot in slots {
                     // Before its own next job is due (else that one comes first, above).
-                    let first = zip(slots, late).filter { $0.0 != slot }.map(\.1).min() ?? .infinity
-                    let t = max(freeAt[slot], noStealBefore[slot], first)
+                    let late = first.slot == slot ? second : first.time
+                    let t = max(freeAt[slot], noStealBefore[slot], late)
                     guard t < end, next.map({ t < $0.time }) ?? true else { continue }
                     next = (t, slot, true)
                 }
@@ -292,25 +300,36 @@ struct FleetSimulation {
     /// schedule and before the first sync: its due time counts).
     private func deadline(_ i: Int) -> Date? { accounts[i].deadline.map(Self.date) }
 
-    /// When the first of `slot`'s waiting jobs becomes late enough to be taken, by
-    /// `WorkStealing.isLate` (due, and its rank passed by `lateness`); infinity: none. Kept
-    /// until the slot's queue changes.
-    private mutating func firstLate(_ slot: Int, lateness: Double) -> Double {
+    /// When account `i`'s job, due at `due`, becomes late enough to be taken by
+    /// `WorkStealing.isLate`: due, and its rank (`RefillOrder.rank` in the sim's seconds: the
+    /// deadline, at most maxLead before the due time) passed by the lateness.
+    private func lateAt(_ i: Int32, _ due: Double) -> Double {
+        max(due, max(accounts[Int(i)].deadline ?? due, due - RefillOrder.maxLead) + (stealAfter ?? 0))
+    }
+
+    /// `firstLate`'s cache after a job joined `slot`'s waiting jobs.
+    private mutating func noteAdded(_ i: Int32, due: Double, to slot: Int) {
+        if let cached = lateCache[slot] { lateCache[slot] = min(cached, lateAt(i, due)) }
+    }
+
+    /// `firstLate`'s cache after a job left `slot`'s waiting jobs: read again only if it was the first.
+    private mutating func noteRemoved(_ i: Int32, due: Double, from slot: Int) {
+        if let cached = lateCache[slot], lateAt(i, due) <= cached { lateCache[slot] = nil }
+    }
+
+    /// When the first of `slot`'s waiting jobs becomes late enough to be taken (`lateAt`);
+    /// infinity: none. Kept up to date by `noteAdded` and `noteRemoved`.
+    private mutating func firstLate(_ slot: Int) -> Double {
         if let cached = lateCache[slot] { return cached }
-        let waiting = ready[slot].entries.map { ($0.account, readyDue[Int($0.account)]) } + queues[slot].entries.map { ($0.account, $0.due) }
-        let first = waiting.reduce(Double.infinity) { first, entry in
-            let (i, due) = entry
-            // RefillOrder.rank in the sim's seconds: the deadline, at most maxLead before the due time.
-            let rank = max(accounts[Int(i)].deadline ?? due, due - RefillOrder.maxLead)
-            return min(first, max(due, rank + lateness))
-        }
+        var first = Double.infinity
+        for entry in ready[slot].entries { first = min(first, lateAt(entry.account, readyDue[Int(entry.account)])) }
+        for entry in queues[slot].entries { first = min(first, lateAt(entry.account, entry.due)) }
         lateCache[slot] = first
         return first
     }
 
     /// Of the jobs due when `slot` is free, the one first in the policy's refill order.
     private mutating func startOwn(_ slot: Int, at now: Double, stretch: SyncStretch) {
-        lateCache[slot] = nil
         while let (due, i) = queues[slot].top, due <= now {
             queues[slot].pop()
             let (key, tie) = priority(Int(i), due: due, stretch: stretch)
@@ -318,6 +337,7 @@ struct FleetSimulation {
         }
         guard let (_, i) = ready[slot].top else { return }
         ready[slot].pop()
+        noteRemoved(i, due: readyDue[Int(i)], from: slot)
         run(Int(i), on: slot, at: now, due: readyDue[Int(i)], stretch: stretch)
     }
 
@@ -325,7 +345,7 @@ struct FleetSimulation {
     /// busy one has no room; an idle one room for one) and its neighbours' waiting jobs picks
     /// the job it takes, if any. The account keeps its slot.
     private mutating func steal(into thief: Int, at now: Double, among slots: Range<Int>, stretch: SyncStretch) -> Bool {
-        var jobs: [StealableJob] = [], whereIs: [UUID: (slot: Int, due: Double, ready: Bool)] = [:]
+        var jobs: [StealableJob] = [], whereIs: [UUID: (account: Int, slot: Int, due: Double, ready: Bool)] = [:]
         for slot in slots where slot != thief {
             let waiting = ready[slot].entries.map { ($0.account, readyDue[Int($0.account)], true) }
                 + queues[slot].entries.filter { $0.due <= now }.map { ($0.account, $0.due, false) }
@@ -334,7 +354,7 @@ struct FleetSimulation {
                 jobs.append(StealableJob(
                     account: id, slot: slotList[slot].id, due: Self.date(due), deadline: deadline(Int(i)),
                     expectedSeconds: accounts[Int(i)].averageMs.map { Double($0) / 1000 } ?? SyncProfile.unmeasuredSyncSeconds))
-                whereIs[id] = (slot, due, isReady)
+                whereIs[id] = (Int(i), slot, due, isReady)
             }
         }
         let rooms = slots.map { slot in
@@ -345,9 +365,9 @@ struct FleetSimulation {
               let pick = WorkStealing.assign(slots: rooms, jobs: jobs, now: Self.date(now), lateness: stealAfter)
                   .first(where: { $0.thief == slotList[thief].id }),
               let from = whereIs[pick.account] else { return false }
-        let i = accounts.firstIndex { $0.id == pick.account }!
+        let i = from.account
         _ = from.ready ? ready[from.slot].remove(account: Int32(i)) : queues[from.slot].remove(account: Int32(i))
-        lateCache[from.slot] = nil
+        noteRemoved(Int32(i), due: from.due, from: from.slot)
         figures.steals[min(23, Int(now / 3_600))] += 1
         run(i, on: thief, at: now, due: from.due, stretch: stretch)
         return true
@@ -372,7 +392,7 @@ struct FleetSimulation {
         if now >= Self.warmUp { figures.maxQueueWait = max(figures.maxQueueWait, now - due) }
         complete(account, at: done, stretch: stretch, seconds: seconds)
         queues[accounts[account].slot].push(due: accounts[account].due, account: Int32(account))
-        lateCache[accounts[account].slot] = nil
+        noteAdded(Int32(account), due: accounts[account].due, to: accounts[account].slot)
     }
 
     private mutating func priority(_ i: Int, due: Double, stretch: SyncStretch) -> (key: Double, tie: Double) {

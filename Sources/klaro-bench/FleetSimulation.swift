@@ -407,7 +407,9 @@ struct FleetSimulation {
             // One key for RefillOrder.dispatch: the rank's window first, then the longest
             // expected sync; ties by rank.
             let expected = account.averageMs.map { Double($0) / 1000 } ?? SyncProfile.unmeasuredSyncSeconds
-            let job = PendingSync(account: UUID(), due: Self.date(due), expectedSeconds: expected, deadline: deadline)
+            // The account id does not change a rank (and `UUID()` reads the system's random source:
+            // a system call a job).
+            let job = PendingSync(account: accounts[i].id, due: Self.date(due), expectedSeconds: expected, deadline: deadline)
             let rank = RefillOrder.rank(job)
             let window = Double(RefillOrder.window(of: rank, length: RefillOrder.defaultWindow))
             return (window * 1e6 - min(expected, 1e5), rank.timeIntervalSince1970 - Self.epoch)

@@ -62,8 +62,8 @@ public struct SlotRoom: Sendable, Equatable {
 public enum WorkStealing {
     /// How late a job must be (past its rank) before another slot may take it: 2 minutes.
     /// Shorter, a quiet account (ranked 90 s before its due time) is taken the moment it is
-    /// due and steals multiply (`fleet-sim`: 90,000 a day at 60 s against 3–1,850 at 120 s, each
-    /// a cold login); docs/scheduling.md has the figures.
+    /// due and steals multiply (`fleet-sim` at 1.0x: 90,000 a day at 60 s against 0–1,903 at
+    /// 120 s, each a cold login); docs/scheduling.md has the figures.
     public static let defaultLateness: TimeInterval = 120
 
     /// Whether `job` is late enough to be taken at `now`: due, and its rank (its staleness

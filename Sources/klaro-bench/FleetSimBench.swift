@@ -40,6 +40,12 @@ struct FleetSimBench: AsyncParsableCommand {
     @Option(help: "Load relief: moves per hour at most, every \(Int(Placement.loadReliefPeriod)) s, at the bound of ε \(Placement.defaultReliefEpsilon) (or --epsilon if smaller), as klarod's KLARO_PLACEMENT_LOAD_MOVES_PER_HOUR (0: off, placement only at the start).")
     var loadMovesPerHour = Placement.defaultLoadMovesPerHour
 
+    @Option(help: "Work stealing: an idle slot takes a job of a busy slot of its host once it is this many seconds late (WorkStealing, as klarod's KLARO_DISPATCH_STEAL_AFTER_SECONDS).")
+    var stealAfter = WorkStealing.defaultLateness
+
+    @Flag(inversion: .prefixedNo, help: "Work stealing between the slots of a host (--no-stealing: each slot runs only its own accounts).")
+    var stealing = true
+
     @Option(help: "Seed of the fleet and the sync times.")
     var seed: UInt64 = 13
 
@@ -50,6 +56,7 @@ struct FleetSimBench: AsyncParsableCommand {
         guard FleetSimulation.Refill(rawValue: refill) != nil else {
             throw ValidationError("--refill must be dispatch, deadline or due")
         }
+        guard stealAfter >= 0 else { throw ValidationError("--steal-after must be at least 0") }
         guard loadMovesPerHour >= 0 else { throw ValidationError("--load-moves-per-hour must be at least 0") }
         guard accounts > 0, slots > 0 else { throw ValidationError("need --accounts > 0 and --slots > 0") }
     }
@@ -58,14 +65,14 @@ struct FleetSimBench: AsyncParsableCommand {
         let kind = FleetSimulation.PlacementKind(rawValue: placement) ?? .load
         let order = FleetSimulation.Refill(rawValue: refill) ?? .dispatch
         let policy = try SyncPolicy(maxStretch: maxStretch, deadlineLead: [.quiet: quietLead])
-        print("fleet-sim: \(accounts) accounts, \(slots) slots, 24 h, placement by \(kind.rawValue) (ε \(epsilon)), max stretch \(maxStretch), refill by \(order.rawValue) (quiet lead \(quietLead)), load relief \(loadMovesPerHour) moves/h; 1.5x = 1.5x the accounts")
+        print("fleet-sim: \(accounts) accounts, \(slots) slots, 24 h, placement by \(kind.rawValue) (ε \(epsilon)), max stretch \(maxStretch), refill by \(order.rawValue) (quiet lead \(quietLead)), load relief \(loadMovesPerHour) moves/h, \(stealing ? "stealing after \(stealAfter) s" : "no stealing"); 1.5x = 1.5x the accounts")
         let clock = ContinuousClock.now
         var results: [(String, FleetSimulation.Figures)] = []
         for load in [1.0, 1.5] {
             for schedule in [FleetSimulation.Schedule.adaptive, .fixed] {
                 var sim = try FleetSimulation(
                     schedule: schedule, placement: kind, refill: order, epsilon: epsilon, policy: policy, accountCount: Int(Double(accounts) * load),
-                    slotCount: slots, seed: seed, loadMovesPerHour: loadMovesPerHour
+                    slotCount: slots, seed: seed, loadMovesPerHour: loadMovesPerHour, stealAfter: stealing ? stealAfter : nil
                 )
                 let figures = sim.run()
                 let label = "\(schedule.rawValue) \(String(format: "%.1f", load))x"
@@ -75,6 +82,9 @@ struct FleetSimBench: AsyncParsableCommand {
                 if loadMovesPerHour > 0 {
                     print("  load moves per hour: \(figures.loadMoves.map(String.init).joined(separator: " ")) (\(figures.loadMoves.reduce(0, +)) in all)")
                 }
+                if stealing {
+                    print("  steals per hour: \(figures.steals.map(String.init).joined(separator: " ")) (\(figures.steals.reduce(0, +)) in all)")
+                }
                 results.append((label, figures))
             }
         }
@@ -82,10 +92,12 @@ struct FleetSimBench: AsyncParsableCommand {
         if let adaptive = byLabel["adaptive 1.0x"], let fixed = byLabel["fixed 1.0x"] {
             print(String(format: "check 1.0x: oldest quiet data adaptive %.1f min, fixed %.1f min",
                          adaptive.quietMax / 60, fixed.quietMax / 60))
+            print("  adaptive's oldest quiet data \(adaptive.quietWorst.description)")
         }
         if let over = byLabel["adaptive 1.5x"] {
             print(String(format: "check 1.5x: longest gap between two syncs of one account %.2f x its target",
                          over.worstGapRatio))
+            print("  its start \(over.gapWorst.description)")
         }
         print("simulated in \(clock.duration(to: .now).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))")
     }

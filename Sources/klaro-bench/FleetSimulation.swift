@@ -4,7 +4,10 @@ import KlaroCore
 /// A day of a simulated fleet in virtual time, for `klaro-bench fleet-sim`: accounts placed on
 /// slots by KlaroCore's `Placement` as klarod places them (by load, `PlacementWork`), each slot
 /// running its due jobs in the refill order (`--refill`), intervals from KlaroCore's
-/// `SyncPolicy` (adaptive, as ingest schedules them) or a fixed 15 minutes.
+/// `SyncPolicy` (adaptive, as ingest schedules them) or a fixed 15 minutes. The slots of one
+/// host (`sim-N`, 4 slots) run in one event loop in time order, so a slot falling idle can take
+/// a late job of a busy neighbour as klarod's dispatch does (`WorkStealing`); both schedules
+/// run on the same model.
 ///
 /// Accounts really trade or not (`trading`); Klaro only knows the class it classified at the
 /// last sync (`SyncClass.classify` on what that sync saw), so a dormant account that starts
@@ -31,6 +34,20 @@ struct FleetSimulation {
         var slotUtilisation = (min: 0.0, median: 0.0, max: 0.0)
         /// Load relief's moves in each hour of the day.
         var loadMoves = [Int](repeating: 0, count: 24)
+        /// Jobs an idle slot took from a busy neighbour, in each hour of the day.
+        var steals = [Int](repeating: 0, count: 24)
+        /// Where the oldest quiet data and the longest gap happened, and what the fleet was doing.
+        var quietWorst = Moment(), gapWorst = Moment()
+    }
+
+    /// A moment of the day as the sim saw it: the account's host, how many of its slots were
+    /// busy and how many due jobs waited there, and how many slots of the whole fleet were idle.
+    struct Moment {
+        var time = 0.0, slot = "", hostBusy = 0, hostWaiting = 0, fleetIdle = 0
+        var description: String {
+            String(format: "at %.2f h on %@: %d of its host's 4 slots busy, %d due jobs waiting there; %d slots idle in the fleet (at the end of that minute)",
+                   time / 3_600, slot, hostBusy, hostWaiting, fleetIdle)
+        }
     }
 
     private struct Account {
@@ -50,9 +67,12 @@ struct FleetSimulation {
         var stale = false
         /// Moved by load relief and not synced since: its next sync logs in cold.
         var cold = false
+        /// Its staleness deadline, as ingest stores it at a success (adaptive only).
+        var deadline: Double?
     }
 
     static let day: Double = 86_400
+    static let slotsPerHost = 4
     static let warmUp: Double = 3_600
     static let fixedInterval: Double = 900
     /// Seconds since the epoch at virtual time 0 (phases are on the epoch's grid).
@@ -73,6 +93,14 @@ struct FleetSimulation {
     /// When each relief move of the last hour happened.
     private var recentMoves: [Double] = []
     private var freeAt: [Double]
+    /// How late a neighbour's job must be before an idle slot takes it; nil: no stealing.
+    let stealAfter: Double?
+    /// Accounts each slot's terminal synced as a thief (logged in before: no cold login).
+    private var stolenBefore: [Set<Int32>]
+    /// A thief whose steal the rule refused at an instant retries just after it.
+    private var noStealBefore: [Double]
+    /// Per slot, `firstLate`'s answer until its queue changes.
+    private var lateCache: [Double?]
     private var rng: SplitMix64
     private var busy = 0.0
     private var figures = Figures()
@@ -82,8 +110,13 @@ struct FleetSimulation {
     /// `slotCount` slots; the same `seed` gives the same fleet to both schedules.
     init(
         schedule: Schedule, placement kind: PlacementKind, refill: Refill = .dispatch, epsilon: Double, policy: SyncPolicy,
-        accountCount: Int, slotCount: Int, seed: UInt64, loadMovesPerHour: Int = Placement.defaultLoadMovesPerHour
+        accountCount: Int, slotCount: Int, seed: UInt64, loadMovesPerHour: Int = Placement.defaultLoadMovesPerHour,
+        stealAfter: Double? = WorkStealing.defaultLateness
     ) throws {
+        self.stealAfter = stealAfter
+        stolenBefore = Array(repeating: [], count: slotCount)
+        noStealBefore = Array(repeating: 0, count: slotCount)
+        lateCache = Array(repeating: nil, count: slotCount)
         self.schedule = schedule
         self.refill = refill
         self.loadMovesPerHour = loadMovesPerHour
@@ -93,7 +126,9 @@ struct FleetSimulation {
         queues = Array(repeating: SlotQueue(), count: slotCount)
         ready = Array(repeating: SlotQueue(), count: slotCount)
         freeAt = Array(repeating: 0, count: slotCount)
-        let slots = (0..<slotCount).map { PlacementSlot(id: SlotID(host: "sim-\($0 / 4)", index: $0 % 4 + 1)) }
+        let slots = (0..<slotCount).map {
+            PlacementSlot(id: SlotID(host: "sim-\($0 / Self.slotsPerHost)", index: $0 % Self.slotsPerHost + 1))
+        }
         slotList = slots
         // 12 broker servers whose median sync time differs (log-normal around 5 s).
         let servers = (0..<12).map { i in (name: "Broker-\(i)", median: 5 * exp(0.3 * Self.normal(&rng))) }
@@ -153,7 +188,9 @@ struct FleetSimulation {
         while minute < Self.day {
             let end = minute + 60
             if Int(minute) % 3_600 == 0 { changeTrading(at: minute) }
-            for slot in freeAt.indices { runSlot(slot, until: end, stretch: stretch) }
+            for first in stride(from: 0, to: freeAt.count, by: Self.slotsPerHost) {
+                runHost(first..<min(first + Self.slotsPerHost, freeAt.count), until: end, stretch: stretch)
+            }
             sample(at: end)
             if schedule == .adaptive { stretch = policy.stretch(loads: loads(), slots: freeAt.count) }
             if loadMovesPerHour > 0, Int(end) % Int(Placement.loadReliefPeriod) == 0 { relieve(at: end, stretch: stretch) }
@@ -196,7 +233,11 @@ struct FleetSimulation {
             let due = queues[from].remove(account: Int32(i)) ?? ready[from].remove(account: Int32(i)).map { _ in readyDue[i] }
             accounts[i].slot = to
             accounts[i].cold = true
-            if let due { queues[to].push(due: due, account: Int32(i)) }
+            if let due {
+                noteRemoved(Int32(i), due: due, from: from)
+                queues[to].push(due: due, account: Int32(i))
+                noteAdded(Int32(i), due: due, to: to)
+            }
             recentMoves.append(now)
         }
         figures.loadMoves[min(23, Int((now - 1) / 3_600))] += moves.count
@@ -214,41 +255,144 @@ struct FleetSimulation {
         return policy.scheduledInterval(account.known, stretch: stretch, expectedSyncSeconds: expected)
     }
 
-    /// Starts every job of `slot` that can start before `end`: of the jobs due when the slot is
-    /// free, the one first in the policy's refill order (`RefillOrder.priority`).
-    private mutating func runSlot(_ slot: Int, until end: Double, stretch: SyncStretch) {
+    /// Starts every job of the host's `slots` that can start before `end`, in time order: a
+    /// slot free with due jobs of its own takes the first in the refill order; a slot free with
+    /// none takes a neighbour's job once it is late by `stealAfter` (at a tie, own jobs first).
+    private mutating func runHost(_ slots: Range<Int>, until end: Double, stretch: SyncStretch) {
         while true {
-            var now = freeAt[slot]
-            if ready[slot].top == nil {
-                guard let (due, _) = queues[slot].top else { return }
-                now = max(now, due)
+            var next: (time: Double, slot: Int, steal: Bool)?
+            for slot in slots {
+                guard let t = ownStart(slot), t < end, next.map({ t < $0.time }) ?? true else { continue }
+                next = (t, slot, false)
             }
-            guard now < end else { return }
-            while let (due, i) = queues[slot].top, due <= now {
-                queues[slot].pop()
-                let (key, tie) = priority(Int(i), due: due, stretch: stretch)
-                ready[slot].push(due: key, account: i, tie: tie)
+            if stealAfter != nil {
+                // The two earliest late times of the host's slots: a slot's neighbours' earliest
+                // is the first, or the second when the first is its own (no allocation: hot loop).
+                var first = (time: Double.infinity, slot: -1), second = Double.infinity
+                for slot in slots {
+                    let t = firstLate(slot)
+                    if t < first.time { second = first.time; first = (t, slot) } else if t < second { second = t }
+                }
+                for slot in slots {
+                    // Before its own next job is due (else that one comes first, above).
+                    let late = first.slot == slot ? second : first.time
+                    let t = max(freeAt[slot], noStealBefore[slot], late)
+                    guard t < end, next.map({ t < $0.time }) ?? true else { continue }
+                    next = (t, slot, true)
+                }
             }
-            guard let (_, i) = ready[slot].top else { return }
-            ready[slot].pop()
-            let account = Int(i)
-            let due = readyDue[account]
-            let start = now
-            var seconds = accounts[account].medianSync * exp(0.4 * Self.normal(&rng))
-            if accounts[account].cold {
-                // A terminal new to the account: its first login there costs about one more
-                // median sync of its broker (the sim does not split login from fetch).
-                seconds += accounts[account].medianSync
-                accounts[account].cold = false
+            guard let next else { return }
+            if next.steal {
+                if !steal(into: next.slot, at: next.time, among: slots, stretch: stretch) { noStealBefore[next.slot] = next.time + 0.001 }
+            } else {
+                startOwn(next.slot, at: next.time, stretch: stretch)
             }
-            let done = start + seconds
-            freeAt[slot] = done
-            busy += min(seconds, Self.day - start)
-            slotBusy[slot] += min(seconds, Self.day - start)
-            if start >= Self.warmUp { figures.maxQueueWait = max(figures.maxQueueWait, start - due) }
-            complete(account, at: done, stretch: stretch, seconds: seconds)
-            queues[slot].push(due: accounts[account].due, account: i)
         }
+    }
+
+    /// When `slot` can start a job of its own: when it is free, if one is due by then.
+    private func ownStart(_ slot: Int) -> Double? {
+        if ready[slot].top != nil { return freeAt[slot] }
+        return queues[slot].top.map { max(freeAt[slot], $0.0) }
+    }
+
+    /// Account `i`'s staleness deadline as ingest stored it at its last sync (nil for the fixed
+    /// schedule and before the first sync: its due time counts).
+    private func deadline(_ i: Int) -> Date? { accounts[i].deadline.map(Self.date) }
+
+    /// When account `i`'s job, due at `due`, becomes late enough to be taken by
+    /// `WorkStealing.isLate`: due, and its rank (`RefillOrder.rank` in the sim's seconds: the
+    /// deadline, at most maxLead before the due time) passed by the lateness.
+    private func lateAt(_ i: Int32, _ due: Double) -> Double {
+        max(due, max(accounts[Int(i)].deadline ?? due, due - RefillOrder.maxLead) + (stealAfter ?? 0))
+    }
+
+    /// `firstLate`'s cache after a job joined `slot`'s waiting jobs.
+    private mutating func noteAdded(_ i: Int32, due: Double, to slot: Int) {
+        if let cached = lateCache[slot] { lateCache[slot] = min(cached, lateAt(i, due)) }
+    }
+
+    /// `firstLate`'s cache after a job left `slot`'s waiting jobs: read again only if it was the first.
+    private mutating func noteRemoved(_ i: Int32, due: Double, from slot: Int) {
+        if let cached = lateCache[slot], lateAt(i, due) <= cached { lateCache[slot] = nil }
+    }
+
+    /// When the first of `slot`'s waiting jobs becomes late enough to be taken (`lateAt`);
+    /// infinity: none. Kept up to date by `noteAdded` and `noteRemoved`.
+    private mutating func firstLate(_ slot: Int) -> Double {
+        if let cached = lateCache[slot] { return cached }
+        var first = Double.infinity
+        for entry in ready[slot].entries { first = min(first, lateAt(entry.account, readyDue[Int(entry.account)])) }
+        for entry in queues[slot].entries { first = min(first, lateAt(entry.account, entry.due)) }
+        lateCache[slot] = first
+        return first
+    }
+
+    /// Of the jobs due when `slot` is free, the one first in the policy's refill order.
+    private mutating func startOwn(_ slot: Int, at now: Double, stretch: SyncStretch) {
+        while let (due, i) = queues[slot].top, due <= now {
+            queues[slot].pop()
+            let (key, tie) = priority(Int(i), due: due, stretch: stretch)
+            ready[slot].push(due: key, account: i, tie: tie)
+        }
+        guard let (_, i) = ready[slot].top else { return }
+        ready[slot].pop()
+        noteRemoved(i, due: readyDue[Int(i)], from: slot)
+        run(Int(i), on: slot, at: now, due: readyDue[Int(i)], stretch: stretch)
+    }
+
+    /// `thief` is idle at `now`: KlaroCore's `WorkStealing.assign` over the host's slots (a
+    /// busy one has no room; an idle one room for one) and its neighbours' waiting jobs picks
+    /// the job it takes, if any. The account keeps its slot.
+    private mutating func steal(into thief: Int, at now: Double, among slots: Range<Int>, stretch: SyncStretch) -> Bool {
+        var jobs: [StealableJob] = [], whereIs: [UUID: (account: Int, slot: Int, due: Double, ready: Bool)] = [:]
+        for slot in slots where slot != thief {
+            let waiting = ready[slot].entries.map { ($0.account, readyDue[Int($0.account)], true) }
+                + queues[slot].entries.filter { $0.due <= now }.map { ($0.account, $0.due, false) }
+            for (i, due, isReady) in waiting {
+                let id = accounts[Int(i)].id
+                jobs.append(StealableJob(
+                    account: id, slot: slotList[slot].id, due: Self.date(due), deadline: deadline(Int(i)),
+                    expectedSeconds: accounts[Int(i)].averageMs.map { Double($0) / 1000 } ?? SyncProfile.unmeasuredSyncSeconds))
+                whereIs[id] = (Int(i), slot, due, isReady)
+            }
+        }
+        let rooms = slots.map { slot in
+            SlotRoom(slot: slotList[slot].id, room: freeAt[slot] <= now ? 1 : 0,
+                     ownDue: ready[slot].top != nil || (queues[slot].top?.0 ?? .infinity) <= now ? 1 : 0)
+        }
+        guard let stealAfter, !jobs.isEmpty,
+              let pick = WorkStealing.assign(slots: rooms, jobs: jobs, now: Self.date(now), lateness: stealAfter)
+                  .first(where: { $0.thief == slotList[thief].id }),
+              let from = whereIs[pick.account] else { return false }
+        let i = from.account
+        _ = from.ready ? ready[from.slot].remove(account: Int32(i)) : queues[from.slot].remove(account: Int32(i))
+        noteRemoved(Int32(i), due: from.due, from: from.slot)
+        figures.steals[min(23, Int(now / 3_600))] += 1
+        run(i, on: thief, at: now, due: from.due, stretch: stretch)
+        return true
+    }
+
+    /// Runs account `i`'s job on `slot` from `now`; its next due time goes to its own slot's queue.
+    private mutating func run(_ account: Int, on slot: Int, at now: Double, due: Double, stretch: SyncStretch) {
+        var seconds = accounts[account].medianSync * exp(0.4 * Self.normal(&rng))
+        if slot != accounts[account].slot {
+            // A thief's terminal new to the account logs in cold (as below), once.
+            if stolenBefore[slot].insert(Int32(account)).inserted { seconds += accounts[account].medianSync }
+        } else if accounts[account].cold {
+            // A terminal new to the account: its first login there costs about one more
+            // median sync of its broker (the sim does not split login from fetch).
+            seconds += accounts[account].medianSync
+            accounts[account].cold = false
+        }
+        let done = now + seconds
+        freeAt[slot] = done
+        busy += min(seconds, Self.day - now)
+        slotBusy[slot] += min(seconds, Self.day - now)
+        if now >= Self.warmUp { figures.maxQueueWait = max(figures.maxQueueWait, now - due) }
+        complete(account, at: done, stretch: stretch, seconds: seconds)
+        queues[accounts[account].slot].push(due: accounts[account].due, account: Int32(account))
+        noteAdded(Int32(account), due: accounts[account].due, to: accounts[account].slot)
     }
 
     private mutating func priority(_ i: Int, due: Double, stretch: SyncStretch) -> (key: Double, tie: Double) {
@@ -263,7 +407,9 @@ struct FleetSimulation {
             // One key for RefillOrder.dispatch: the rank's window first, then the longest
             // expected sync; ties by rank.
             let expected = account.averageMs.map { Double($0) / 1000 } ?? SyncProfile.unmeasuredSyncSeconds
-            let job = PendingSync(account: UUID(), due: Self.date(due), expectedSeconds: expected, deadline: deadline)
+            // The account id does not change a rank (and `UUID()` reads the system's random source:
+            // a system call a job).
+            let job = PendingSync(account: accounts[i].id, due: Self.date(due), expectedSeconds: expected, deadline: deadline)
             let rank = RefillOrder.rank(job)
             let window = Double(RefillOrder.window(of: rank, length: RefillOrder.defaultWindow))
             return (window * 1e6 - min(expected, 1e5), rank.timeIntervalSince1970 - Self.epoch)
@@ -276,13 +422,24 @@ struct FleetSimulation {
         var account = accounts[i]
         let target = schedule == .fixed ? Self.fixedInterval : policy.target(account.known)
         if done >= Self.warmUp {
-            figures.worstGapRatio = max(figures.worstGapRatio, (done - account.lastSync) / target)
+            let ratio = (done - account.lastSync) / target
+            if ratio > figures.worstGapRatio {
+                figures.worstGapRatio = ratio
+                // The fleet's idle slots are counted at the end of the minute (other hosts'
+                // loops may not have reached this instant yet).
+                figures.gapWorst = moment(at: done - seconds, slot: account.slot)
+                figures.gapWorst.fleetIdle = -1
+            }
         }
         account.previousSync = account.lastSync
         account.lastSync = done
         account.averageMs = SyncTimeAverage.next(previous: account.averageMs, sample: Int(seconds * 1000))
         account.previousKnown = account.known
         account.known = Self.classify(account, at: done)
+        if schedule == .adaptive {
+            account.deadline = policy.stalenessDeadline(lastSuccess: Self.date(done), syncClass: account.known, stretch: stretch)
+                .timeIntervalSince1970 - Self.epoch
+        }
         account.due = max(account.due + interval(account, stretch), done)
         accounts[i] = account
     }
@@ -306,6 +463,7 @@ struct FleetSimulation {
     /// since it started trading, if later); every account's data age is now − last sync.
     private mutating func sample(at now: Double) {
         guard now > Self.warmUp else { return }
+        if figures.gapWorst.fleetIdle == -1 { figures.gapWorst.fleetIdle = moment(at: now, slot: 0).fleetIdle }
         for i in accounts.indices {
             let account = accounts[i]
             let finished = account.lastSync <= now
@@ -314,10 +472,25 @@ struct FleetSimulation {
             let age = now - synced
             all.add(age)
             if account.trading { moving.add(now - max(synced, account.tradingSince)) }
-            if known == .quiet { figures.quietMax = max(figures.quietMax, age) }
+            if known == .quiet, age > figures.quietMax {
+                figures.quietMax = age
+                figures.quietWorst = moment(at: now, slot: account.slot)
+            }
             let staleAfter = 2 * (schedule == .fixed ? Self.fixedInterval : policy.target(known))
             if age > staleAfter { accounts[i].stale = true }
         }
+    }
+
+    /// What `slot`'s host and the fleet were doing at `now` (as far as the sim has run).
+    private func moment(at now: Double, slot: Int) -> Moment {
+        let first = slot / Self.slotsPerHost * Self.slotsPerHost
+        let host = first..<min(first + Self.slotsPerHost, freeAt.count)
+        let waiting = host.map { s in ready[s].entries.count + queues[s].entries.count { $0.due <= now } }.reduce(0, +)
+        let idle = freeAt.indices.count { s in
+            freeAt[s] <= now && ready[s].top == nil && (queues[s].top?.0 ?? .infinity) > now
+        }
+        return Moment(time: now, slot: slotList[slot].id.description, hostBusy: host.count { freeAt[$0] > now },
+                      hostWaiting: waiting, fleetIdle: idle)
     }
 
     private static func classify(_ account: Account, at now: Double) -> SyncClass {
@@ -347,6 +520,9 @@ struct SlotQueue {
     private var heap: [(due: Double, account: Int32)] = []
 
     var top: (Double, Int32)? { heap.first.map { ($0.due, $0.account) } }
+
+    /// Every entry, in no particular order.
+    var entries: [(due: Double, account: Int32)] { heap }
 
     mutating func push(due: Double, account: Int32, tie: Double = 0) {
         heap.append((due, account))

@@ -154,6 +154,9 @@ struct ScheduleBench: AsyncParsableCommand {
             look.add(ContinuousClock.now - started)
         }
         print("  load relief's look at the load per slot (every 5 min; \(past) slots past the bound): \(look.summary)")
+        try await ScheduleStealBench.measure(
+            pool, queueDepth: settings.queueDepth, deadlineSeconds: settings.jobDeadline,
+            stealAfter: settings.dispatchStealAfter ?? WorkStealing.defaultLateness, runs: runs, explain: explain)
         if indexCosts {
             try await ScheduleIndexCosts.measure(pool, queueDepth: settings.queueDepth, deadlineSeconds: settings.jobDeadline, runs: runs)
         }

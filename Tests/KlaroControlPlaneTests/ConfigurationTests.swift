@@ -65,6 +65,23 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("work stealing: on after 120 s by default, another lateness or off by KLARO_DISPATCH_STEAL_AFTER_SECONDS")
+    func stealAfter() throws {
+        var environment = Self.complete
+        #expect(try KlaroConfiguration.load(environment: environment, requiring: .everything).sync.dispatchStealAfter == 120)
+        environment["KLARO_DISPATCH_STEAL_AFTER_SECONDS"] = "90s"
+        #expect(try KlaroConfiguration.load(environment: environment, requiring: .everything).sync.dispatchStealAfter == 90)
+        environment["KLARO_DISPATCH_STEAL_AFTER_SECONDS"] = "Off"
+        #expect(try KlaroConfiguration.load(environment: environment, requiring: .everything).sync.dispatchStealAfter == nil)
+        environment["KLARO_DISPATCH_STEAL_AFTER_SECONDS"] = "soon"
+        do {
+            _ = try KlaroConfiguration.load(environment: environment, requiring: .everything)
+            Issue.record("a lateness that is not a duration must be refused")
+        } catch {
+            #expect(error.problems.map(\.key) == ["KLARO_DISPATCH_STEAL_AFTER_SECONDS"])
+        }
+    }
+
     @Test("the refill window is a key of its own (seconds, 0.1 to 3600)")
     func refillWindow() throws {
         var environment = Self.complete

@@ -12,21 +12,33 @@ import KlaroCore
 /// credentials. Set-based and in one transaction, so a tick costs one round
 /// trip however many slots there are; `SKIP LOCKED` and the in-flight check make a second
 /// scheduler (or an ingest in progress) harmless.
+///
+/// With work stealing on (`KLARO_DISPATCH_STEAL_AFTER_SECONDS`), a slot with room left
+/// after all its own due accounts then takes late accounts of its host's slots that have none
+/// (``KlaroCore/WorkStealing``): the job goes to the thief, the account keeps its slot.
 public enum DispatchQuery {
     /// The statement at the default refill window (30 s), whose order `account_schedule_due`
     /// holds (`klaro_refill_window`, migrations 0013 and 0016).
-    public static let sql = statement { "klaro_refill_window(\($0))" }
+    public static let sql = statement(steal: nil) { "klaro_refill_window(\($0))" }
 
     /// Another window (`KLARO_REFILL_WINDOW_SECONDS`, `$3`): the same order, computed; the index
     /// no longer holds it, so a slot's due entries are read and sorted (`account_schedule_slot_due`).
-    static let sqlWithWindow = statement { "floor(extract(epoch FROM \($0)) / $3::float8)::bigint" }
+    static let sqlWithWindow = statement(steal: nil) { "floor(extract(epoch FROM \($0)) / $3::float8)::bigint" }
+
+    /// ``sql`` with work stealing, late by `$3` seconds.
+    public static let sqlStealing = statement(steal: "$3") { "klaro_refill_window(\($0))" }
+    /// ``sqlWithWindow`` with work stealing, late by `$4` seconds.
+    static let sqlWithWindowStealing = statement(steal: "$4") { "floor(extract(epoch FROM \($0)) / $3::float8)::bigint" }
 
     /// SQL: dispatch gives jobs to the slot `s` (a `terminal_slots` row) of host `h`: alive, on an
     /// admitted host that is active or cordoned (a cordoned host keeps its accounts).
     static let dispatchableSlotSQL = "s.state <> 'dead' AND h.admin_state IN ('active', 'cordoned') AND \(HostApproval.admittedSQL)"
 
-    private static func statement(_ window: (String) -> String) -> String {
+    /// - Parameters:
+    ///   - steal: the parameter holding the lateness in seconds; nil: no stealing.
+    private static func statement(steal lateness: String?, _ window: (String) -> String) -> String {
         let rank = "klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at)"
+        let picked = lateness == nil ? "picked" : "own"
         return """
         WITH slots AS MATERIALIZED (
             SELECT s.host_id, s.slot,
@@ -37,7 +49,7 @@ public enum DispatchQuery {
             JOIN worker_hosts h ON h.host_id = s.host_id
             WHERE \(dispatchableSlotSQL)
         ),
-        picked AS (
+        \(picked) AS (
             SELECT due.account_id, slots.host_id, slots.slot
             FROM slots CROSS JOIN LATERAL (
                 -- In RefillOrder.dispatch order, in two parts that keep it index-held: the
@@ -66,7 +78,7 @@ public enum DispatchQuery {
                  FOR UPDATE OF a SKIP LOCKED) later_part
                 LIMIT greatest(slots.room, 0)
             ) due
-        ),
+        ),\(lateness.map { stealing(lateness: $0, window: window) } ?? "")
         dispatched AS (
             UPDATE account_schedule a
             SET inflight_job_id = klaro_uuid_v7(),
@@ -81,7 +93,8 @@ public enum DispatchQuery {
             FROM picked
             WHERE a.account_id = picked.account_id
             RETURNING a.account_id, a.inflight_job_id, a.inflight_enqueued_at, a.inflight_deadline,
-                      a.inflight_host, a.inflight_slot, a.fence, a.attempt
+                      a.inflight_host, a.inflight_slot, a.fence, a.attempt,
+                      (a.assigned_host, a.assigned_slot) IS DISTINCT FROM (picked.host_id, picked.slot) AS stolen
         ),
         runs AS (
             INSERT INTO sync_runs (job_id, account_id, host_id, slot, attempt, fence, enqueued_at, deadline)
@@ -91,10 +104,68 @@ public enum DispatchQuery {
         )
         SELECT d.account_id, d.inflight_job_id, d.inflight_enqueued_at, d.inflight_deadline, d.inflight_host,
                d.inflight_slot, d.fence, d.attempt, w.mt5_login, w.mt5_server, w.mt5_password_encrypted,
-               w.history_cursor, h.approved_key
+               w.history_cursor, h.approved_key, d.stolen
         FROM dispatched d
         JOIN user_mt5_accounts w ON w.id = d.account_id
         JOIN worker_hosts h ON h.host_id = d.inflight_host
+        """
+    }
+
+    /// SQL: the stealing part (``KlaroCore/WorkStealing/assign(slots:jobs:now:lateness:window:)``),
+    /// after `own` (each slot's own due accounts). Thieves are slots with spare room after their
+    /// own; victims are their host's slots without. A victim's due accounts whose rank
+    /// (`klaro_dispatch_rank`) passed the lateness are read from `account_schedule_due` in its
+    /// order (the victim's own dispatch order: oldest refill window first, so a read stops at the
+    /// host's spare room), pinned accounts (by key on the wide row) and those `own` took left
+    /// out, locked with SKIP LOCKED. The n-th of a host's late accounts in that order goes to the
+    /// n-th unit of its thieves' spare room, taken round-robin (most spare first, then slot), so
+    /// no account goes to two slots.
+    static func stealing(lateness: String, window: (String) -> String) -> String {
+        let rank = "klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at)"
+        let late = "now() - make_interval(secs => \(lateness)::float8)"
+        return """
+
+        spare AS MATERIALIZED (
+            SELECT slots.host_id, slots.slot, greatest(slots.room, 0) - coalesce(o.taken, 0) AS spare
+            FROM slots
+            LEFT JOIN (SELECT host_id, slot, count(*) AS taken FROM own GROUP BY host_id, slot) o
+              ON o.host_id = slots.host_id AND o.slot = slots.slot
+        ),
+        hosts AS MATERIALIZED (
+            SELECT host_id, sum(spare)::int AS spare FROM spare WHERE spare > 0 GROUP BY host_id
+        ),
+        late AS (
+            SELECT c.*, v.host_id
+            FROM (SELECT * FROM spare WHERE spare <= 0) v JOIN hosts USING (host_id) CROSS JOIN LATERAL (
+                SELECT a.account_id, \(window(rank)) AS refill, coalesce(a.avg_sync_ms, 5000) AS expected, \(rank) AS rank
+                FROM account_schedule a
+                WHERE a.assigned_host = v.host_id AND a.assigned_slot = v.slot
+                  AND a.status = 'active' AND a.is_active AND a.inflight_job_id IS NULL
+                  AND \(window(rank)) <= \(window(late))
+                  AND \(rank) <= \(late) AND a.next_sync_at <= now()
+                  AND a.account_id NOT IN (SELECT account_id FROM own)
+                  AND NOT EXISTS (SELECT 1 FROM user_mt5_accounts w WHERE w.id = a.account_id AND w.pinned_host IS NOT NULL)
+                ORDER BY \(window(rank)), coalesce(a.avg_sync_ms, 5000) DESC, \(rank), a.account_id
+                LIMIT hosts.spare
+                FOR UPDATE OF a SKIP LOCKED
+            ) c
+        ),
+        stolen AS (
+            SELECT l.account_id, u.host_id, u.slot
+            FROM (SELECT account_id, host_id,
+                         row_number() OVER (PARTITION BY host_id ORDER BY refill, expected DESC, rank, account_id) AS n
+                  FROM late) l
+            JOIN (SELECT t.host_id, t.slot,
+                         row_number() OVER (PARTITION BY t.host_id ORDER BY k, t.spare DESC, t.slot) AS n
+                  FROM spare t CROSS JOIN LATERAL generate_series(1, t.spare) k
+                  WHERE t.spare > 0) u
+              ON u.host_id = l.host_id AND u.n = l.n
+        ),
+        picked AS (
+            SELECT account_id, host_id, slot FROM own
+            UNION ALL
+            SELECT account_id, host_id, slot FROM stolen
+        ),
         """
     }
 
@@ -113,20 +184,30 @@ public enum DispatchQuery {
         let encryptedPassword: String
         let historyCursor: Int64?
         let hostPublicKey: String
+        /// Taken from a busy slot of its host (work stealing); the account keeps its slot.
+        let stolen: Bool
     }
 
+    /// - Parameters:
+    ///   - stealAfter: how late (s) an account of a busy slot must be before an idle slot of its
+    ///     host takes it (``KlaroCore/WorkStealing/isLate(_:now:lateness:)``); nil: no stealing.
     static func run(
-        _ connection: PostgresConnection, queueDepth: Int, deadlineSeconds: Double, refillWindow: Double = RefillOrder.defaultWindow
+        _ connection: PostgresConnection, queueDepth: Int, deadlineSeconds: Double, refillWindow: Double = RefillOrder.defaultWindow,
+        stealAfter: Double? = nil
     ) throws -> [Row] {
-        let rows = refillWindow == RefillOrder.defaultWindow
-            ? try connection.query(sql, [queueDepth, deadlineSeconds])
-            : try connection.query(sqlWithWindow, [queueDepth, deadlineSeconds, refillWindow])
+        let defaultWindow = refillWindow == RefillOrder.defaultWindow
+        let rows = switch stealAfter {
+        case nil where defaultWindow: try connection.query(sql, [queueDepth, deadlineSeconds])
+        case nil: try connection.query(sqlWithWindow, [queueDepth, deadlineSeconds, refillWindow])
+        case let late? where defaultWindow: try connection.query(sqlStealing, [queueDepth, deadlineSeconds, late])
+        case let late?: try connection.query(sqlWithWindowStealing, [queueDepth, deadlineSeconds, refillWindow, late])
+        }
         return try rows.map { row in
             Row(
                 accountID: try row.uuid(0), jobID: try row.uuid(1), enqueuedAt: try row.date(2), deadline: try row.date(3),
                 host: try row.string(4), slot: try row.int(5), fence: try row.int64(6), attempt: try row.int(7),
                 login: try row.int64(8), server: try row.string(9), encryptedPassword: try row.string(10),
-                historyCursor: try row.intOrNil(11).map(Int64.init), hostPublicKey: try row.string(12)
+                historyCursor: try row.intOrNil(11).map(Int64.init), hostPublicKey: try row.string(12), stolen: try row.bool(13)
             )
         }
     }

@@ -48,6 +48,8 @@ public final class Scheduler: Service, Sendable {
     /// What one tick did and where its time went.
     public struct TickReport: Sendable {
         public var dispatched = 0
+        /// Of them, taken by an idle slot from a busy one of its host (work stealing).
+        public var stolen = 0
         public var database: Duration = .zero
         public var sealing: Duration = .zero
         public var redis: Duration = .zero
@@ -65,7 +67,8 @@ public final class Scheduler: Service, Sendable {
         // would dispatch other accounts while these wait for the rescuer.
         let rows = try await pool.transaction(retryOnConnectionLoss: false) { connection in
             try DispatchQuery.run(
-                connection, queueDepth: settings.queueDepth, deadlineSeconds: settings.jobDeadline, refillWindow: settings.refillWindow)
+                connection, queueDepth: settings.queueDepth, deadlineSeconds: settings.jobDeadline, refillWindow: settings.refillWindow,
+                stealAfter: settings.dispatchStealAfter)
         }
         let queried = ContinuousClock.now
         report.database = queried - started
@@ -89,9 +92,17 @@ public final class Scheduler: Service, Sendable {
             arguments += [field, job]
             commands.append(arguments)
             sent += 1
-            logger.debug("dispatched", metadata: [
+            logger.debug(row.stolen ? "dispatched to an idle slot of its host" : "dispatched", metadata: [
                 "job_id": "\(row.jobID)", "account_id": "\(row.accountID)", "host": "\(row.host)", "slot": "\(row.slot)",
                 "attempt": "\(row.attempt)",
+            ])
+        }
+        let stolen = rows.count(where: \.stolen)
+        if stolen > 0 {
+            metrics.dispatchSteals.increment(by: Int64(stolen))
+            report.stolen = stolen
+            logger.info("idle slots took late jobs of busy slots of their hosts", metadata: [
+                "stolen": "\(stolen)", "late_after_seconds": "\(settings.dispatchStealAfter ?? 0)",
             ])
         }
         let sealed = ContinuousClock.now

@@ -13,6 +13,9 @@ extension KlaroMetrics {
         static var jobsLost: MetricNameDescriptor {
             make("klaro_jobs_lost", "total", "Sync jobs declared lost: no result by the deadline plus grace.")
         }
+        static var dispatchSteals: MetricNameDescriptor {
+            make("klaro_dispatch_steals", "total", "Sync jobs an idle slot took from a busy slot of its host (work stealing).")
+        }
         static var resultsRejected: MetricNameDescriptor {
             make("klaro_results_rejected", "total", "Worker results rejected to the dead-letter stream, by reason.")
         }

@@ -25,6 +25,9 @@ public final class KlaroMetrics: Sendable {
 
     /// `klaro_jobs_lost_total`: jobs the rescuer declared lost (no result by deadline plus grace).
     public let jobsLost: Counter
+    /// `klaro_dispatch_steals_total`: jobs dispatched to an idle slot of the host of the busy
+    /// slot the account is assigned to (work stealing, issue 13).
+    public let dispatchSteals: Counter
     /// `klaro_results_duplicate_total`: results ingested again (at-least-once delivery) that changed nothing.
     public let resultsDuplicate: Counter
 
@@ -95,6 +98,7 @@ public final class KlaroMetrics: Sendable {
         self.registry = registry
 
         jobsLost = registry.makeCounter(descriptor: Descriptors.jobsLost)
+        dispatchSteals = registry.makeCounter(descriptor: Descriptors.dispatchSteals)
         resultsDuplicate = registry.makeCounter(descriptor: Descriptors.resultsDuplicate)
         rejected = Self.byLabel(ResultRejectionReason.allCases) {
             registry.makeCounter(descriptor: Descriptors.resultsRejected, labels: [("reason", $0.rawValue)])

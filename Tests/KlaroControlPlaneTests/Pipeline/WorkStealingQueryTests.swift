@@ -1,0 +1,168 @@
+import Foundation
+@testable import KlaroControlPlane
+import KlaroCore
+import KlaroCrypto
+import KlaroPostgres
+import KlaroTestSupport
+import Testing
+
+/// Work stealing in the dispatch statement (issue 13): a slot with room left after its own due
+/// accounts takes late accounts of a busy slot of its host, as `WorkStealing.assign` pairs them.
+@Suite("Sync pipeline: work stealing against PostgreSQL")
+struct WorkStealingQueryTests {
+    /// Approved hosts (`h1` with `slots` slots, `h2` with one) and `count` accounts, all
+    /// assigned to h1's slot 1 and due tomorrow until a test makes them due.
+    private func fleet(_ pool: PostgresPool, slots: Int, count: Int) async throws -> [UUID] {
+        try await insertHost(pool, "h1", slots: slots)
+        try await insertHost(pool, "h2", slots: 1)
+        let vault = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "steal")))
+        let ids = try await TestFleet.createAccounts(pool, vault: vault, count: count)
+        try await pool.execute(
+            "UPDATE account_schedule SET assigned_host = 'h1', assigned_slot = 1, next_sync_at = now() + interval '1 day'")
+        return ids
+    }
+
+    /// Makes `account` due `seconds` ago, with a staleness deadline `deadline` s from now (nil: none).
+    private func due(_ pool: PostgresPool, _ account: UUID, ago seconds: Double, deadline: Double? = nil) async throws {
+        try await pool.execute("""
+            UPDATE account_schedule SET next_sync_at = now() - make_interval(secs => $2::float8),
+                   staleness_deadline = now() + make_interval(secs => $3::float8) WHERE account_id = $1
+            """, [account, seconds, deadline])
+    }
+
+    /// Fills h1's slot 1 with a job of `account` (so that slot has no room at queue depth 1).
+    private func occupy(_ pool: PostgresPool, _ account: UUID, slot: Int = 1) async throws {
+        try await pool.execute("""
+            UPDATE account_schedule SET inflight_job_id = gen_random_uuid(), inflight_enqueued_at = now(),
+                   inflight_deadline = now() + interval '1 minute', inflight_host = 'h1', inflight_slot = $2
+            WHERE account_id = $1
+            """, [account, slot])
+    }
+
+    private func dispatch(_ pool: PostgresPool, depth: Int, stealAfter: Double? = WorkStealing.defaultLateness) async throws -> [DispatchQuery.Row] {
+        try await pool.transaction {
+            try DispatchQuery.run($0, queueDepth: depth, deadlineSeconds: 60, stealAfter: stealAfter)
+        }
+    }
+
+    @Test("the idle slot takes the most late job of its busy neighbour: not one not yet late, not a pinned one, not one with time to spare, not another host's; the account keeps its slot and the result ingests")
+    func idleSlotTakesTheLatestLateJob() async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let ids = try await fleet(pool, slots: 2, count: 6)
+            try await occupy(pool, ids[5])
+            try await due(pool, ids[0], ago: 600)                   // late by 10 minutes
+            try await due(pool, ids[1], ago: 300)                   // late by 5 minutes
+            try await due(pool, ids[2], ago: 30)                    // due, not late
+            try await due(pool, ids[3], ago: 1_200)                 // the most late, but pinned
+            try await due(pool, ids[4], ago: 900, deadline: 1_800)  // due long ago, its promise holds for 30 minutes
+            try await pool.execute("UPDATE user_mt5_accounts SET pinned_host = 'h1', pinned_slot = 1 WHERE id = $1", [ids[3]])
+
+            let rows = try await dispatch(pool, depth: 1)
+            #expect(rows.map(\.accountID) == [ids[0]])
+            let row = try #require(rows.first)
+            #expect(row.host == "h1" && row.slot == 2 && row.stolen)
+            let schedule = try await pool.query("""
+                SELECT assigned_host, assigned_slot, inflight_host, inflight_slot FROM account_schedule WHERE account_id = $1
+                """, [ids[0]])[0]
+            #expect(try schedule.string(0) == "h1" && schedule.int(1) == 1, "stealing moved the account")
+            #expect(try schedule.string(2) == "h1" && schedule.int(3) == 2)
+            let run = try await pool.query("SELECT host_id, slot FROM sync_runs WHERE job_id = $1", [row.jobID])[0]
+            #expect(try run.string(0) == "h1" && run.int(1) == 2)
+
+            // Both slots full: nothing more. Room for one more each: slot 1 takes its own first
+            // (the pinned one ranks first), slot 2 the next late one.
+            #expect(try await dispatch(pool, depth: 1).isEmpty)
+            let next = try await dispatch(pool, depth: 2)
+            #expect(Dictionary(uniqueKeysWithValues: next.map { ($0.accountID, "\($0.slot) \($0.stolen)") })
+                == [ids[3]: "1 false", ids[1]: "2 true"])
+
+            // The thief's result ingests; the same result claiming the assigned slot does not.
+            let store = IngestStore(settings: SyncSettings(), retryPolicy: RetryPolicy.standard)
+            func ingest(slot: Int) async throws -> Bool {
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                let json = """
+                    {"v": 1, "job_id": "\(row.jobID.uuidString.lowercased())", "account_id": "\(ids[0].uuidString.lowercased())",
+                     "host": "h1", "slot": \(slot), "fence": \(row.fence), "started_at": \(now - 2000), "finished_at": \(now),
+                     "outcome": "timeout", "mt5_error": {"code": -10005, "message": "IPC timeout"}, "login_ms": null,
+                     "fetch_ms": null, "account": null, "positions": null, "deals": null, "terminal": null}
+                    """
+                let result = IncomingResult(entryID: "1-0", message: try JSONDecoder().decode(ResultMessage.self, from: Data(json.utf8)))
+                let verdicts = try await pool.transaction { try store.ingest([result], connection: $0, now: Date()) }
+                if case .applied = verdicts.first { return true }
+                return false
+            }
+            #expect(try await !ingest(slot: 1), "a result from the assigned slot for the thief's job was accepted")
+            #expect(try await ingest(slot: 2))
+            let after = try await pool.query("""
+                SELECT assigned_host, assigned_slot, inflight_job_id IS NULL, last_outcome FROM account_schedule WHERE account_id = $1
+                """, [ids[0]])[0]
+            #expect(try after.string(0) == "h1" && after.int(1) == 1 && after.bool(2) && after.string(3) == "timeout")
+            #expect(try await pool.query("SELECT outcome FROM sync_runs WHERE job_id = $1", [row.jobID])[0].string(0) == "timeout")
+            await pool.close()
+        }
+    }
+
+    @Test("two idle slots and late jobs: each takes its own, never the same one, paired as WorkStealing.assign pairs them", arguments: [1, 2])
+    func twoIdleSlots(depth: Int) async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let ids = try await fleet(pool, slots: 3, count: 6)
+            for i in 1...(depth == 1 ? 1 : 2) { try await occupy(pool, ids[5 - i + 1]) }
+            let lateness = [700.0, 500, 400, 300]
+            for (id, seconds) in zip(ids, lateness) { try await due(pool, id, ago: seconds) }
+            let rows = try await dispatch(pool, depth: depth)
+            #expect(Set(rows.map(\.accountID)).count == rows.count)
+            #expect(rows.allSatisfy { $0.stolen })
+            let now = Date()
+            let expected = WorkStealing.assign(
+                slots: [SlotRoom(slot: SlotID(host: "h1", index: 1), room: 0, ownDue: 4),
+                        SlotRoom(slot: SlotID(host: "h1", index: 2), room: depth, ownDue: 0),
+                        SlotRoom(slot: SlotID(host: "h1", index: 3), room: depth, ownDue: 0)],
+                jobs: zip(ids, lateness).map { StealableJob(account: $0, slot: SlotID(host: "h1", index: 1), due: now.addingTimeInterval(-$1)) },
+                now: now)
+            let got = Dictionary(uniqueKeysWithValues: rows.map { ($0.accountID, $0.slot) })
+            #expect(got == Dictionary(uniqueKeysWithValues: expected.map { ($0.account, $0.thief.index) }))
+            // By hand: the most late to slot 2, the next to slot 3 (then, at depth 2, slot 2 again, slot 3).
+            #expect(got[ids[0]] == 2 && got[ids[1]] == 3)
+            #expect(rows.count == 2 * depth)
+            await pool.close()
+        }
+    }
+
+    @Test("a slot with due work of its own takes its own first, and steals only with room left")
+    func ownFirst() async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let ids = try await fleet(pool, slots: 2, count: 5)
+            try await occupy(pool, ids[4])
+            for id in ids[0..<3] { try await due(pool, id, ago: 600) }
+            try await pool.execute("UPDATE account_schedule SET assigned_slot = 2 WHERE account_id = $1", [ids[3]])
+            try await due(pool, ids[3], ago: 1)
+            let one = try await dispatch(pool, depth: 1)
+            #expect(one.map(\.accountID) == [ids[3]] && one.allSatisfy { !$0.stolen && $0.slot == 2 })
+            // Room for one more on each: slot 1 takes one of its own, slot 2 (its own due work
+            // dispatched) one more late job of slot 1.
+            let more = try await dispatch(pool, depth: 2)
+            #expect(more.count == 2)
+            #expect(more.filter { $0.stolen }.map(\.slot) == [2] && more.filter { !$0.stolen }.map(\.slot) == [1])
+            #expect(Set(more.map(\.accountID)).isSubset(of: Set(ids[0..<3])))
+            await pool.close()
+        }
+    }
+
+    @Test("with stealing off (KLARO_DISPATCH_STEAL_AFTER_SECONDS=off) a slot runs only its own accounts")
+    func off() async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let ids = try await fleet(pool, slots: 2, count: 3)
+            try await occupy(pool, ids[2])
+            for id in ids[0..<2] { try await due(pool, id, ago: 3_600) }
+            #expect(try await dispatch(pool, depth: 1, stealAfter: nil).isEmpty)
+            // A longer lateness leaves them too; a shorter one takes the most late.
+            #expect(try await dispatch(pool, depth: 1, stealAfter: 7_200).isEmpty)
+            #expect(try await dispatch(pool, depth: 1, stealAfter: 60).count == 1)
+            await pool.close()
+        }
+    }
+}

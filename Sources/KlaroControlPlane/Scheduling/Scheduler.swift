@@ -101,7 +101,7 @@ public final class Scheduler: Service, Sendable {
         if stolen > 0 {
             metrics.dispatchSteals.increment(by: Int64(stolen))
             report.stolen = stolen
-            logger.info("idle slots took late jobs of busy slots of their hosts", metadata: [
+            logger.debug("idle slots took late jobs of busy slots of their hosts", metadata: [
                 "stolen": "\(stolen)", "late_after_seconds": "\(settings.dispatchStealAfter ?? 0)",
             ])
         }

@@ -9,13 +9,19 @@ import KlaroPostgres
 /// An unmeasured group counts ``SyncProfile/unmeasuredSyncSeconds``.
 enum CapacityQuery {
     /// `sync_class, avg_sync_ms` of every active account: those not in flight from
-    /// `account_schedule_class` (index-only), the few in flight through
-    /// `account_schedule_inflight` (migration 0019: the dispatch tick writes no class entry).
+    /// `account_schedule_freshness` (index-only, in class order; migration 0024), the few in
+    /// flight through `account_schedule_inflight` (the dispatch tick writes no entry there).
     static let activeClassAndTime = """
         SELECT sync_class, avg_sync_ms FROM account_schedule WHERE status = 'active' AND is_active AND inflight_job_id IS NULL
         UNION ALL
         SELECT sync_class, avg_sync_ms FROM account_schedule
         WHERE inflight_job_id IS NOT NULL AND status = 'active' AND is_active
+        """
+
+    /// Active accounts and their mean sync time per class (the policy's round, every 15 s).
+    static let loadsSQL = """
+        SELECT sync_class, NULL::text, count(*), avg(avg_sync_ms) / 1000.0
+        FROM (\(activeClassAndTime)) s GROUP BY 1
         """
 
     static func loads(_ connection: PostgresConnection, byPlan: Bool = false) throws -> [SyncLoad] {
@@ -25,10 +31,7 @@ enum CapacityQuery {
             JOIN user_mt5_accounts a ON a.id = s.account_id
             LEFT JOIN user_plans p ON p.user_id = a.user_id
             WHERE s.status = 'active' AND s.is_active GROUP BY 1, 2
-            """ : """
-            SELECT sync_class, NULL::text, count(*), avg(avg_sync_ms) / 1000.0
-            FROM (\(activeClassAndTime)) s GROUP BY 1
-            """)
+            """ : loadsSQL)
         return try rows.compactMap { row in
             guard let syncClass = SyncClass(rawValue: try row.string(0)) else { return nil }
             return SyncLoad(

@@ -20,12 +20,14 @@ enum PlacementWorkQuery {
     }
 
     /// The fleet's median measured sync time over active accounts (an index-only scan of
-    /// `account_schedule_class` and the few in flight), with the stored stretch.
+    /// `account_schedule_freshness` and the few in flight), with the stored stretch.
+    static let medianSQL = """
+        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY avg_sync_ms)
+        FROM (\(CapacityQuery.activeClassAndTime)) s WHERE avg_sync_ms IS NOT NULL
+        """
+
     static func scale(_ connection: PostgresConnection, policy: SyncPolicy) throws -> Scale {
-        let median = try connection.query("""
-            SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY avg_sync_ms)
-            FROM (\(CapacityQuery.activeClassAndTime)) s WHERE avg_sync_ms IS NOT NULL
-            """).first?.doubleOrNil(0)
+        let median = try connection.query(medianSQL).first?.doubleOrNil(0)
         return Scale(
             policy: policy, stretch: try SyncStretchTable.read(connection),
             defaultSeconds: median.map { max(PlacementWork.minimumSyncSeconds, $0 / 1000) } ?? SyncProfile.unmeasuredSyncSeconds)

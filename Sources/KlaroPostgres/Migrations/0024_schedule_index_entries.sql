@@ -1,0 +1,18 @@
+-- Issue 16: fewer index entries per version of a schedule row (docs/fleet.md §2).
+--
+-- A placement changes assigned_host/_slot and a completion inflight_job_id, so each is a new
+-- version outside HOT, with an entry in every index whose predicate it meets. A placed or
+-- completed row met six (pkey, due, slot_due, due_at, class, and fresh or never_synced); it now
+-- meets four: placing 100,000 accounts in one transaction logged 662 bytes an account, now 530.
+--
+-- The status gauges' freshness reads and the sync policy's class reads share one index of
+-- the accounts not in flight, by class (the policy groups by class; the status reads probe each
+-- class for its oldest success, stale and never-synced accounts); those in flight come from
+-- account_schedule_inflight, as since 0019. The due-and-waiting count of /admin/status
+-- probes account_schedule_slot_due per slot (and the unplaced) instead of an index of its own.
+DROP INDEX account_schedule_due_at;
+DROP INDEX account_schedule_class;
+DROP INDEX account_schedule_fresh;
+DROP INDEX account_schedule_never_synced;
+CREATE INDEX account_schedule_freshness ON account_schedule (sync_class, last_success_at, created_at) INCLUDE (avg_sync_ms)
+    WHERE status = 'active' AND is_active AND inflight_job_id IS NULL;

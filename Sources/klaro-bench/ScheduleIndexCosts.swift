@@ -42,7 +42,7 @@ enum ScheduleIndexCosts {
         "DROP INDEX account_schedule_due_at", "DROP INDEX account_schedule_class", "DROP INDEX account_schedule_fresh",
         "DROP INDEX account_schedule_never_synced",
         """
-        CREATE INDEX account_schedule_freshness ON account_schedule (sync_class, last_success_at, created_at) INCLUDE (avg_sync_ms)
+        CREATE INDEX account_schedule_freshness ON account_schedule (sync_class, last_success_at, created_at, avg_sync_ms)
             WHERE status = 'active' AND is_active AND inflight_job_id IS NULL
         """,
     ]

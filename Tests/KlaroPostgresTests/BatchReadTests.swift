@@ -38,3 +38,29 @@ struct BatchReadTests {
         }
     }
 }
+
+/// A connection that sent a large message is replaced after use (issue 16: libpq keeps its send
+/// buffer at the largest message's size for the connection's life).
+@Suite("PostgresPool: a connection whose buffers grew is recycled")
+struct ConnectionRecyclingTests {
+    @Test("a statement with 256 KB of parameters: the next closure gets a new session; small ones keep theirs")
+    func recycled() async throws {
+        try await withTestDatabase(migrated: false) { database in
+            let pool = database.pool(size: 1)
+            let first = try await pool.query("SELECT pg_backend_pid()")[0].int(0)
+            let small = try await pool.query("SELECT length($1::text), pg_backend_pid()", [String(repeating: "x", count: 1_000)])[0]
+            #expect(try small.int(1) == first, "small messages keep the session")
+            let large = String(repeating: "x", count: PostgresConnection.recycleAfterBytes)
+            let (length, during) = try await pool.transaction { connection in
+                let row = try connection.query("SELECT length($1::text), pg_backend_pid()", [large])[0]
+                return (try row.int(0), try row.int(1))
+            }
+            #expect(length == large.utf8.count)
+            #expect(during == first)
+            let after = try await pool.query("SELECT pg_backend_pid()")[0].int(0)
+            #expect(after != first, "the connection that sent \(large.utf8.count) bytes was closed")
+            #expect(try await pool.query("SELECT pg_backend_pid()")[0].int(0) == after)
+            await pool.close()
+        }
+    }
+}

@@ -14,7 +14,9 @@ DROP INDEX account_schedule_due_at;
 DROP INDEX account_schedule_class;
 DROP INDEX account_schedule_fresh;
 DROP INDEX account_schedule_never_synced;
-CREATE INDEX account_schedule_freshness ON account_schedule (sync_class, last_success_at, created_at) INCLUDE (avg_sync_ms)
+-- avg_sync_ms is a key column, not INCLUDE: B-tree deduplication needs every column in the key,
+-- and the accounts of an import share all four values until their first sync (one entry list).
+CREATE INDEX account_schedule_freshness ON account_schedule (sync_class, last_success_at, created_at, avg_sync_ms)
     WHERE status = 'active' AND is_active AND inflight_job_id IS NULL;
 
 -- Room on a page for a new version of each of its rows in one transaction (a placement of a whole

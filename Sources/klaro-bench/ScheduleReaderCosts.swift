@@ -10,23 +10,36 @@ import KlaroPostgres
 enum ScheduleReaderCosts {
     /// The statements before migration 0024 (parameters as in ``ScheduleReaders/current(staleAfter:)``).
     static func before(staleAfter: TimeInterval) -> [(sql: String, parameters: [any PostgresBindable])] {
-        let now = ScheduleReaders.current(staleAfter: staleAfter)
         return [
             (before0024Status, [staleAfter]),
             ("""
              SELECT count(*) FROM account_schedule WHERE status = 'active' AND is_active AND inflight_job_id IS NULL
                  AND next_sync_at <= now()
              """, []),
-            (now[2].sql, []),
+            ("""
+             SELECT sync_class, NULL::text, count(*), avg(avg_sync_ms) / 1000.0
+             FROM (\(activeClassAndTime)) s GROUP BY 1
+             """, []),
             ("""
              SELECT sync_class,
                     percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM now() - coalesce(last_success_at, created_at))),
                     percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM now() - coalesce(last_success_at, created_at)))
              FROM account_schedule WHERE status = 'active' AND is_active GROUP BY 1
              """, []),
-            (now[4].sql, []),
+            ("""
+             SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY avg_sync_ms)
+             FROM (\(activeClassAndTime)) s WHERE avg_sync_ms IS NOT NULL
+             """, []),
         ]
     }
+
+    /// The active accounts' class and sync time before 0024: the class index, and those in flight.
+    static let activeClassAndTime = """
+        SELECT sync_class, avg_sync_ms FROM account_schedule WHERE status = 'active' AND is_active AND inflight_job_id IS NULL
+        UNION ALL
+        SELECT sync_class, avg_sync_ms FROM account_schedule
+        WHERE inflight_job_id IS NOT NULL AND status = 'active' AND is_active
+        """
 
     /// The status gauges' statement before 0024 (it counted the due and unplaced every 5 s too).
     static let before0024Status = """

@@ -18,10 +18,10 @@ public enum ScheduleReaders {
             Reader(name: "status gauges: freshness and in flight (5 s)", sql: ScheduleCounts.freshnessSQL,
                    parameters: [staleAfter, classes]),
             Reader(name: "/admin/status: due and waiting (on request)", sql: ScheduleCounts.dueSQL, parameters: []),
-            Reader(name: "sync policy: load per class (15 s)", sql: CapacityQuery.loadsSQL, parameters: []),
+            Reader(name: "sync policy: load per class (15 s)", sql: CapacityQuery.loadsSQL, parameters: [classes]),
             Reader(name: "sync policy: staleness percentiles (15 s)", sql: SyncPolicyController.stalenessSQL,
                    parameters: [classes]),
-            Reader(name: "placement: median sync time (each run)", sql: PlacementWorkQuery.medianSQL, parameters: []),
+            Reader(name: "placement: median sync time (each run)", sql: PlacementWorkQuery.medianSQL, parameters: [classes]),
         ]
     }
 }

@@ -120,8 +120,10 @@ enum ScheduleReaderCosts {
            let ms = Double(line.split(separator: " ")[2]) {
             cost.times.add(.nanoseconds(Int64(ms * 1_000_000)))
         }
-        if let line = plan.first(where: { $0.contains("Buffers: shared") }) {
-            cost.buffers = line.split(separator: " ").compactMap { part -> Int? in
+        // "Buffers: shared hit=1 read=2, temp read=3 written=4": the shared part only.
+        if let line = plan.first(where: { $0.contains("Buffers: shared") }),
+           let shared = line.components(separatedBy: "shared ").last?.split(separator: ",").first {
+            cost.buffers = shared.split(separator: " ").compactMap { part -> Int? in
                 guard let value = part.split(separator: "=").last, part.hasPrefix("hit=") || part.hasPrefix("read=") else { return nil }
                 return Int(value)
             }.reduce(0, +)

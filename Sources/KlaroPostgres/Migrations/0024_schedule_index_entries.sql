@@ -3,7 +3,8 @@
 -- A placement changes assigned_host/_slot and a completion inflight_job_id, so each is a new
 -- version outside HOT, with an entry in every index whose predicate it meets. A placed or
 -- completed row met six (pkey, due, slot_due, due_at, class, and fresh or never_synced); it now
--- meets four: placing 100,000 accounts in one transaction logged 662 bytes an account, now 530.
+-- meets four: placing 100,000 imported accounts (`ops/bench placement-wal`) logged 683 bytes an
+-- account, now 555 (545 with the fillfactor below).
 --
 -- The status gauges' freshness reads and the sync policy's class reads share one index of
 -- the accounts not in flight, by class (the policy groups by class; the status reads probe each

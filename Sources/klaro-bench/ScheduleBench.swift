@@ -34,6 +34,9 @@ struct ScheduleBench: AsyncParsableCommand {
     @Flag(help: "Also time the dispatch statement without each index of account_schedule it does not read (rolled back).")
     var indexCosts = false
 
+    @Flag(help: "Also time the schedule's periodic readers before and after migration 0024, in steady state (rewrites the fleet).")
+    var readerCosts = false
+
     func run() async throws {
         let (adminURL, redisURL) = try servers.resolved()
         let logger = benchLogger()
@@ -69,11 +72,11 @@ struct ScheduleBench: AsyncParsableCommand {
             print(plan.joined(separator: "\n"))
         }
         var full = Timings(), sql = Timings(), sealing = Timings(), xadd = Timings(), idle = Timings()
-        var wide = Timings(), wideTick = Timings(), before0019 = Timings(), before0019SQL = Timings()
+        var wide = Timings(), wideTick = Timings(), before0024 = Timings(), before0024SQL = Timings()
         var dispatched = 0, wideDispatched = 0
         var firstTick: Duration = .zero, firstSealing: Duration = .zero
         for run in 0..<runs {
-            // Vacuumed before each measured tick alike (the before-0019 tick below too).
+            // Vacuumed before each measured tick alike (the before-0024 tick below too).
             try await pool.execute("VACUUM ANALYZE account_schedule")
             let started = ContinuousClock.now
             let report = try await scheduler.tick()
@@ -105,21 +108,20 @@ struct ScheduleBench: AsyncParsableCommand {
             try await WideRowBaseline.reset(pool)
             try await pool.execute("DELETE FROM sync_runs")
 
-            // The same tick with the freshness and class indexes as before migration 0019
-            // (holding the accounts in flight, so every dispatched row wrote an entry to each).
-            for statement in ScheduleIndexCosts.before0019 { try await pool.execute(statement) }
+            // The same tick with the gauges' and the policy's four indexes as before migration 0024.
+            for statement in ScheduleIndexCosts.before0024 { try await pool.execute(statement) }
             try await pool.execute("VACUUM ANALYZE account_schedule")
             let beforeStarted = ContinuousClock.now
             let beforeReport = try await scheduler.tick()
-            before0019.add(ContinuousClock.now - beforeStarted)
-            before0019SQL.add(beforeReport.database)
+            before0024.add(ContinuousClock.now - beforeStarted)
+            before0024SQL.add(beforeReport.database)
             try await pool.execute("""
                 UPDATE account_schedule SET inflight_job_id = NULL, inflight_enqueued_at = NULL, inflight_deadline = NULL,
                        inflight_host = NULL, inflight_slot = NULL WHERE inflight_job_id IS NOT NULL
                 """)
             try await pool.execute("DELETE FROM sync_runs")
             try await redis.command(["FLUSHDB"])
-            for statement in ScheduleIndexCosts.after0019 { try await pool.execute(statement) }
+            for statement in ScheduleIndexCosts.after0024 { try await pool.execute(statement) }
             try await pool.execute("VACUUM ANALYZE account_schedule")
         }
         print("schedule: \(accounts) accounts, \(hostCount * 4) slots, queue depth \(settings.queueDepth)")
@@ -137,10 +139,10 @@ struct ScheduleBench: AsyncParsableCommand {
         print("  dispatch statement, narrow account_schedule (\(narrowIndexes) indexes), \(dispatched) jobs: \(sql.summary)")
         print("  tick before (this run's tick, wide statement swapped in): \(wideTick.summary)")
         print("  tick after:                                             \(full.summary)")
-        print("before and after migration 0019 (freshness and class indexes without the accounts in flight), same run:")
-        print("  dispatch statement before: \(before0019SQL.summary)")
+        print("before and after migration 0024 (one index for the gauges and the policy instead of four), same run:")
+        print("  dispatch statement before: \(before0024SQL.summary)")
         print("  dispatch statement after:  \(sql.summary)")
-        print("  tick before: \(before0019.summary)")
+        print("  tick before: \(before0024.summary)")
         print("  tick after:  \(full.summary)")
         // Load relief's look (issue 13): one aggregate of the load per slot, every 5 minutes.
         let fleet = FleetMonitor(
@@ -160,9 +162,12 @@ struct ScheduleBench: AsyncParsableCommand {
         if indexCosts {
             try await ScheduleIndexCosts.measure(pool, queueDepth: settings.queueDepth, deadlineSeconds: settings.jobDeadline, runs: runs)
         }
-        // Last: it rewrites the fleet's schedule.
+        // Last: they rewrite the fleet's schedule.
         if explain {
             try await ScheduleSteadyExplain.run(pool, queueDepth: settings.queueDepth, deadlineSeconds: settings.jobDeadline)
+        }
+        if readerCosts {
+            try await ScheduleReaderCosts.measure(pool, tick: { try await scheduler.tick().dispatched }, runs: runs)
         }
         await redis.close()
         await pool.close()

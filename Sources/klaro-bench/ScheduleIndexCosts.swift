@@ -6,7 +6,7 @@ import KlaroPostgres
 /// dispatch statement. For each index the dispatch itself does not read (the primary key, the
 /// slot's due orders and the in-flight count it needs), the statement runs with that index
 /// dropped inside a transaction that is then rolled back, against the same runs with every
-/// index and with the freshness and class indexes as they were before migration 0019; rounds
+/// index and with the gauges' and the policy's four indexes as they were before migration 0024; rounds
 /// alternate the variants, and the table is vacuumed between runs so the rolled-back versions
 /// do not pile up. Two more variants drop the check that each inserted run names an account
 /// (migration 0023: one per statement), or put back the foreign key it replaced.
@@ -15,28 +15,34 @@ enum ScheduleIndexCosts {
         "account_schedule_pkey", "account_schedule_due", "account_schedule_slot_due", "account_schedule_inflight",
     ]
 
-    /// Before migration 0019 the freshness and class indexes held the accounts in flight too,
-    /// so every dispatched row added an entry to each.
-    static let before0019 = [
-        "DROP INDEX account_schedule_fresh",
+    /// Before migration 0024 four indexes served the status gauges and the sync policy: the
+    /// due count's, the classes', and the synced and never-synced accounts' freshness.
+    static let before0024 = [
+        "DROP INDEX account_schedule_freshness",
         """
-        CREATE INDEX account_schedule_fresh ON account_schedule (last_success_at)
-            WHERE status = 'active' AND is_active AND last_success_at IS NOT NULL
+        CREATE INDEX account_schedule_due_at ON account_schedule (next_sync_at)
+            WHERE status = 'active' AND is_active AND inflight_job_id IS NULL
         """,
-        "DROP INDEX account_schedule_class",
-        "CREATE INDEX account_schedule_class ON account_schedule (sync_class, avg_sync_ms) WHERE status = 'active' AND is_active",
-    ]
-
-    /// As migration 0019 leaves them.
-    static let after0019 = [
-        "DROP INDEX account_schedule_fresh",
+        """
+        CREATE INDEX account_schedule_class ON account_schedule (sync_class, avg_sync_ms)
+            WHERE status = 'active' AND is_active AND inflight_job_id IS NULL
+        """,
         """
         CREATE INDEX account_schedule_fresh ON account_schedule (last_success_at)
             WHERE status = 'active' AND is_active AND last_success_at IS NOT NULL AND inflight_job_id IS NULL
         """,
-        "DROP INDEX account_schedule_class",
         """
-        CREATE INDEX account_schedule_class ON account_schedule (sync_class, avg_sync_ms)
+        CREATE INDEX account_schedule_never_synced ON account_schedule (created_at)
+            WHERE status = 'active' AND is_active AND last_success_at IS NULL
+        """,
+    ]
+
+    /// As migration 0024 leaves them.
+    static let after0024 = [
+        "DROP INDEX account_schedule_due_at", "DROP INDEX account_schedule_class", "DROP INDEX account_schedule_fresh",
+        "DROP INDEX account_schedule_never_synced",
+        """
+        CREATE INDEX account_schedule_freshness ON account_schedule (sync_class, last_success_at, created_at, avg_sync_ms)
             WHERE status = 'active' AND is_active AND inflight_job_id IS NULL
         """,
     ]
@@ -55,7 +61,7 @@ enum ScheduleIndexCosts {
             SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'account_schedule' ORDER BY 1
             """).map { try $0.string(0) }
         let optional = indexes.filter { !needed.contains($0) }
-        var variants: [(label: String, setup: [String])] = [("every index", []), ("fresh and class as before 0019", before0019)]
+        var variants: [(label: String, setup: [String])] = [("every index", []), ("the four indexes before 0024", before0024)]
         variants += optional.map { ("without \($0)", ["DROP INDEX \($0)"]) }
         variants.append(("without all of them", optional.map { "DROP INDEX \($0)" }))
         variants.append(("without the runs' account check", ["DROP TRIGGER sync_runs_account_exists ON sync_runs"]))

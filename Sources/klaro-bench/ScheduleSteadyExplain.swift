@@ -10,23 +10,7 @@ import KlaroPostgres
 /// ones whose rank has come before their due time.
 enum ScheduleSteadyExplain {
     static func run(_ pool: PostgresPool, queueDepth: Int, deadlineSeconds: Double) async throws {
-        try await pool.execute("""
-            WITH r AS (SELECT account_id, random() AS c, random() AS p FROM account_schedule),
-            k AS (
-                SELECT account_id, p,
-                       CASE WHEN c < 0.3 THEN 'moving' WHEN c < 0.5 THEN 'quiet' ELSE 'dormant' END AS class,
-                       CASE WHEN c < 0.3 THEN 300 WHEN c < 0.5 THEN 900 ELSE 3600 END AS iv,
-                       CASE WHEN c >= 0.3 AND c < 0.5 THEN 0.1 ELSE 0 END AS lead
-                FROM r
-            )
-            UPDATE account_schedule s
-            SET sync_class = k.class, avg_sync_ms = 5000,
-                last_success_at = now() - make_interval(secs => k.p * k.iv),
-                next_sync_at = now() - make_interval(secs => k.p * k.iv) + make_interval(secs => k.iv - 10),
-                staleness_deadline = now() - make_interval(secs => k.p * k.iv) + make_interval(secs => (1 - k.lead) * k.iv)
-            FROM k WHERE s.account_id = k.account_id
-            """)
-        try await pool.execute("VACUUM ANALYZE account_schedule")
+        try await makeSteady(pool)
         // What an index scan in each order reads at most per tick (a slot stops early once
         // its room is filled): the rank order up to now + 60 s (migration 0016), and the due
         // order up to the current window (before it).
@@ -52,5 +36,26 @@ enum ScheduleSteadyExplain {
             if trimmed.hasPrefix("CTE ") { keep = trimmed == "CTE picked" }
             if keep || trimmed.hasPrefix("Execution Time") { print("  " + line.prefix(170)) }
         }
+    }
+
+    /// Rewrites the fleet's schedule into the steady state described above (vacuumed, analysed).
+    static func makeSteady(_ pool: PostgresPool) async throws {
+        try await pool.execute("""
+            WITH r AS (SELECT account_id, random() AS c, random() AS p FROM account_schedule),
+            k AS (
+                SELECT account_id, p,
+                       CASE WHEN c < 0.3 THEN 'moving' WHEN c < 0.5 THEN 'quiet' ELSE 'dormant' END AS class,
+                       CASE WHEN c < 0.3 THEN 300 WHEN c < 0.5 THEN 900 ELSE 3600 END AS iv,
+                       CASE WHEN c >= 0.3 AND c < 0.5 THEN 0.1 ELSE 0 END AS lead
+                FROM r
+            )
+            UPDATE account_schedule s
+            SET sync_class = k.class, avg_sync_ms = 5000,
+                last_success_at = now() - make_interval(secs => k.p * k.iv),
+                next_sync_at = now() - make_interval(secs => k.p * k.iv) + make_interval(secs => k.iv - 10),
+                staleness_deadline = now() - make_interval(secs => k.p * k.iv) + make_interval(secs => (1 - k.lead) * k.iv)
+            FROM k WHERE s.account_id = k.account_id
+            """)
+        try await pool.execute("VACUUM ANALYZE account_schedule")
     }
 }

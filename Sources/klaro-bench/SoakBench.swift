@@ -36,6 +36,9 @@ struct SoakBench: AsyncParsableCommand {
     @Flag(help: "Print klarod's RSS at every sample (does it grow with time or level off?).")
     var samples = false
 
+    @Option(help: "Sets PostgreSQL's wal_compression (off, pglz, lz4, zstd; the figures are judged at its default, off).")
+    var walCompression: String?
+
     mutating func validate() throws {
         guard accounts >= 0, hosts >= 1, minutesScale > 0, sampleEvery >= 1 else {
             throw ValidationError("accounts ≥ 0, hosts ≥ 1, --minutes-scale > 0, --sample-every ≥ 1")
@@ -51,6 +54,12 @@ struct SoakBench: AsyncParsableCommand {
         try await redis.command(["FLUSHDB"])
         let credentialKeys = try KeyRing.generateEntry(id: "bench")
         let vault = CredentialVault(keyRing: try KeyRing.parse(credentialKeys))
+        if let walCompression {
+            // ALTER SYSTEM takes no parameters; the value is checked by PostgreSQL's own parser.
+            guard walCompression.allSatisfy({ $0.isLetter || $0.isNumber }) else { throw ValidationError("--wal-compression: a word") }
+            try await pool.execute("ALTER SYSTEM SET wal_compression = \(walCompression)")
+            try await pool.execute("SELECT pg_reload_conf()")
+        }
         print("soak: importing \(accounts) accounts …")
         _ = try await BenchFleet.createAccounts(pool, vault: vault, count: accounts, hosts: [], slotsPerHost: 4)
 

@@ -8,7 +8,7 @@ struct KlaroBench: AsyncParsableCommand {
         abstract: "Benchmarks of Klaro's control plane; each subcommand prints its figures.",
         subcommands: [
             PlacementBench.self, ScheduleBench.self, IngestBench.self, APIBench.self, AuthBench.self, FleetSimBench.self,
-            SoakBench.self,
+            SoakBench.self, PlacementWALBench.self,
         ]
     )
 

@@ -8,14 +8,25 @@ import KlaroPostgres
 /// narrow schedule table (`sync_class` and `avg_sync_ms` are kept by ingest), in one statement.
 /// An unmeasured group counts ``SyncProfile/unmeasuredSyncSeconds``.
 enum CapacityQuery {
-    /// `sync_class, avg_sync_ms` of every active account: those not in flight from
-    /// `account_schedule_class` (index-only), the few in flight through
-    /// `account_schedule_inflight` (migration 0019: the dispatch tick writes no class entry).
-    static let activeClassAndTime = """
-        SELECT sync_class, avg_sync_ms FROM account_schedule WHERE status = 'active' AND is_active AND inflight_job_id IS NULL
-        UNION ALL
-        SELECT sync_class, avg_sync_ms FROM account_schedule
-        WHERE inflight_job_id IS NOT NULL AND status = 'active' AND is_active
+    /// Active accounts and their mean sync time per class (the policy's round, every 15 s): per
+    /// class a range of `account_schedule_freshness` (index-only; migration 0024), the few in
+    /// flight once through `account_schedule_inflight` (the dispatch tick writes no entry in the
+    /// first). Per class, not one pass over the index: once updates leave the index's pages half
+    /// full, the planner prefers reading every row of the table to reading the whole index.
+    static let loadsSQL = """
+        WITH flying AS MATERIALIZED (
+            SELECT sync_class, avg_sync_ms FROM account_schedule
+            WHERE inflight_job_id IS NOT NULL AND status = 'active' AND is_active
+        )
+        SELECT c.sync_class, NULL::text, r.accounts + f.accounts,
+               (r.total + f.total) / nullif(r.measured + f.measured, 0) / 1000.0
+        FROM unnest($1::text[]) AS c(sync_class),
+        LATERAL (SELECT count(*) AS accounts, count(s.avg_sync_ms) AS measured, coalesce(sum(s.avg_sync_ms), 0)::numeric AS total
+                 FROM account_schedule s
+                 WHERE s.sync_class = c.sync_class AND s.status = 'active' AND s.is_active AND s.inflight_job_id IS NULL) r,
+        LATERAL (SELECT count(*) AS accounts, count(f.avg_sync_ms) AS measured, coalesce(sum(f.avg_sync_ms), 0)::numeric AS total
+                 FROM flying f WHERE f.sync_class = c.sync_class) f
+        WHERE r.accounts + f.accounts > 0
         """
 
     static func loads(_ connection: PostgresConnection, byPlan: Bool = false) throws -> [SyncLoad] {
@@ -25,10 +36,7 @@ enum CapacityQuery {
             JOIN user_mt5_accounts a ON a.id = s.account_id
             LEFT JOIN user_plans p ON p.user_id = a.user_id
             WHERE s.status = 'active' AND s.is_active GROUP BY 1, 2
-            """ : """
-            SELECT sync_class, NULL::text, count(*), avg(avg_sync_ms) / 1000.0
-            FROM (\(activeClassAndTime)) s GROUP BY 1
-            """)
+            """ : loadsSQL, byPlan ? [] : [SyncClass.allCases.map(\.rawValue)])
         return try rows.compactMap { row in
             guard let syncClass = SyncClass(rawValue: try row.string(0)) else { return nil }
             return SyncLoad(

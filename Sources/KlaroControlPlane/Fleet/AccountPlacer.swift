@@ -136,18 +136,21 @@ final class AccountPlacer: Sendable {
             let options = try self.options(connection)
             let slots = try Self.loadSlots(connection)
             let scale = try PlacementWorkQuery.scale(connection, policy: policy)
-            let newcomers = try connection.query("""
+            var newcomers: [PlacementAccount] = []
+            try connection.forEachBatch("""
                 SELECT a.id, a.pinned_host, a.pinned_slot, a.mt5_server, s.sync_class, s.avg_sync_ms,
                        CASE WHEN $1 THEN klaro_user_plan(a.user_id) END
                 FROM account_schedule s JOIN user_mt5_accounts a ON a.id = s.account_id
                 WHERE s.assigned_host IS NULL AND s.status = 'active' AND s.is_active
-                """, [!policy.planTargets.isEmpty]).map { row in
+                """, [!policy.planTargets.isEmpty]) { batch in
+                newcomers += try batch.map { row in
                     PlacementAccount(
                         id: try row.uuid(0), pin: try Self.slotID(row.stringOrNil(1), row.intOrNil(2)), current: nil,
                         server: row.stringOrNil(3),
                         load: scale.load(averageSyncMs: try row.intOrNil(5), syncClass: SyncClass(rawValue: try row.string(4)) ?? .quiet,
                                          plan: row.stringOrNil(6)))
                 }
+            }
             let placed = try PlacementWorkQuery.slotLoads(connection, scale: scale)
             let result = try Placement.placeNewcomers(newcomers, placed: placed, slots: slots, options: options)
             try Self.write(result.moves, unassigned: [], connection)
@@ -312,24 +315,27 @@ final class AccountPlacer: Sendable {
         let stretch = try SyncStretchTable.read(connection)
         var measured: [Int] = []
         var rows: [(account: PlacementAccount, syncClass: SyncClass, averageMs: Int?, plan: String?)] = []
-        for row in try connection.query("""
+        // In batches: the whole fleet in one result grew the heap by its size (issue 16).
+        try connection.forEachBatch("""
             SELECT a.id, s.assigned_host, s.assigned_slot, a.pinned_host, a.pinned_slot, a.mt5_server, s.inflight_job_id IS NOT NULL,
                    s.sync_class, s.avg_sync_ms, CASE WHEN $1 THEN klaro_user_plan(a.user_id) END
             FROM account_schedule s JOIN user_mt5_accounts a ON a.id = s.account_id WHERE s.status = 'active' AND s.is_active
-            """, [!policy.planTargets.isEmpty]) {
-            let id = try row.uuid(0)
-            if try row.bool(6) { inFlight.insert(id) }
-            let averageMs = try row.intOrNil(8)
-            if let averageMs { measured.append(averageMs) }
-            rows.append((
-                PlacementAccount(
-                    id: id,
-                    pin: try slotID(row.stringOrNil(3), row.intOrNil(4)),
-                    current: try slotID(row.stringOrNil(1), row.intOrNil(2)),
-                    server: row.stringOrNil(5)
-                ),
-                SyncClass(rawValue: try row.string(7)) ?? .quiet, averageMs, row.stringOrNil(9)
-            ))
+            """, [!policy.planTargets.isEmpty]) { batch in
+            for row in batch {
+                let id = try row.uuid(0)
+                if try row.bool(6) { inFlight.insert(id) }
+                let averageMs = try row.intOrNil(8)
+                if let averageMs { measured.append(averageMs) }
+                rows.append((
+                    PlacementAccount(
+                        id: id,
+                        pin: try slotID(row.stringOrNil(3), row.intOrNil(4)),
+                        current: try slotID(row.stringOrNil(1), row.intOrNil(2)),
+                        server: row.stringOrNil(5)
+                    ),
+                    SyncClass(rawValue: try row.string(7)) ?? .quiet, averageMs, row.stringOrNil(9)
+                ))
+            }
         }
         let scale = PlacementWorkQuery.Scale(
             policy: policy, stretch: stretch, defaultSeconds: PlacementWork.defaultSyncSeconds(measuredMs: measured))

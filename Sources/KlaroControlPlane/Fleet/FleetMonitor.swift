@@ -126,6 +126,12 @@ public final class FleetMonitor: Service, Sendable {
         try await placer.slotsPastReliefBound()
     }
 
+    /// The automatic placement now, as after an operator approved hosts; returns the accounts
+    /// it moved (`klaro-bench placement-wal` measures the WAL of its write).
+    public func placeNow() async throws -> Int {
+        try await placer.placeNow().moves.count
+    }
+
     /// Seconds without a refresh after which this replica's memory is no longer current (it
     /// was not the leader): three missed rounds, or `slotDeadAfter` if longer.
     private var memoryLapse: Double {

@@ -19,13 +19,23 @@ enum PlacementWorkQuery {
         }
     }
 
-    /// The fleet's median measured sync time over active accounts (an index-only scan of
-    /// `account_schedule_class` and the few in flight), with the stored stretch.
+    /// The fleet's median measured sync time over active accounts (``medianSQL``), with the
+    /// stored stretch.
+    /// Per class a range of `account_schedule_freshness` (`OFFSET 0` keeps the planner from
+    /// turning the ranges into one pass over the table), and the few in flight.
+    static let medianSQL = """
+        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY m.avg_sync_ms)
+        FROM (SELECT x.avg_sync_ms FROM unnest($1::text[]) AS c(sync_class),
+              LATERAL (SELECT s.avg_sync_ms FROM account_schedule s
+                       WHERE s.sync_class = c.sync_class AND s.status = 'active' AND s.is_active AND s.inflight_job_id IS NULL
+                       OFFSET 0) x
+              UNION ALL
+              SELECT avg_sync_ms FROM account_schedule WHERE inflight_job_id IS NOT NULL AND status = 'active' AND is_active) m
+        WHERE m.avg_sync_ms IS NOT NULL
+        """
+
     static func scale(_ connection: PostgresConnection, policy: SyncPolicy) throws -> Scale {
-        let median = try connection.query("""
-            SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY avg_sync_ms)
-            FROM (\(CapacityQuery.activeClassAndTime)) s WHERE avg_sync_ms IS NOT NULL
-            """).first?.doubleOrNil(0)
+        let median = try connection.query(medianSQL, [SyncClass.allCases.map(\.rawValue)]).first?.doubleOrNil(0)
         return Scale(
             policy: policy, stretch: try SyncStretchTable.read(connection),
             defaultSeconds: median.map { max(PlacementWork.minimumSyncSeconds, $0 / 1000) } ?? SyncProfile.unmeasuredSyncSeconds)

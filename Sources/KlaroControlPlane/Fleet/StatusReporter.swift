@@ -37,7 +37,7 @@ public final class StatusReporter: Service, Sendable {
 
     public func report() async throws {
         let settings = self.settings
-        let snapshot = try await pool.withConnection { try Self.read($0, settings: settings) }
+        let snapshot = try await pool.withConnection { try Self.read($0, settings: settings, queue: false) }
         for status in AccountStatusLabel.allCases {
             metrics.accounts(status).set(Double(snapshot.accounts[status.rawValue] ?? 0))
         }
@@ -57,55 +57,30 @@ public final class StatusReporter: Service, Sendable {
     }
 
     /// The database-wide state behind the gauges (also `GET /admin/status`).
-    static func read(_ connection: PostgresConnection, settings: SyncSettings) throws -> Snapshot {
+    /// - Parameter queue: also count the accounts due and waiting and those with no slot,
+    ///   which only `/admin/status` shows (the due count probes every slot).
+    static func read(_ connection: PostgresConnection, settings: SyncSettings, queue: Bool = true) throws -> Snapshot {
         var snapshot = Snapshot()
-        // Counted without reading the fleet (migration 0010): statuses from the counts a trigger
-        // keeps, the rest from partial indexes of the narrow schedule rows, whose entries are
-        // the few stale, never-synced, unplaced or in-flight accounts (or one per active
-        // account for the minimum and the due count, index-only).
+        // Counted without reading the fleet: statuses from the counts a trigger keeps (migration
+        // 0010), the rest from index entries of the few accounts counted (``ScheduleCounts``).
         for row in try connection.query("""
             SELECT status, sum(accounts) FROM account_status_counts GROUP BY status HAVING sum(accounts) > 0
             """) {
             snapshot.accounts[try row.string(0)] = try row.int(1)
         }
-        // account_schedule_fresh holds the synced accounts not in flight (migration 0019: the
-        // dispatch tick writes no entry there); those in flight come from account_schedule_inflight.
-        let staleness = try connection.query("""
-            WITH cutoff AS (SELECT now() - make_interval(secs => $1::float8) AS at),
-            inflight AS (
-                SELECT last_success_at FROM account_schedule
-                WHERE inflight_job_id IS NOT NULL AND status = 'active' AND is_active
-            ),
-            ages AS (
-                SELECT least((SELECT min(last_success_at) FROM account_schedule
-                              WHERE status = 'active' AND is_active AND last_success_at IS NOT NULL AND inflight_job_id IS NULL),
-                             (SELECT min(last_success_at) FROM inflight)) AS oldest_success,
-                       (SELECT min(created_at) FROM account_schedule
-                        WHERE status = 'active' AND is_active AND last_success_at IS NULL) AS oldest_never
-            )
-            SELECT (SELECT count(*) FROM account_schedule, cutoff WHERE status = 'active' AND is_active
-                        AND last_success_at IS NOT NULL AND inflight_job_id IS NULL AND last_success_at < cutoff.at)
-                   + (SELECT count(*) FROM inflight, cutoff WHERE last_success_at < cutoff.at)
-                   + (SELECT count(*) FROM account_schedule, cutoff WHERE status = 'active' AND is_active
-                        AND last_success_at IS NULL AND created_at < cutoff.at),
-                   coalesce(extract(epoch FROM now() - least(ages.oldest_success, ages.oldest_never)), 0),
-                   (SELECT count(*) FROM inflight),
-                   (SELECT coalesce(sum(accounts), 0) FROM account_status_counts WHERE status = 'active' AND is_active),
-                   (SELECT count(*) FROM account_schedule WHERE status = 'active' AND is_active AND inflight_job_id IS NULL
-                        AND next_sync_at <= now()),
-                   (SELECT count(*) FROM account_schedule WHERE status = 'active' AND is_active AND assigned_host IS NULL),
-                   extract(epoch FROM now() - ages.oldest_success),
-                   (SELECT count(*) FROM account_schedule WHERE status = 'active' AND is_active AND last_success_at IS NULL)
-            FROM ages
-            """, [settings.staleAfter])[0]
-        snapshot.stale = try staleness.int(0)
-        snapshot.oldestAge = try staleness.double(1)
-        snapshot.inFlight = try staleness.int(2)
-        snapshot.active = try staleness.int(3)
-        snapshot.due = try staleness.int(4)
-        snapshot.unplaced = try staleness.int(5)
-        snapshot.oldestSuccessAge = try staleness.doubleOrNil(6)
-        snapshot.neverSynced = try staleness.int(7)
+        snapshot.active = try connection.query("""
+            SELECT coalesce(sum(accounts), 0) FROM account_status_counts WHERE status = 'active' AND is_active
+            """)[0].int(0)
+        let freshness = try ScheduleCounts.freshness(connection, staleAfter: settings.staleAfter)
+        snapshot.stale = freshness.stale
+        snapshot.oldestAge = freshness.oldestAge
+        snapshot.oldestSuccessAge = freshness.oldestSuccessAge
+        snapshot.neverSynced = freshness.neverSynced
+        snapshot.inFlight = freshness.inFlight
+        if queue {
+            snapshot.due = try ScheduleCounts.dueAndWaiting(connection)
+            snapshot.unplaced = try ScheduleCounts.unplaced(connection)
+        }
         for row in try connection.query("""
             SELECT CASE WHEN h.admin_state IN ('pending', 'refused') THEN 'pending'
                         WHEN s.state = 'dead' THEN 'dead'
@@ -155,9 +130,9 @@ public final class StatusReporter: Service, Sendable {
         /// Busy slots needed at the classes' targets ÷ live slots (without a live slot: the
         /// busy slots needed, so any work reads as over capacity).
         var demandRatio = 0.0
-        /// Active accounts due and waiting for dispatch.
+        /// Active accounts due and waiting for dispatch (read with `queue` only).
         var due = 0
-        /// Active accounts with no slot.
+        /// Active accounts with no slot (read with `queue` only).
         var unplaced = 0
 
         /// Slots that take jobs: alive, on an active host.

@@ -89,6 +89,29 @@ public final class SyncPolicyController: Service, Sendable {
             """, [syncClass.rawValue, interval, interval * (1 - lead)])
     }
 
+    /// Median and 95th percentile of the time since each active account's last success (or
+    /// creation) per class: a class's accounts not in flight from `account_schedule_freshness`
+    /// (index-only, in class order: no sort of the fleet), those in flight once through
+    /// `account_schedule_inflight` (migration 0024; a pass over the table's rows before).
+    static let stalenessSQL = """
+        WITH flying AS MATERIALIZED (
+            SELECT sync_class, coalesce(last_success_at, created_at) AS since FROM account_schedule
+            WHERE inflight_job_id IS NOT NULL AND status = 'active' AND is_active
+        )
+        SELECT c.sync_class, p.median, p.p95
+        FROM unnest($1::text[]) AS c(sync_class),
+        LATERAL (
+            SELECT count(*) AS accounts,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM now() - since)) AS median,
+                   percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM now() - since)) AS p95
+            FROM (SELECT coalesce(s.last_success_at, s.created_at) AS since FROM account_schedule s
+                  WHERE s.sync_class = c.sync_class AND s.status = 'active' AND s.is_active AND s.inflight_job_id IS NULL
+                  UNION ALL
+                  SELECT f.since FROM flying f WHERE f.sync_class = c.sync_class) a
+        ) p
+        WHERE p.accounts > 0
+        """
+
     /// The schedule's gauges: targets, effective intervals and stretch per class, staleness
     /// quantiles per class, and the slots and hosts needed at 1×–10× (the demand ratio is the
     /// status reporter's, on every replica, from the row ``FleetDemandTable`` keeps).
@@ -105,12 +128,8 @@ public final class SyncPolicyController: Service, Sendable {
             }
         }
         let staleness = try await pool.withConnection { connection in
-            try connection.query("""
-                SELECT sync_class,
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM now() - coalesce(last_success_at, created_at))),
-                       percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM now() - coalesce(last_success_at, created_at)))
-                FROM account_schedule WHERE status = 'active' AND is_active GROUP BY 1
-                """).map { (try $0.string(0), try $0.double(1), try $0.double(2)) }
+            try connection.query(Self.stalenessSQL, [SyncClass.allCases.map(\.rawValue)])
+                .map { (try $0.string(0), try $0.double(1), try $0.double(2)) }
         }
         var seen: Set<SyncClass> = []
         for (name, median, p95) in staleness {

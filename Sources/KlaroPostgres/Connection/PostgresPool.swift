@@ -30,8 +30,9 @@ public struct PostgresPoolConfiguration: Sendable {
 /// libpq blocks, so every statement runs on one of the pool's own threads (an
 /// `NIOThreadPool` with one thread per connection) and callers await it. Work is handed over
 /// as a synchronous closure that gets a connection: a whole transaction runs in one hop.
-/// Connections found closed by the server (it restarted) are replaced at checkout, and a
-/// closure that loses its connection midway is run once more on a fresh one.
+/// Connections found closed by the server (it restarted) are replaced at checkout, a
+/// closure that loses its connection midway is run once more on a fresh one, and a connection
+/// that sent a large message is closed after use (its libpq buffers never shrink).
 public final class PostgresPool: Service, Sendable {
     private enum Lease {
         case existing(PostgresConnection)
@@ -161,10 +162,11 @@ public final class PostgresPool: Service, Sendable {
                 }
                 do {
                     let value = try body(connection)
-                    release(connection, broken: connection.isInTransaction)
+                    release(connection, broken: connection.isInTransaction || connection.needsRecycling)
                     return value
                 } catch {
                     let broken = (error as? PostgresError)?.isConnectionError == true || connection.isInTransaction
+                        || connection.needsRecycling
                     release(connection, broken: broken)
                     throw error
                 }

@@ -8,8 +8,8 @@ import KlaroPostgres
 /// The accounts not in flight come from `account_schedule_freshness` (class, last success,
 /// creation), probed once per class: its oldest success is the first entry, its stale and
 /// never-synced accounts are ranges. Those in flight come from `account_schedule_inflight`
-/// (dispatch's own index). The due accounts come from `account_schedule_slot_due`, dispatch's
-/// index, probed slot by slot.
+/// (dispatch's own index). The due accounts come from dispatch's two indexes, probed slot by
+/// slot as dispatch reads them.
 enum ScheduleCounts {
     /// Freshness of the active accounts, in flight or not.
     struct Freshness: Sendable, Equatable {
@@ -72,8 +72,11 @@ enum ScheduleCounts {
         FROM total
         """
 
-    /// Active accounts due and waiting for dispatch: per slot from `account_schedule_slot_due`
-    /// (the due entries only, however many accounts the slot holds), plus the unplaced.
+    /// Active accounts due and waiting for dispatch, plus the unplaced: per slot in the two
+    /// parts dispatch reads (``DispatchQuery``), so only index entries of accounts about due are
+    /// read, however many accounts the slot holds: those ranking before now + 60 s from
+    /// `account_schedule_due` (checked for being due on the row), then the due ones ranking
+    /// later from `account_schedule_slot_due`, which holds only them (migration 0025).
     static func dueAndWaiting(_ connection: PostgresConnection) throws -> Int {
         try connection.query(dueSQL)[0].int(0)
     }
@@ -86,7 +89,16 @@ enum ScheduleCounts {
                 LATERAL (SELECT count(*) AS accounts FROM account_schedule s
                          WHERE s.assigned_host = t.host_id AND s.assigned_slot = t.slot
                            AND s.status = 'active' AND s.is_active AND s.inflight_job_id IS NULL
+                           AND klaro_refill_window(klaro_dispatch_rank(s.staleness_deadline, s.next_sync_at))
+                               <= klaro_refill_window(now() + interval '60 seconds')
                            AND s.next_sync_at <= now()) d)
+             + (SELECT coalesce(sum(d.accounts), 0) FROM terminal_slots t,
+                LATERAL (SELECT count(*) AS accounts FROM account_schedule s
+                         WHERE s.assigned_host = t.host_id AND s.assigned_slot = t.slot
+                           AND s.status = 'active' AND s.is_active AND s.inflight_job_id IS NULL
+                           AND s.next_sync_at <= now() AND klaro_deadline_after_due(s.staleness_deadline, s.next_sync_at)
+                           AND klaro_refill_window(klaro_dispatch_rank(s.staleness_deadline, s.next_sync_at)) + 0
+                               > klaro_refill_window(now() + interval '60 seconds')) d)
         """
 
     /// Active accounts with no slot (`account_schedule_unplaced`, empty in the steady state).

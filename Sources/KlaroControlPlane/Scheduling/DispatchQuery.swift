@@ -22,13 +22,14 @@ public enum DispatchQuery {
     public static let sql = statement(steal: nil) { "klaro_refill_window(\($0))" }
 
     /// Another window (`KLARO_REFILL_WINDOW_SECONDS`, `$3`): the same order, computed; the index
-    /// no longer holds it, so a slot's due entries are read and sorted (`account_schedule_slot_due`).
-    static let sqlWithWindow = statement(steal: nil) { "floor(extract(epoch FROM \($0)) / $3::float8)::bigint" }
+    /// no longer holds it, so a slot's entries ranking before now + 60 s + the window are read
+    /// from `account_schedule_due` and sorted.
+    static let sqlWithWindow = statement(steal: nil, window: "$3") { "floor(extract(epoch FROM \($0)) / $3::float8)::bigint" }
 
     /// ``sql`` with work stealing, late by `$3` seconds.
     public static let sqlStealing = statement(steal: "$3") { "klaro_refill_window(\($0))" }
     /// ``sqlWithWindow`` with work stealing, late by `$4` seconds.
-    static let sqlWithWindowStealing = statement(steal: "$4") { "floor(extract(epoch FROM \($0)) / $3::float8)::bigint" }
+    static let sqlWithWindowStealing = statement(steal: "$4", window: "$3") { "floor(extract(epoch FROM \($0)) / $3::float8)::bigint" }
 
     /// SQL: dispatch gives jobs to the slot `s` (a `terminal_slots` row) of host `h`: alive, on an
     /// admitted host that is active or cordoned (a cordoned host keeps its accounts).
@@ -36,8 +37,14 @@ public enum DispatchQuery {
 
     /// - Parameters:
     ///   - steal: the parameter holding the lateness in seconds; nil: no stealing.
-    private static func statement(steal lateness: String?, _ window: (String) -> String) -> String {
+    ///   - windowSeconds: the parameter holding a refill window other than the default; nil: the default.
+    private static func statement(steal lateness: String?, window windowSeconds: String? = nil, _ window: (String) -> String) -> String {
         let rank = "klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at)"
+        // A window W other than the index's 30 s: ranking before now + 60 s by W means ranking
+        // before now + 60 s + W, a range of account_schedule_due's leading expression.
+        let indexRange = windowSeconds.map {
+            "\n                   AND klaro_refill_window(\(rank)) <= klaro_refill_window(now() + interval '60 seconds' + make_interval(secs => \($0)::float8))"
+        } ?? ""
         let picked = lateness == nil ? "picked" : "own"
         return """
         WITH slots AS MATERIALIZED (
@@ -55,12 +62,13 @@ public enum DispatchQuery {
                 -- In RefillOrder.dispatch order, in two parts that keep it index-held: the
                 -- accounts ranking before now + 60 s (account_schedule_due, skipping those not
                 -- due yet), then, only if room is left, the due ones ranking later
-                -- (account_schedule_slot_due: deadlines well after their due time).
+                -- (account_schedule_slot_due, which holds only deadlines more than 60 s after
+                -- their due time: the only due accounts that rank later; migration 0025).
                 SELECT * FROM (
                  SELECT a.account_id FROM account_schedule a
                  WHERE a.assigned_host = slots.host_id AND a.assigned_slot = slots.slot
                    AND a.status = 'active' AND a.is_active AND a.inflight_job_id IS NULL
-                   AND \(window(rank)) <= \(window("now() + interval '60 seconds'"))
+                   AND \(window(rank)) <= \(window("now() + interval '60 seconds'"))\(indexRange)
                    AND a.next_sync_at <= now()
                  ORDER BY \(window(rank)), coalesce(a.avg_sync_ms, 5000) DESC, \(rank), a.account_id
                  LIMIT greatest(slots.room, 0)
@@ -70,7 +78,7 @@ public enum DispatchQuery {
                  SELECT a.account_id FROM account_schedule a
                  WHERE a.assigned_host = slots.host_id AND a.assigned_slot = slots.slot
                    AND a.status = 'active' AND a.is_active AND a.inflight_job_id IS NULL
-                   AND a.next_sync_at <= now()
+                   AND a.next_sync_at <= now() AND klaro_deadline_after_due(a.staleness_deadline, a.next_sync_at)
                    -- "+ 0": no index order on the rank here, so the scan is by due time.
                    AND \(window(rank)) + 0 > \(window("now() + interval '60 seconds'"))
                  ORDER BY \(window(rank)) + 0, coalesce(a.avg_sync_ms, 5000) DESC, \(rank), a.account_id

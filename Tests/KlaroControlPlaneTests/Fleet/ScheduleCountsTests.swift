@@ -36,6 +36,10 @@ struct ScheduleCountsTests {
             SET sync_class = (ARRAY['moving', 'quiet', 'dormant'])[n.i % 3 + 1],
                 avg_sync_ms = CASE WHEN n.i % 10 = 0 THEN NULL ELSE 1000 + (n.i * 97) % 9000 END,
                 next_sync_at = now() + make_interval(secs => (n.i * 31) % 1200 - 600),
+                -- None, before the due time, just after it, and well after it (a manual sync:
+                -- due now, ranking by a deadline minutes away, read from the second index).
+                staleness_deadline = now() + make_interval(secs => (n.i * 31) % 1200 - 600)
+                                     + (ARRAY[NULL, interval '-90 seconds', interval '30 seconds', interval '2000 seconds'])[n.i % 4 + 1],
                 assigned_host = CASE WHEN n.i % 13 = 0 OR NOT (s.status = 'active' AND s.is_active) THEN NULL
                                      WHEN n.i % 6 < 4 THEN 'h1' ELSE 'h2' END,
                 assigned_slot = CASE WHEN n.i % 13 = 0 OR NOT (s.status = 'active' AND s.is_active) THEN NULL
@@ -88,10 +92,14 @@ struct ScheduleCountsTests {
                 SELECT count(*) FILTER (WHERE inflight_job_id IS NOT NULL AND assigned_host IS NULL),
                        count(*) FILTER (WHERE inflight_job_id IS NOT NULL AND last_success_at IS NULL),
                        count(*) FILTER (WHERE inflight_job_id IS NULL AND assigned_host IS NULL AND next_sync_at <= now()),
-                       count(*) FILTER (WHERE inflight_job_id IS NULL AND assigned_host IS NOT NULL AND next_sync_at <= now())
+                       count(*) FILTER (WHERE inflight_job_id IS NULL AND assigned_host IS NOT NULL AND next_sync_at <= now()),
+                       count(*) FILTER (WHERE inflight_job_id IS NULL AND assigned_host IS NOT NULL AND next_sync_at <= now()
+                                          AND staleness_deadline > now() + interval '90 seconds'),
+                       count(*) FILTER (WHERE inflight_job_id IS NULL AND assigned_host IS NOT NULL AND next_sync_at <= now()
+                                          AND staleness_deadline < next_sync_at)
                 FROM account_schedule WHERE status = 'active' AND is_active
                 """)[0]
-            for column in 0..<4 { #expect(try cases.int(column) > 0, "case \(column)") }
+            for column in 0..<6 { #expect(try cases.int(column) > 0, "case \(column)") }
             // Paused, parked and switched-off accounts are in none of the counts.
             try await pool.execute("UPDATE user_mt5_accounts SET status = 'paused'")
             let none = try await pool.withConnection { connection in

@@ -162,6 +162,32 @@ struct DispatchOrderQueryTests {
         }
     }
 
+    @Test("a resting row meets account_schedule_slot_due only when its deadline is more than 60 s after its due time, the only due rows the second part reads (migration 0025)")
+    func laterDueIndexHoldsOnlyLateRanks() async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let ids = try await accountsOnOneSlot(pool, count: 4)
+            // Never synced (no deadline: placed imports), a deadline before the due time (quiet),
+            // 30 s after it (aimed early by its sync time), 2,000 s after it (a manual sync).
+            for (id, lead) in zip(ids, [nil, -90, 30, 2_000] as [Int?]) {
+                try await pool.execute("""
+                    UPDATE account_schedule SET next_sync_at = now() - interval '1 minute',
+                           staleness_deadline = now() - interval '1 minute' + make_interval(secs => $2::float8) WHERE account_id = $1
+                    """, [id, lead])
+            }
+            let predicate = try await pool.query("""
+                SELECT pg_get_expr(i.indpred, i.indrelid) FROM pg_index i
+                WHERE i.indexrelid = 'account_schedule_slot_due'::regclass
+                """)[0].string(0)
+            let held = try await pool.query("SELECT account_id FROM account_schedule WHERE \(predicate)").map { try $0.uuid(0) }
+            #expect(held == [ids[3]])
+            // All four are due; the statement takes each, the last through that index.
+            let rows = try await pool.transaction { try DispatchQuery.run($0, queueDepth: 4, deadlineSeconds: 60) }
+            #expect(Set(rows.map(\.accountID)) == Set(ids))
+            await pool.close()
+        }
+    }
+
     @Test("a run names an account that exists and goes with it (migrations 0013, 0023)")
     func runsGoWithTheirAccount() async throws {
         try await withTestDatabase { database in

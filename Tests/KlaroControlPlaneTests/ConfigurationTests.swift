@@ -82,10 +82,10 @@ struct ConfigurationTests {
         }
     }
 
-    @Test("work stealing across hosts: after 300 s by default, another lateness or off by KLARO_DISPATCH_STEAL_ACROSS_HOSTS_AFTER_SECONDS")
+    @Test("work stealing across hosts: after 150 s by default, another lateness or off by KLARO_DISPATCH_STEAL_ACROSS_HOSTS_AFTER_SECONDS")
     func stealAcrossHostsAfter() throws {
         var environment = Self.complete
-        #expect(try KlaroConfiguration.load(environment: environment, requiring: .everything).sync.dispatchStealAcrossHostsAfter == 300)
+        #expect(try KlaroConfiguration.load(environment: environment, requiring: .everything).sync.dispatchStealAcrossHostsAfter == 150)
         environment["KLARO_DISPATCH_STEAL_ACROSS_HOSTS_AFTER_SECONDS"] = "10m"
         #expect(try KlaroConfiguration.load(environment: environment, requiring: .everything).sync.dispatchStealAcrossHostsAfter == 600)
         environment["KLARO_DISPATCH_STEAL_ACROSS_HOSTS_AFTER_SECONDS"] = "off"

@@ -94,7 +94,9 @@ public final class Scheduler: Service, Sendable {
             arguments += [field, job]
             commands.append(arguments)
             sent += 1
-            logger.debug(row.stolen ? "dispatched to an idle slot of its host" : "dispatched", metadata: [
+            let message: Logger.Message = row.acrossHosts ? "dispatched to an idle slot of another host"
+                : row.stolen ? "dispatched to an idle slot of its host" : "dispatched"
+            logger.debug(message, metadata: [
                 "job_id": "\(row.jobID)", "account_id": "\(row.accountID)", "host": "\(row.host)", "slot": "\(row.slot)",
                 "attempt": "\(row.attempt)",
             ])

@@ -184,9 +184,12 @@ public enum DispatchQuery {
     /// accounts of slots without spare room, of any host, whose rank passed the longer
     /// lateness: read per victim from `account_schedule_due` in its dispatch order up to the
     /// fleet's spare room left (so only late entries, index-held), neither `own`'s nor
-    /// `stolen`'s, not pinned, locked with SKIP LOCKED. The n-th of them in one fleet-wide
-    /// dispatch order goes to the n-th unit of the spare room left, round-robin over the fleet
-    /// (most spare first, then host and slot in byte order, as `SlotID` compares).
+    /// `stolen`'s, not pinned. The n-th of them in one fleet-wide dispatch order goes to the
+    /// n-th unit of the spare room left, round-robin over the fleet (most spare first, then host
+    /// and slot in byte order, as `SlotID` compares). Only the paired ones are locked (SKIP
+    /// LOCKED, still not in flight): every victim may offer the fleet's whole spare room, and
+    /// locking all it offers cost ~0.5 s a tick in `ops/bench schedule`'s idle-hosts fleet; one
+    /// locked elsewhere is left for the next tick.
     static func acrossHostsStealing(lateness: String, window: (String) -> String) -> String {
         let rank = "klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at)"
         let late = "now() - make_interval(secs => \(lateness)::float8)"
@@ -215,16 +218,23 @@ public enum DispatchQuery {
                   AND NOT EXISTS (SELECT 1 FROM user_mt5_accounts w WHERE w.id = a.account_id AND w.pinned_host IS NOT NULL)
                 ORDER BY \(window(rank)), coalesce(a.avg_sync_ms, 5000) DESC, \(rank), a.account_id
                 LIMIT fleet.spare
-                FOR UPDATE OF a SKIP LOCKED
             ) c
         ),
-        far_stolen AS (
+        far_paired AS (
             SELECT l.account_id, u.host_id, u.slot
             FROM (SELECT account_id, row_number() OVER (ORDER BY refill, expected DESC, rank, account_id) AS n FROM far) l
             JOIN (SELECT t.host_id, t.slot,
                          row_number() OVER (ORDER BY k, t.spare DESC, t.host_id COLLATE "C", t.slot) AS n
                   FROM left_over t CROSS JOIN LATERAL generate_series(1, t.spare) k) u
               ON u.n = l.n
+        ),
+        far_stolen AS (
+            SELECT p.account_id, p.host_id, p.slot
+            FROM far_paired p JOIN (
+                SELECT a.account_id FROM account_schedule a
+                WHERE a.account_id IN (SELECT account_id FROM far_paired) AND a.inflight_job_id IS NULL
+                FOR UPDATE OF a SKIP LOCKED
+            ) locked ON locked.account_id = p.account_id
         ),
         """ + "\n        "
     }

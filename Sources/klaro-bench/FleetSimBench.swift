@@ -46,6 +46,12 @@ struct FleetSimBench: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Work stealing between the slots of a host (--no-stealing: each slot runs only its own accounts).")
     var stealing = true
 
+    @Option(help: "Work stealing's second tier: an idle slot takes a job of a busy slot of another host once it is this many seconds late (as klarod's KLARO_DISPATCH_STEAL_ACROSS_HOSTS_AFTER_SECONDS).")
+    var stealAcrossHostsAfter = WorkStealing.defaultAcrossHostsLateness
+
+    @Flag(inversion: .prefixedNo, help: "Work stealing's second tier, across hosts (--no-stealing-across-hosts: within a host only).")
+    var stealingAcrossHosts = true
+
     @Option(help: "Seed of the fleet and the sync times.")
     var seed: UInt64 = 13
 
@@ -57,6 +63,7 @@ struct FleetSimBench: AsyncParsableCommand {
             throw ValidationError("--refill must be dispatch, deadline or due")
         }
         guard stealAfter >= 0 else { throw ValidationError("--steal-after must be at least 0") }
+        guard stealAcrossHostsAfter >= 0 else { throw ValidationError("--steal-across-hosts-after must be at least 0") }
         guard loadMovesPerHour >= 0 else { throw ValidationError("--load-moves-per-hour must be at least 0") }
         guard accounts > 0, slots > 0 else { throw ValidationError("need --accounts > 0 and --slots > 0") }
     }
@@ -65,14 +72,15 @@ struct FleetSimBench: AsyncParsableCommand {
         let kind = FleetSimulation.PlacementKind(rawValue: placement) ?? .load
         let order = FleetSimulation.Refill(rawValue: refill) ?? .dispatch
         let policy = try SyncPolicy(maxStretch: maxStretch, deadlineLead: [.quiet: quietLead])
-        print("fleet-sim: \(accounts) accounts, \(slots) slots, 24 h, placement by \(kind.rawValue) (ε \(epsilon)), max stretch \(maxStretch), refill by \(order.rawValue) (quiet lead \(quietLead)), load relief \(loadMovesPerHour) moves/h, \(stealing ? "stealing after \(stealAfter) s" : "no stealing"); 1.5x = 1.5x the accounts")
+        print("fleet-sim: \(accounts) accounts, \(slots) slots, 24 h, placement by \(kind.rawValue) (ε \(epsilon)), max stretch \(maxStretch), refill by \(order.rawValue) (quiet lead \(quietLead)), load relief \(loadMovesPerHour) moves/h, \(stealing ? "stealing after \(stealAfter) s, \(stealingAcrossHosts ? "across hosts after \(stealAcrossHostsAfter) s" : "not across hosts")" : "no stealing"); 1.5x = 1.5x the accounts")
         let clock = ContinuousClock.now
         var results: [(String, FleetSimulation.Figures)] = []
         for load in [1.0, 1.5] {
             for schedule in [FleetSimulation.Schedule.adaptive, .fixed] {
                 var sim = try FleetSimulation(
                     schedule: schedule, placement: kind, refill: order, epsilon: epsilon, policy: policy, accountCount: Int(Double(accounts) * load),
-                    slotCount: slots, seed: seed, loadMovesPerHour: loadMovesPerHour, stealAfter: stealing ? stealAfter : nil
+                    slotCount: slots, seed: seed, loadMovesPerHour: loadMovesPerHour, stealAfter: stealing ? stealAfter : nil,
+                    stealAcrossHostsAfter: stealingAcrossHosts ? stealAcrossHostsAfter : nil
                 )
                 let figures = sim.run()
                 let label = "\(schedule.rawValue) \(String(format: "%.1f", load))x"
@@ -84,6 +92,10 @@ struct FleetSimBench: AsyncParsableCommand {
                 }
                 if stealing {
                     print("  steals per hour: \(figures.steals.map(String.init).joined(separator: " ")) (\(figures.steals.reduce(0, +)) in all)")
+                    if stealingAcrossHosts {
+                        let across = figures.stealsAcrossHosts
+                        print("  steals across hosts per hour: \(across.map(String.init).joined(separator: " ")) (\(across.reduce(0, +)) in all)")
+                    }
                 }
                 results.append((label, figures))
             }

@@ -4,10 +4,10 @@ import KlaroCore
 /// A day of a simulated fleet in virtual time, for `klaro-bench fleet-sim`: accounts placed on
 /// slots by KlaroCore's `Placement` as klarod places them (by load, `PlacementWork`), each slot
 /// running its due jobs in the refill order (`--refill`), intervals from KlaroCore's
-/// `SyncPolicy` (adaptive, as ingest schedules them) or a fixed 15 minutes. The slots of one
-/// host (`sim-N`, 4 slots) run in one event loop in time order, so a slot falling idle can take
-/// a late job of a busy neighbour as klarod's dispatch does (`WorkStealing`); both schedules
-/// run on the same model.
+/// `SyncPolicy` (adaptive, as ingest schedules them) or a fixed 15 minutes. All slots (hosts
+/// `sim-N` of 4 slots) run in one event loop in time order, so a slot falling idle can take a
+/// late job of a busy neighbour, or one late by the longer threshold of a busy host elsewhere,
+/// as klarod's dispatch does (`WorkStealing`'s two tiers); both schedules run on the same model.
 ///
 /// Accounts really trade or not (`trading`); Klaro only knows the class it classified at the
 /// last sync (`SyncClass.classify` on what that sync saw), so a dormant account that starts
@@ -36,6 +36,8 @@ struct FleetSimulation {
         var loadMoves = [Int](repeating: 0, count: 24)
         /// Jobs an idle slot took from a busy neighbour, in each hour of the day.
         var steals = [Int](repeating: 0, count: 24)
+        /// Jobs an idle slot took from a busy slot of another host (the second tier), each hour.
+        var stealsAcrossHosts = [Int](repeating: 0, count: 24)
         /// Where the oldest quiet data and the longest gap happened, and what the fleet was doing.
         var quietWorst = Moment(), gapWorst = Moment()
     }
@@ -99,8 +101,11 @@ struct FleetSimulation {
     private var stolenBefore: [Set<Int32>]
     /// A thief whose steal the rule refused at an instant retries just after it.
     private var noStealBefore: [Double]
-    /// Per slot, `firstLate`'s answer until its queue changes.
+    /// How late a busy slot's job must be before a slot of another host takes it; nil: never.
+    let stealAcrossHostsAfter: Double?
+    /// Per slot, `firstLate`'s answer until its queue changes (at `stealAfter`, at `stealAcrossHostsAfter`).
     private var lateCache: [Double?]
+    private var farLateCache: [Double?]
     private var rng: SplitMix64
     private var busy = 0.0
     private var figures = Figures()
@@ -111,9 +116,11 @@ struct FleetSimulation {
     init(
         schedule: Schedule, placement kind: PlacementKind, refill: Refill = .dispatch, epsilon: Double, policy: SyncPolicy,
         accountCount: Int, slotCount: Int, seed: UInt64, loadMovesPerHour: Int = Placement.defaultLoadMovesPerHour,
-        stealAfter: Double? = WorkStealing.defaultLateness
+        stealAfter: Double? = WorkStealing.defaultLateness, stealAcrossHostsAfter: Double? = WorkStealing.defaultAcrossHostsLateness
     ) throws {
         self.stealAfter = stealAfter
+        self.stealAcrossHostsAfter = stealAfter == nil ? nil : stealAcrossHostsAfter
+        farLateCache = Array(repeating: nil, count: slotCount)
         stolenBefore = Array(repeating: [], count: slotCount)
         noStealBefore = Array(repeating: 0, count: slotCount)
         lateCache = Array(repeating: nil, count: slotCount)
@@ -188,9 +195,7 @@ struct FleetSimulation {
         while minute < Self.day {
             let end = minute + 60
             if Int(minute) % 3_600 == 0 { changeTrading(at: minute) }
-            for first in stride(from: 0, to: freeAt.count, by: Self.slotsPerHost) {
-                runHost(first..<min(first + Self.slotsPerHost, freeAt.count), until: end, stretch: stretch)
-            }
+            runSlots(until: end, stretch: stretch)
             sample(at: end)
             if schedule == .adaptive { stretch = policy.stretch(loads: loads(), slots: freeAt.count) }
             if loadMovesPerHour > 0, Int(end) % Int(Placement.loadReliefPeriod) == 0 { relieve(at: end, stretch: stretch) }
@@ -255,35 +260,62 @@ struct FleetSimulation {
         return policy.scheduledInterval(account.known, stretch: stretch, expectedSyncSeconds: expected)
     }
 
-    /// Starts every job of the host's `slots` that can start before `end`, in time order: a
-    /// slot free with due jobs of its own takes the first in the refill order; a slot free with
-    /// none takes a neighbour's job once it is late by `stealAfter` (at a tie, own jobs first).
-    private mutating func runHost(_ slots: Range<Int>, until end: Double, stretch: SyncStretch) {
+    /// Starts every job that can start before `end`, in time order over the whole fleet: a slot
+    /// free with due jobs of its own takes the first in the refill order; a slot free with none
+    /// takes a neighbour's job once it is late by `stealAfter`, or a job of another host once
+    /// late by `stealAcrossHostsAfter` (at a tie, own jobs first).
+    private mutating func runSlots(until end: Double, stretch: SyncStretch) {
+        let count = freeAt.count
         while true {
             var next: (time: Double, slot: Int, steal: Bool)?
-            for slot in slots {
+            for slot in 0..<count {
                 guard let t = ownStart(slot), t < end, next.map({ t < $0.time }) ?? true else { continue }
                 next = (t, slot, false)
             }
             if stealAfter != nil {
-                // The two earliest late times of the host's slots: a slot's neighbours' earliest
-                // is the first, or the second when the first is its own (no allocation: hot loop).
-                var first = (time: Double.infinity, slot: -1), second = Double.infinity
-                for slot in slots {
-                    let t = firstLate(slot)
-                    if t < first.time { second = first.time; first = (t, slot) } else if t < second { second = t }
+                for host in stride(from: 0, to: count, by: Self.slotsPerHost) {
+                    let slots = host..<min(host + Self.slotsPerHost, count)
+                    // The two earliest late times of the host's slots: a slot's neighbours' earliest
+                    // is the first, or the second when the first is its own (no allocation: hot loop).
+                    var first = (time: Double.infinity, slot: -1), second = Double.infinity
+                    for slot in slots {
+                        let t = firstLate(slot)
+                        if t < first.time { second = first.time; first = (t, slot) } else if t < second { second = t }
+                    }
+                    for slot in slots {
+                        // Before its own next job is due (else that one comes first, above).
+                        let late = first.slot == slot ? second : first.time
+                        let t = max(freeAt[slot], noStealBefore[slot], late)
+                        guard t < end, next.map({ t < $0.time }) ?? true else { continue }
+                        next = (t, slot, true)
+                    }
                 }
-                for slot in slots {
-                    // Before its own next job is due (else that one comes first, above).
-                    let late = first.slot == slot ? second : first.time
-                    let t = max(freeAt[slot], noStealBefore[slot], late)
-                    guard t < end, next.map({ t < $0.time }) ?? true else { continue }
-                    next = (t, slot, true)
+            }
+            if stealAcrossHostsAfter != nil {
+                // The earliest far-late time of the fleet and the earliest of another host than
+                // its: a slot's other hosts' earliest is one of the two.
+                var first = (time: Double.infinity, host: -1), second = Double.infinity
+                for slot in 0..<count {
+                    let t = firstFarLate(slot), host = slot / Self.slotsPerHost
+                    if t < first.time {
+                        if host != first.host { second = first.time }
+                        first = (t, host)
+                    } else if host != first.host, t < second {
+                        second = t
+                    }
+                }
+                if first.time < end {
+                    for slot in 0..<count {
+                        let late = first.host == slot / Self.slotsPerHost ? second : first.time
+                        let t = max(freeAt[slot], noStealBefore[slot], late)
+                        guard t < end, next.map({ t < $0.time }) ?? true else { continue }
+                        next = (t, slot, true)
+                    }
                 }
             }
             guard let next else { return }
             if next.steal {
-                if !steal(into: next.slot, at: next.time, among: slots, stretch: stretch) { noStealBefore[next.slot] = next.time + 0.001 }
+                if !steal(into: next.slot, at: next.time, stretch: stretch) { noStealBefore[next.slot] = next.time + 0.001 }
             } else {
                 startOwn(next.slot, at: next.time, stretch: stretch)
             }
@@ -303,18 +335,35 @@ struct FleetSimulation {
     /// When account `i`'s job, due at `due`, becomes late enough to be taken by
     /// `WorkStealing.isLate`: due, and its rank (`RefillOrder.rank` in the sim's seconds: the
     /// deadline, at most maxLead before the due time) passed by the lateness.
-    private func lateAt(_ i: Int32, _ due: Double) -> Double {
-        max(due, max(accounts[Int(i)].deadline ?? due, due - RefillOrder.maxLead) + (stealAfter ?? 0))
+    private func lateAt(_ i: Int32, _ due: Double, after lateness: Double? = nil) -> Double {
+        max(due, max(accounts[Int(i)].deadline ?? due, due - RefillOrder.maxLead) + (lateness ?? stealAfter ?? 0))
     }
 
-    /// `firstLate`'s cache after a job joined `slot`'s waiting jobs.
+    /// The same at the second tier's lateness.
+    private func farLateAt(_ i: Int32, _ due: Double) -> Double { lateAt(i, due, after: stealAcrossHostsAfter ?? .infinity) }
+
+    /// `firstLate`'s caches after a job joined `slot`'s waiting jobs.
     private mutating func noteAdded(_ i: Int32, due: Double, to slot: Int) {
         if let cached = lateCache[slot] { lateCache[slot] = min(cached, lateAt(i, due)) }
+        if let cached = farLateCache[slot] { farLateCache[slot] = min(cached, farLateAt(i, due)) }
     }
 
-    /// `firstLate`'s cache after a job left `slot`'s waiting jobs: read again only if it was the first.
+    /// `firstLate`'s caches after a job left `slot`'s waiting jobs: read again only if it was the first.
     private mutating func noteRemoved(_ i: Int32, due: Double, from slot: Int) {
         if let cached = lateCache[slot], lateAt(i, due) <= cached { lateCache[slot] = nil }
+        if let cached = farLateCache[slot], farLateAt(i, due) <= cached { farLateCache[slot] = nil }
+    }
+
+    /// `firstLate` at the second tier's lateness; infinity: none, or the tier off.
+    private mutating func firstFarLate(_ slot: Int) -> Double {
+        if let cached = farLateCache[slot] { return cached }
+        var first = Double.infinity
+        if stealAcrossHostsAfter != nil {
+            for entry in ready[slot].entries { first = min(first, farLateAt(entry.account, readyDue[Int(entry.account)])) }
+            for entry in queues[slot].entries { first = min(first, farLateAt(entry.account, entry.due)) }
+        }
+        farLateCache[slot] = first
+        return first
     }
 
     /// When the first of `slot`'s waiting jobs becomes late enough to be taken (`lateAt`);
@@ -343,13 +392,27 @@ struct FleetSimulation {
 
     /// `thief` is idle at `now`: KlaroCore's `WorkStealing.assign` over the host's slots (a
     /// busy one has no room; an idle one room for one) and its neighbours' waiting jobs picks
-    /// the job it takes, if any. The account keeps its slot.
-    private mutating func steal(into thief: Int, at now: Double, among slots: Range<Int>, stretch: SyncStretch) -> Bool {
+    /// the job it takes, if any; failing that, its second tier over the whole fleet's slots and
+    /// the jobs late by `stealAcrossHostsAfter` of other hosts. The account keeps its slot.
+    private mutating func steal(into thief: Int, at now: Double, stretch: SyncStretch) -> Bool {
+        let first = thief / Self.slotsPerHost * Self.slotsPerHost
+        let host = first..<min(first + Self.slotsPerHost, freeAt.count)
+        if steal(into: thief, at: now, among: host, victims: host.filter { $0 != thief }, stretch: stretch) { return true }
+        guard stealAcrossHostsAfter != nil else { return false }
+        let victims = freeAt.indices.filter { !host.contains($0) && firstFarLate($0) <= now }
+        return !victims.isEmpty && steal(into: thief, at: now, among: freeAt.indices, victims: victims, far: true, stretch: stretch)
+    }
+
+    /// `WorkStealing.assign` over `slots`' rooms and the waiting jobs of `victims` (with `far`,
+    /// only those late by the second tier's lateness): the job it gives `thief`, run there.
+    private mutating func steal(
+        into thief: Int, at now: Double, among slots: Range<Int>, victims: [Int], far: Bool = false, stretch: SyncStretch
+    ) -> Bool {
         var jobs: [StealableJob] = [], whereIs: [UUID: (account: Int, slot: Int, due: Double, ready: Bool)] = [:]
-        for slot in slots where slot != thief {
+        for slot in victims {
             let waiting = ready[slot].entries.map { ($0.account, readyDue[Int($0.account)], true) }
                 + queues[slot].entries.filter { $0.due <= now }.map { ($0.account, $0.due, false) }
-            for (i, due, isReady) in waiting {
+            for (i, due, isReady) in waiting where !far || farLateAt(i, due) <= now {
                 let id = accounts[Int(i)].id
                 jobs.append(StealableJob(
                     account: id, slot: slotList[slot].id, due: Self.date(due), deadline: deadline(Int(i)),
@@ -362,13 +425,18 @@ struct FleetSimulation {
                      ownDue: ready[slot].top != nil || (queues[slot].top?.0 ?? .infinity) <= now ? 1 : 0)
         }
         guard let stealAfter, !jobs.isEmpty,
-              let pick = WorkStealing.assign(slots: rooms, jobs: jobs, now: Self.date(now), lateness: stealAfter)
+              let pick = WorkStealing.assign(
+                  slots: rooms, jobs: jobs, now: Self.date(now), lateness: stealAfter, acrossHostsAfter: far ? stealAcrossHostsAfter : nil)
                   .first(where: { $0.thief == slotList[thief].id }),
               let from = whereIs[pick.account] else { return false }
         let i = from.account
         _ = from.ready ? ready[from.slot].remove(account: Int32(i)) : queues[from.slot].remove(account: Int32(i))
         noteRemoved(Int32(i), due: from.due, from: from.slot)
-        figures.steals[min(23, Int(now / 3_600))] += 1
+        if from.slot / Self.slotsPerHost == thief / Self.slotsPerHost {
+            figures.steals[min(23, Int(now / 3_600))] += 1
+        } else {
+            figures.stealsAcrossHosts[min(23, Int(now / 3_600))] += 1
+        }
         run(i, on: thief, at: now, due: from.due, stretch: stretch)
         return true
     }

@@ -158,7 +158,8 @@ struct ScheduleBench: AsyncParsableCommand {
         print("  load relief's look at the load per slot (every 5 min; \(past) slots past the bound): \(look.summary)")
         try await ScheduleStealBench.measure(
             pool, queueDepth: settings.queueDepth, deadlineSeconds: settings.jobDeadline,
-            stealAfter: settings.dispatchStealAfter ?? WorkStealing.defaultLateness, runs: runs, explain: explain)
+            stealAfter: settings.dispatchStealAfter ?? WorkStealing.defaultLateness,
+            acrossHostsAfter: settings.dispatchStealAcrossHostsAfter ?? WorkStealing.defaultAcrossHostsLateness, runs: runs, explain: explain)
         if indexCosts {
             try await ScheduleIndexCosts.measure(pool, queueDepth: settings.queueDepth, deadlineSeconds: settings.jobDeadline, runs: runs)
         }

@@ -82,6 +82,24 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("work stealing across hosts: after 150 s by default, another lateness or off by KLARO_DISPATCH_STEAL_ACROSS_HOSTS_AFTER_SECONDS")
+    func stealAcrossHostsAfter() throws {
+        var environment = Self.complete
+        #expect(try KlaroConfiguration.load(environment: environment, requiring: .everything).sync.dispatchStealAcrossHostsAfter == 150)
+        environment["KLARO_DISPATCH_STEAL_ACROSS_HOSTS_AFTER_SECONDS"] = "10m"
+        #expect(try KlaroConfiguration.load(environment: environment, requiring: .everything).sync.dispatchStealAcrossHostsAfter == 600)
+        environment["KLARO_DISPATCH_STEAL_ACROSS_HOSTS_AFTER_SECONDS"] = "off"
+        let off = try KlaroConfiguration.load(environment: environment, requiring: .everything).sync
+        #expect(off.dispatchStealAcrossHostsAfter == nil && off.dispatchStealAfter == 120)
+        environment["KLARO_DISPATCH_STEAL_ACROSS_HOSTS_AFTER_SECONDS"] = "later"
+        do {
+            _ = try KlaroConfiguration.load(environment: environment, requiring: .everything)
+            Issue.record("a lateness that is not a duration must be refused")
+        } catch {
+            #expect(error.problems.map(\.key) == ["KLARO_DISPATCH_STEAL_ACROSS_HOSTS_AFTER_SECONDS"])
+        }
+    }
+
     @Test("the refill window is a key of its own (seconds, 0.1 to 3600)")
     func refillWindow() throws {
         var environment = Self.complete

@@ -15,6 +15,7 @@ public enum ConfigurationKey {
     public static let jobDeadline = "KLARO_JOB_DEADLINE"
     public static let refillWindow = "KLARO_REFILL_WINDOW_SECONDS"
     public static let dispatchStealAfter = "KLARO_DISPATCH_STEAL_AFTER_SECONDS"
+    public static let dispatchStealAcrossHostsAfter = "KLARO_DISPATCH_STEAL_ACROSS_HOSTS_AFTER_SECONDS"
     public static let lostGrace = "KLARO_LOST_GRACE"
     public static let slotDeadAfter = "KLARO_SLOT_DEAD_AFTER"
     public static let staleAfter = "KLARO_STALE_AFTER"
@@ -56,7 +57,7 @@ public enum ConfigurationKey {
     public static let all: Set<String> = [
         config, databaseURL, databasePoolSize, redisURL, httpAddress, adminToken, credentialKeys, jwtSecret,
         placementAffinity, placementLoginGain, placementLoadMovesPerHour,
-        syncInterval, log, logLevel, queueDepth, jobDeadline, refillWindow, dispatchStealAfter, lostGrace, slotDeadAfter, staleAfter, heartbeatPersistInterval,
+        syncInterval, log, logLevel, queueDepth, jobDeadline, refillWindow, dispatchStealAfter, dispatchStealAcrossHostsAfter, lostGrace, slotDeadAfter, staleAfter, heartbeatPersistInterval,
         schedulerTick, runRetentionDays, snapshotRetentionDays, placementEpsilon, maxDeals, ingestBatch, ingestWorkers,
         retryBase, retryCap, retryAttempts, corsOrigins, webRoot, nodeName, stripeWebhookSecret, authFailureLimit,
         publicURL, supabaseURL, supabaseJWKSFile, accessTokenLifetime, sessionIdleTimeout, authRateLimit,

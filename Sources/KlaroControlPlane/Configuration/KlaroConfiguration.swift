@@ -112,6 +112,9 @@ public struct KlaroConfiguration: Sendable {
             refillWindow: reader.seconds(Key.refillWindow, default: RefillOrder.defaultWindow, in: 0.1...3600),
             dispatchStealAfter: reader.string(Key.dispatchStealAfter, required: false)?.lowercased() == "off"
                 ? nil : reader.seconds(Key.dispatchStealAfter, default: WorkStealing.defaultLateness, in: 0...86_400),
+            dispatchStealAcrossHostsAfter: reader.string(Key.dispatchStealAcrossHostsAfter, required: false)?.lowercased() == "off"
+                ? nil
+                : reader.seconds(Key.dispatchStealAcrossHostsAfter, default: WorkStealing.defaultAcrossHostsLateness, in: 0...86_400),
             lostGrace: reader.seconds(Key.lostGrace, default: 30, in: 0...3600),
             slotDeadAfter: reader.seconds(Key.slotDeadAfter, default: 20, in: 1...3600),
             staleAfter: reader.seconds(Key.staleAfter, default: 2 * interval, in: 1...(30 * 86_400)),
@@ -225,6 +228,10 @@ public struct SyncSettings: Sendable, Equatable {
     /// Work stealing (``WorkStealing``): how late (s) a busy slot's due job must be before an
     /// idle slot of its host takes it; nil turns it off (`off`).
     public var dispatchStealAfter: Double?
+    /// Work stealing's second tier: how late (s) a job must be before spare room on another
+    /// host takes it (``WorkStealing/defaultAcrossHostsLateness``); nil turns it off (`off`), and
+    /// so does turning stealing off.
+    public var dispatchStealAcrossHostsAfter: Double?
     /// Extra seconds after the deadline before the rescuer declares a job lost.
     public var lostGrace: Double
     /// Seconds without a heartbeat before a slot is dead.
@@ -257,7 +264,8 @@ public struct SyncSettings: Sendable, Equatable {
 
     public init(
         interval: Double = 900, queueDepth: Int = 2, jobDeadline: Double = 180,
-        refillWindow: Double = RefillOrder.defaultWindow, dispatchStealAfter: Double? = WorkStealing.defaultLateness, lostGrace: Double = 30,
+        refillWindow: Double = RefillOrder.defaultWindow, dispatchStealAfter: Double? = WorkStealing.defaultLateness,
+        dispatchStealAcrossHostsAfter: Double? = WorkStealing.defaultAcrossHostsLateness, lostGrace: Double = 30,
         slotDeadAfter: Double = 20, staleAfter: Double? = nil, heartbeatPersistInterval: Double = 60, schedulerTick: Double = 1, runRetentionDays: Int = 30,
         snapshotRetentionDays: Int = 400, placementEpsilon: Double = 0.25, placementAffinity: Double = 0,
         placementLoginGain: Double = 0.2, placementLoadMovesPerHour: Int = Placement.defaultLoadMovesPerHour,
@@ -269,6 +277,7 @@ public struct SyncSettings: Sendable, Equatable {
         self.jobDeadline = jobDeadline
         self.refillWindow = refillWindow
         self.dispatchStealAfter = dispatchStealAfter
+        self.dispatchStealAcrossHostsAfter = dispatchStealAcrossHostsAfter
         self.lostGrace = lostGrace
         self.slotDeadAfter = slotDeadAfter
         self.staleAfter = staleAfter ?? 2 * interval

@@ -30,6 +30,12 @@ public enum DispatchQuery {
     public static let sqlStealing = statement(steal: "$3") { "klaro_refill_window(\($0))" }
     /// ``sqlWithWindow`` with work stealing, late by `$4` seconds.
     static let sqlWithWindowStealing = statement(steal: "$4", window: "$3") { "floor(extract(epoch FROM \($0)) / $3::float8)::bigint" }
+    /// ``sqlStealing`` and its second tier across hosts, late by `$4` seconds.
+    public static let sqlStealingAcrossHosts = statement(steal: "$3", acrossHosts: "$4") { "klaro_refill_window(\($0))" }
+    /// ``sqlWithWindowStealing`` and its second tier across hosts, late by `$5` seconds.
+    static let sqlWithWindowStealingAcrossHosts = statement(steal: "$4", acrossHosts: "$5", window: "$3") {
+        "floor(extract(epoch FROM \($0)) / $3::float8)::bigint"
+    }
 
     /// SQL: dispatch gives jobs to the slot `s` (a `terminal_slots` row) of host `h`: alive, on an
     /// admitted host that is active or cordoned (a cordoned host keeps its accounts).
@@ -37,8 +43,11 @@ public enum DispatchQuery {
 
     /// - Parameters:
     ///   - steal: the parameter holding the lateness in seconds; nil: no stealing.
+    ///   - acrossHosts: the parameter holding the second tier's lateness; nil: within hosts only.
     ///   - windowSeconds: the parameter holding a refill window other than the default; nil: the default.
-    private static func statement(steal lateness: String?, window windowSeconds: String? = nil, _ window: (String) -> String) -> String {
+    private static func statement(
+        steal lateness: String?, acrossHosts: String? = nil, window windowSeconds: String? = nil, _ window: (String) -> String
+    ) -> String {
         let rank = "klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at)"
         // A window W other than the index's 30 s: ranking before now + 60 s by W means ranking
         // before now + 60 s + W, a range of account_schedule_due's leading expression.
@@ -86,7 +95,7 @@ public enum DispatchQuery {
                  FOR UPDATE OF a SKIP LOCKED) later_part
                 LIMIT greatest(slots.room, 0)
             ) due
-        ),\(lateness.map { stealing(lateness: $0, window: window) } ?? "")
+        ),\(lateness.map { stealing(lateness: $0, acrossHosts: acrossHosts, window: window) } ?? "")
         dispatched AS (
             UPDATE account_schedule a
             SET inflight_job_id = klaro_uuid_v7(),
@@ -102,7 +111,8 @@ public enum DispatchQuery {
             WHERE a.account_id = picked.account_id
             RETURNING a.account_id, a.inflight_job_id, a.inflight_enqueued_at, a.inflight_deadline,
                       a.inflight_host, a.inflight_slot, a.fence, a.attempt,
-                      (a.assigned_host, a.assigned_slot) IS DISTINCT FROM (picked.host_id, picked.slot) AS stolen
+                      (a.assigned_host, a.assigned_slot) IS DISTINCT FROM (picked.host_id, picked.slot) AS stolen,
+                      a.assigned_host IS DISTINCT FROM picked.host_id AS across_hosts
         ),
         runs AS (
             INSERT INTO sync_runs (job_id, account_id, host_id, slot, attempt, fence, enqueued_at, deadline)
@@ -112,7 +122,7 @@ public enum DispatchQuery {
         )
         SELECT d.account_id, d.inflight_job_id, d.inflight_enqueued_at, d.inflight_deadline, d.inflight_host,
                d.inflight_slot, d.fence, d.attempt, w.mt5_login, w.mt5_server, w.mt5_password_encrypted,
-               w.history_cursor, h.approved_key, d.stolen
+               w.history_cursor, h.approved_key, d.stolen, d.across_hosts
         FROM dispatched d
         JOIN user_mt5_accounts w ON w.id = d.account_id
         JOIN worker_hosts h ON h.host_id = d.inflight_host
@@ -128,7 +138,9 @@ public enum DispatchQuery {
     /// out, locked with SKIP LOCKED. The n-th of a host's late accounts in that order goes to the
     /// n-th unit of its thieves' spare room, taken round-robin (most spare first, then slot), so
     /// no account goes to two slots.
-    static func stealing(lateness: String, window: (String) -> String) -> String {
+    ///
+    /// With `acrossHosts`, the second tier (``acrossHostsStealing(lateness:window:)``) follows.
+    static func stealing(lateness: String, acrossHosts: String?, window: (String) -> String) -> String {
         let rank = "klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at)"
         let late = "now() - make_interval(secs => \(lateness)::float8)"
         return """
@@ -169,13 +181,77 @@ public enum DispatchQuery {
                   WHERE t.spare > 0) u
               ON u.host_id = l.host_id AND u.n = l.n
         ),
-        picked AS (
+        \(acrossHosts.map { acrossHostsStealing(lateness: $0, window: window) } ?? "")picked AS (
             SELECT account_id, host_id, slot FROM own
             UNION ALL
-            SELECT account_id, host_id, slot FROM stolen
+            SELECT account_id, host_id, slot FROM stolen\(acrossHosts == nil ? "" : farStolen)
         ),
         """
     }
+
+    /// SQL: the second tier (``KlaroCore/WorkStealing``'s across hosts), after `stolen`. The
+    /// spare room left anywhere in the fleet after the first tier (`left_over`) takes the due
+    /// accounts of slots without spare room, of any host, whose rank passed the longer
+    /// lateness: read per victim from `account_schedule_due` in its dispatch order up to the
+    /// fleet's spare room left (so only late entries, index-held), neither `own`'s nor
+    /// `stolen`'s, not pinned. The n-th of them in one fleet-wide dispatch order goes to the
+    /// n-th unit of the spare room left, round-robin over the fleet (most spare first, then host
+    /// and slot in byte order, as `SlotID` compares). Only the paired ones are locked (SKIP
+    /// LOCKED, still not in flight): every victim may offer the fleet's whole spare room (in
+    /// `ops/bench schedule`'s idle-hosts fleet, 500 victims × up to 100 late entries), and
+    /// locking all that would lock rows it does not dispatch; one locked elsewhere is left for
+    /// the next tick.
+    static func acrossHostsStealing(lateness: String, window: (String) -> String) -> String {
+        let rank = "klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at)"
+        let late = "now() - make_interval(secs => \(lateness)::float8)"
+        return """
+        left_over AS MATERIALIZED (
+            SELECT t.host_id, t.slot, t.spare - coalesce(s.taken, 0) AS spare
+            FROM spare t
+            LEFT JOIN (SELECT host_id, slot, count(*) AS taken FROM stolen GROUP BY host_id, slot) s
+              ON s.host_id = t.host_id AND s.slot = t.slot
+            WHERE t.spare - coalesce(s.taken, 0) > 0
+        ),
+        fleet AS MATERIALIZED (
+            SELECT sum(spare)::int AS spare FROM left_over
+        ),
+        far AS (
+            SELECT c.*
+            FROM (SELECT * FROM spare WHERE spare <= 0) v JOIN fleet ON fleet.spare > 0 CROSS JOIN LATERAL (
+                SELECT a.account_id, \(window(rank)) AS refill, coalesce(a.avg_sync_ms, 5000) AS expected, \(rank) AS rank
+                FROM account_schedule a
+                WHERE a.assigned_host = v.host_id AND a.assigned_slot = v.slot
+                  AND a.status = 'active' AND a.is_active AND a.inflight_job_id IS NULL
+                  AND \(window(rank)) <= \(window(late))
+                  AND \(rank) <= \(late) AND a.next_sync_at <= now()
+                  AND a.account_id NOT IN (SELECT account_id FROM own)
+                  AND a.account_id NOT IN (SELECT account_id FROM stolen)
+                  AND NOT EXISTS (SELECT 1 FROM user_mt5_accounts w WHERE w.id = a.account_id AND w.pinned_host IS NOT NULL)
+                ORDER BY \(window(rank)), coalesce(a.avg_sync_ms, 5000) DESC, \(rank), a.account_id
+                LIMIT fleet.spare
+            ) c
+        ),
+        far_paired AS (
+            SELECT l.account_id, u.host_id, u.slot
+            FROM (SELECT account_id, row_number() OVER (ORDER BY refill, expected DESC, rank, account_id) AS n FROM far) l
+            JOIN (SELECT t.host_id, t.slot,
+                         row_number() OVER (ORDER BY k, t.spare DESC, t.host_id COLLATE "C", t.slot) AS n
+                  FROM left_over t CROSS JOIN LATERAL generate_series(1, t.spare) k) u
+              ON u.n = l.n
+        ),
+        far_stolen AS (
+            SELECT p.account_id, p.host_id, p.slot
+            FROM far_paired p JOIN (
+                SELECT a.account_id FROM account_schedule a
+                WHERE a.account_id IN (SELECT account_id FROM far_paired) AND a.inflight_job_id IS NULL
+                FOR UPDATE OF a SKIP LOCKED
+            ) locked ON locked.account_id = p.account_id
+        ),
+        """ + "\n        "
+    }
+
+    /// SQL: `picked`'s second-tier part.
+    private static let farStolen = "\n    UNION ALL\n    SELECT account_id, host_id, slot FROM far_stolen"
 
     /// One job the statement created.
     struct Row: Sendable {
@@ -192,30 +268,39 @@ public enum DispatchQuery {
         let encryptedPassword: String
         let historyCursor: Int64?
         let hostPublicKey: String
-        /// Taken from a busy slot of its host (work stealing); the account keeps its slot.
+        /// Taken from a busy slot (work stealing); the account keeps its slot.
         let stolen: Bool
+        /// Taken from a slot of another host (work stealing's second tier).
+        let acrossHosts: Bool
     }
 
     /// - Parameters:
     ///   - stealAfter: how late (s) an account of a busy slot must be before an idle slot of its
     ///     host takes it (``KlaroCore/WorkStealing/isLate(_:now:lateness:)``); nil: no stealing.
+    ///   - stealAcrossHostsAfter: how late (s) before spare room on another host takes it (the
+    ///     second tier); nil, or no stealing: within hosts only.
     static func run(
         _ connection: PostgresConnection, queueDepth: Int, deadlineSeconds: Double, refillWindow: Double = RefillOrder.defaultWindow,
-        stealAfter: Double? = nil
+        stealAfter: Double? = nil, stealAcrossHostsAfter: Double? = nil
     ) throws -> [Row] {
         let defaultWindow = refillWindow == RefillOrder.defaultWindow
-        let rows = switch stealAfter {
-        case nil where defaultWindow: try connection.query(sql, [queueDepth, deadlineSeconds])
-        case nil: try connection.query(sqlWithWindow, [queueDepth, deadlineSeconds, refillWindow])
-        case let late? where defaultWindow: try connection.query(sqlStealing, [queueDepth, deadlineSeconds, late])
-        case let late?: try connection.query(sqlWithWindowStealing, [queueDepth, deadlineSeconds, refillWindow, late])
+        let rows = switch (stealAfter, stealAcrossHostsAfter) {
+        case (nil, _) where defaultWindow: try connection.query(sql, [queueDepth, deadlineSeconds])
+        case (nil, _): try connection.query(sqlWithWindow, [queueDepth, deadlineSeconds, refillWindow])
+        case let (late?, nil) where defaultWindow: try connection.query(sqlStealing, [queueDepth, deadlineSeconds, late])
+        case let (late?, nil): try connection.query(sqlWithWindowStealing, [queueDepth, deadlineSeconds, refillWindow, late])
+        case let (late?, far?) where defaultWindow:
+            try connection.query(sqlStealingAcrossHosts, [queueDepth, deadlineSeconds, late, far])
+        case let (late?, far?):
+            try connection.query(sqlWithWindowStealingAcrossHosts, [queueDepth, deadlineSeconds, refillWindow, late, far])
         }
         return try rows.map { row in
             Row(
                 accountID: try row.uuid(0), jobID: try row.uuid(1), enqueuedAt: try row.date(2), deadline: try row.date(3),
                 host: try row.string(4), slot: try row.int(5), fence: try row.int64(6), attempt: try row.int(7),
                 login: try row.int64(8), server: try row.string(9), encryptedPassword: try row.string(10),
-                historyCursor: try row.intOrNil(11).map(Int64.init), hostPublicKey: try row.string(12), stolen: try row.bool(13)
+                historyCursor: try row.intOrNil(11).map(Int64.init), hostPublicKey: try row.string(12), stolen: try row.bool(13),
+                acrossHosts: try row.bool(14)
             )
         }
     }

@@ -48,8 +48,10 @@ public final class Scheduler: Service, Sendable {
     /// What one tick did and where its time went.
     public struct TickReport: Sendable {
         public var dispatched = 0
-        /// Of them, taken by an idle slot from a busy one of its host (work stealing).
+        /// Of them, taken by an idle slot from a busy one (work stealing).
         public var stolen = 0
+        /// Of those, taken from a slot of another host (work stealing's second tier).
+        public var stolenAcrossHosts = 0
         public var database: Duration = .zero
         public var sealing: Duration = .zero
         public var redis: Duration = .zero
@@ -68,7 +70,7 @@ public final class Scheduler: Service, Sendable {
         let rows = try await pool.transaction(retryOnConnectionLoss: false) { connection in
             try DispatchQuery.run(
                 connection, queueDepth: settings.queueDepth, deadlineSeconds: settings.jobDeadline, refillWindow: settings.refillWindow,
-                stealAfter: settings.dispatchStealAfter)
+                stealAfter: settings.dispatchStealAfter, stealAcrossHostsAfter: settings.dispatchStealAcrossHostsAfter)
         }
         let queried = ContinuousClock.now
         report.database = queried - started
@@ -92,17 +94,23 @@ public final class Scheduler: Service, Sendable {
             arguments += [field, job]
             commands.append(arguments)
             sent += 1
-            logger.debug(row.stolen ? "dispatched to an idle slot of its host" : "dispatched", metadata: [
+            let message: Logger.Message = row.acrossHosts ? "dispatched to an idle slot of another host"
+                : row.stolen ? "dispatched to an idle slot of its host" : "dispatched"
+            logger.debug(message, metadata: [
                 "job_id": "\(row.jobID)", "account_id": "\(row.accountID)", "host": "\(row.host)", "slot": "\(row.slot)",
                 "attempt": "\(row.attempt)",
             ])
         }
         let stolen = rows.count(where: \.stolen)
         if stolen > 0 {
+            let across = rows.count(where: \.acrossHosts)
             metrics.dispatchSteals.increment(by: Int64(stolen))
+            if across > 0 { metrics.dispatchStealsAcrossHosts.increment(by: Int64(across)) }
             report.stolen = stolen
-            logger.debug("idle slots took late jobs of busy slots of their hosts", metadata: [
-                "stolen": "\(stolen)", "late_after_seconds": "\(settings.dispatchStealAfter ?? 0)",
+            report.stolenAcrossHosts = across
+            logger.debug("idle slots took late jobs of busy slots", metadata: [
+                "stolen": "\(stolen)", "across_hosts": "\(across)", "late_after_seconds": "\(settings.dispatchStealAfter ?? 0)",
+                "across_hosts_after_seconds": "\(settings.dispatchStealAcrossHostsAfter.map { "\($0)" } ?? "off")",
             ])
         }
         let sealed = ContinuousClock.now

@@ -56,9 +56,11 @@ public struct SlotRoom: Sendable, Equatable {
 /// job of a busy slot of the same host, so a short burst of due jobs on one slot does not wait
 /// while its neighbours idle. Only a job late by at least ``defaultLateness``: a job due a few
 /// seconds ago is its own slot's next, and a steal costs the thief a cold login. Same host
-/// only: there the broker's data is warm and one host's terminals share its network path
-/// (docs/scheduling.md has `klaro-bench fleet-sim`'s figures). A pinned account's job and one in
-/// flight are never taken; the account keeps its slot (placement and load relief own that).
+/// first: there the broker's data is warm and one host's terminals share its network path.
+/// A burst a whole host cannot absorb goes, in a second tier, to spare room on other hosts once
+/// late by the longer ``defaultAcrossHostsLateness`` (docs/scheduling.md has `klaro-bench
+/// fleet-sim`'s figures). A pinned account's job and one in flight are never taken; the
+/// account keeps its slot (placement and load relief own that).
 public enum WorkStealing {
     /// How late a job must be (past its rank) before another slot may take it: 2 minutes.
     /// Shorter, a quiet account (ranked 90 s before its due time) is taken the moment it is
@@ -81,36 +83,62 @@ public enum WorkStealing {
             && !job.pinned && !job.inFlight && isLate(job, now: now, lateness: lateness)
     }
 
-    /// One tick's steals: for each host, the takeable jobs of its slots that have no spare
+    /// How late a job must be (past its rank) before a slot of another host may take it
+    /// (``assign(slots:jobs:now:lateness:acrossHostsAfter:window:)``'s second tier): 150 s,
+    /// longer than ``defaultLateness``: a cross-host steal is a cold login on a terminal with no
+    /// warm broker data, and an operator then sees a host's account synced on another host, so
+    /// the host's own slots get the first 30 s. Not longer: a quiet account ranks 90 s before
+    /// its due time, so at 150 s it waits a minute past due, and `fleet-sim` seed 16 (a burst
+    /// of 38 due jobs on one host) keeps the quiet promise only up to ~150 s (at 180, 200 and
+    /// 300 s: 16.3 min against fixed's 16.1); docs/scheduling.md has the figures.
+    public static let defaultAcrossHostsLateness: TimeInterval = 150
+
+    /// One tick's steals, in two tiers.
+    ///
+    /// First, within a host: for each host, the takeable jobs of its slots that have no spare
     /// room (a slot with room left would have taken its own), in the order their slots would
     /// take them (``RefillOrder/dispatch(_:window:)``: refill windows of the rank, the most
     /// late first, within one the longest first; the statement reads a victim's late entries in
     /// that index order and stops at what it needs), each paired with the next unit of spare
     /// room of the host's thieves taken round-robin (every thief's first before any second; within a round the most spare room
-    /// first, then slot number). So no job goes to two slots, the most late job goes to the
-    /// emptiest queue, and the result depends only on the inputs, not their order. The
-    /// dispatch statement pairs the same way (`DispatchQuery`). One entry per account in `jobs`.
+    /// first, then slot number).
+    ///
+    /// Then, with `acrossHostsAfter` set, across hosts: the spare room left anywhere in the
+    /// fleet after the first tier takes, the same way over the whole fleet (one order of the
+    /// jobs, one round-robin of the units left), the takeable jobs the first tier left that
+    /// are late by `acrossHostsAfter` (a host's own spare room is used up before any of its
+    /// jobs is left, so these go to other hosts).
+    ///
+    /// So no job goes to two slots, the most late job goes to the emptiest queue, and the
+    /// result depends only on the inputs, not their order. The dispatch statement pairs the
+    /// same way (`DispatchQuery`). One entry per account in `jobs`.
     public static func assign(
         slots: [SlotRoom], jobs: [StealableJob], now: Date, lateness: TimeInterval = defaultLateness,
-        window: TimeInterval = RefillOrder.defaultWindow
+        acrossHostsAfter: TimeInterval? = nil, window: TimeInterval = RefillOrder.defaultWindow
     ) -> [(account: UUID, thief: SlotID)] {
         let bySlot = Dictionary(slots.map { ($0.slot, $0) }, uniquingKeysWith: { a, _ in a })
-        let thieves = bySlot.values.filter { $0.spare > 0 }
+        // Jobs of slots with room left are theirs (their slot takes them this tick).
+        let takeable = jobs.filter { job in (bySlot[job.slot]?.spare ?? 0) == 0 && !job.pinned && !job.inFlight }
+        var thieves = bySlot.values.filter { $0.spare > 0 }
         var result: [(account: UUID, thief: SlotID)] = []
         for host in Set(thieves.map(\.slot.host)).sorted() {
-            let hostThieves = thieves.filter { $0.slot.host == host }
-            let units = (1...hostThieves.map(\.spare).max()!).flatMap { round in
-                hostThieves.filter { $0.spare >= round }
-                    .sorted { ($1.spare, $0.slot) < ($0.spare, $1.slot) }
-                    .map { (round, $0) }
-            }
-            // Jobs of slots with room left are theirs (their slot takes them this tick).
-            let late = RefillOrder.dispatch(jobs.filter { job in
-                job.slot.host == host && (bySlot[job.slot]?.spare ?? 0) == 0
-                    && !job.pinned && !job.inFlight && isLate(job, now: now, lateness: lateness)
-            }.map(\.pending), window: window)
-            for (job, unit) in zip(late, units) { result.append((job.account, unit.1.slot)) }
+            let late = takeable.filter { $0.slot.host == host && isLate($0, now: now, lateness: lateness) }
+            result += pair(late, with: thieves.filter { $0.slot.host == host }, window: window)
         }
-        return result
+        guard let acrossHostsAfter else { return result }
+        let taken = Set(result.map(\.account))
+        for i in thieves.indices { thieves[i].room -= result.count { $0.thief == thieves[i].slot } }
+        let late = takeable.filter { !taken.contains($0.account) && isLate($0, now: now, lateness: acrossHostsAfter) }
+        return result + pair(late, with: thieves.filter { $0.spare > 0 }, window: window)
+    }
+
+    /// `jobs` in dispatch order, each with the next unit of the thieves' spare room (round-robin:
+    /// every thief's first before any second; within a round the most spare first, then slot).
+    private static func pair(_ jobs: [StealableJob], with thieves: [SlotRoom], window: TimeInterval) -> [(account: UUID, thief: SlotID)] {
+        guard let most = thieves.map(\.spare).max(), most > 0, !jobs.isEmpty else { return [] }
+        let units = (1...most).flatMap { round in
+            thieves.filter { $0.spare >= round }.sorted { ($1.spare, $0.slot) < ($0.spare, $1.slot) }.map(\.slot)
+        }
+        return zip(RefillOrder.dispatch(jobs.map(\.pending), window: window), units).map { ($0.account, $1) }
     }
 }

@@ -14,7 +14,11 @@ extension KlaroMetrics {
             make("klaro_jobs_lost", "total", "Sync jobs declared lost: no result by the deadline plus grace.")
         }
         static var dispatchSteals: MetricNameDescriptor {
-            make("klaro_dispatch_steals", "total", "Sync jobs an idle slot took from a busy slot of its host (work stealing).")
+            make("klaro_dispatch_steals", "total", "Sync jobs an idle slot took from a busy slot, of its host or another (work stealing).")
+        }
+        static var dispatchStealsAcrossHosts: MetricNameDescriptor {
+            make("klaro_dispatch_steals_across_hosts", "total",
+                 "Of klaro_dispatch_steals_total, jobs a slot took from a slot of another host (work stealing's second tier).")
         }
         static var resultsRejected: MetricNameDescriptor {
             make("klaro_results_rejected", "total", "Worker results rejected to the dead-letter stream, by reason.")

@@ -25,9 +25,12 @@ public final class KlaroMetrics: Sendable {
 
     /// `klaro_jobs_lost_total`: jobs the rescuer declared lost (no result by deadline plus grace).
     public let jobsLost: Counter
-    /// `klaro_dispatch_steals_total`: jobs dispatched to an idle slot of the host of the busy
-    /// slot the account is assigned to (work stealing, issue 13).
+    /// `klaro_dispatch_steals_total`: jobs dispatched to an idle slot instead of the busy slot
+    /// the account is assigned to (work stealing, issue 13), of its host or another.
     public let dispatchSteals: Counter
+    /// `klaro_dispatch_steals_across_hosts_total`: of them, those dispatched to another host
+    /// (work stealing's second tier).
+    public let dispatchStealsAcrossHosts: Counter
     /// `klaro_results_duplicate_total`: results ingested again (at-least-once delivery) that changed nothing.
     public let resultsDuplicate: Counter
 
@@ -99,6 +102,7 @@ public final class KlaroMetrics: Sendable {
 
         jobsLost = registry.makeCounter(descriptor: Descriptors.jobsLost)
         dispatchSteals = registry.makeCounter(descriptor: Descriptors.dispatchSteals)
+        dispatchStealsAcrossHosts = registry.makeCounter(descriptor: Descriptors.dispatchStealsAcrossHosts)
         resultsDuplicate = registry.makeCounter(descriptor: Descriptors.resultsDuplicate)
         rejected = Self.byLabel(ResultRejectionReason.allCases) {
             registry.makeCounter(descriptor: Descriptors.resultsRejected, labels: [("reason", $0.rawValue)])

@@ -39,9 +39,11 @@ struct WorkStealingQueryTests {
             """, [account, slot])
     }
 
-    private func dispatch(_ pool: PostgresPool, depth: Int, stealAfter: Double? = WorkStealing.defaultLateness) async throws -> [DispatchQuery.Row] {
+    private func dispatch(
+        _ pool: PostgresPool, depth: Int, stealAfter: Double? = WorkStealing.defaultLateness, acrossHostsAfter: Double? = nil
+    ) async throws -> [DispatchQuery.Row] {
         try await pool.transaction {
-            try DispatchQuery.run($0, queueDepth: depth, deadlineSeconds: 60, stealAfter: stealAfter)
+            try DispatchQuery.run($0, queueDepth: depth, deadlineSeconds: 60, stealAfter: stealAfter, stealAcrossHostsAfter: acrossHostsAfter)
         }
     }
 
@@ -162,6 +164,65 @@ struct WorkStealingQueryTests {
             // A longer lateness leaves them too; a shorter one takes the most late.
             #expect(try await dispatch(pool, depth: 1, stealAfter: 7_200).isEmpty)
             #expect(try await dispatch(pool, depth: 1, stealAfter: 60).count == 1)
+            await pool.close()
+        }
+    }
+
+    // MARK: The second tier: across hosts
+
+    @Test("a host with every slot busy and late jobs, another host idle: the idle host takes them past the longer threshold, not before, and not with the tier off")
+    func idleHostTakesAnotherHostsLateJobs() async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let ids = try await fleet(pool, slots: 2, count: 8)
+            for (id, slot) in zip(ids[4..<8], [1, 1, 2, 2]) { try await occupy(pool, id, slot: slot) }
+            try await due(pool, ids[0], ago: 600)   // late by 10 minutes
+            try await due(pool, ids[1], ago: 200)   // late for the first tier, not the second
+            try await due(pool, ids[2], ago: 900)   // the most late, but pinned
+            try await pool.execute("UPDATE user_mt5_accounts SET pinned_host = 'h1', pinned_slot = 1 WHERE id = $1", [ids[2]])
+
+            // h2's slot has room for 2: nothing with the second tier off, nothing before 700 s.
+            #expect(try await dispatch(pool, depth: 2).isEmpty)
+            #expect(try await dispatch(pool, depth: 2, acrossHostsAfter: 700).isEmpty)
+            #expect(try await dispatch(pool, depth: 2, stealAfter: nil, acrossHostsAfter: 300).isEmpty, "stealing off must turn off both tiers")
+            let rows = try await dispatch(pool, depth: 2, acrossHostsAfter: 300)
+            #expect(rows.map(\.accountID) == [ids[0]])
+            let row = try #require(rows.first)
+            #expect(row.host == "h2" && row.slot == 1 && row.stolen && row.acrossHosts)
+            let schedule = try await pool.query("""
+                SELECT assigned_host, assigned_slot, inflight_host, inflight_slot FROM account_schedule WHERE account_id = $1
+                """, [ids[0]])[0]
+            #expect(try schedule.string(0) == "h1" && schedule.int(1) == 1, "stealing moved the account")
+            #expect(try schedule.string(2) == "h2" && schedule.int(3) == 1)
+            #expect(try await pool.query("SELECT host_id FROM sync_runs WHERE job_id = $1", [row.jobID])[0].string(0) == "h2")
+            // Taken once: the next tick has nothing more (ids[1] is not late enough).
+            #expect(try await dispatch(pool, depth: 2, acrossHostsAfter: 300).isEmpty)
+            await pool.close()
+        }
+    }
+
+    @Test("the host's own spare room first, then the fleet's, paired as WorkStealing.assign pairs them")
+    func ownHostFirst() async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let ids = try await fleet(pool, slots: 3, count: 6)
+            for (id, slot) in zip(ids[4..<6], [1, 2]) { try await occupy(pool, id, slot: slot) }
+            let lateness = [900.0, 600, 400, 200]
+            for (id, seconds) in zip(ids, lateness) { try await due(pool, id, ago: seconds) }
+            let rows = try await dispatch(pool, depth: 1, acrossHostsAfter: 300)
+            let got = Dictionary(uniqueKeysWithValues: rows.map { ($0.accountID, "\($0.host):\($0.slot) \($0.acrossHosts)") })
+            // By hand: the most late to h1's idle slot 3, the next to h2; 400 s and 200 s stay (no room left).
+            #expect(got == [ids[0]: "h1:3 false", ids[1]: "h2:1 true"])
+            let now = Date()
+            let expected = WorkStealing.assign(
+                slots: [SlotRoom(slot: SlotID(host: "h1", index: 1), room: 0, ownDue: 4),
+                        SlotRoom(slot: SlotID(host: "h1", index: 2), room: 0, ownDue: 0),
+                        SlotRoom(slot: SlotID(host: "h1", index: 3), room: 1, ownDue: 0),
+                        SlotRoom(slot: SlotID(host: "h2", index: 1), room: 1, ownDue: 0)],
+                jobs: zip(ids, lateness).map { StealableJob(account: $0, slot: SlotID(host: "h1", index: 1), due: now.addingTimeInterval(-$1)) },
+                now: now, acrossHostsAfter: 300)
+            #expect(Dictionary(uniqueKeysWithValues: rows.map { ($0.accountID, "\($0.host):\($0.slot)") })
+                == Dictionary(uniqueKeysWithValues: expected.map { ($0.account, $0.thief.description) }))
             await pool.close()
         }
     }

@@ -57,7 +57,7 @@ struct WorkStealingTests {
         #expect(WorkStealing.assign(slots: slots, jobs: jobs, now: t, lateness: 120).map(\.account) == [id(2), id(1)])
     }
 
-    @Test func neverAcrossHosts() {
+    @Test func neverAcrossHostsWithoutTheSecondTier() {
         let slots = [SlotRoom(slot: slot("h1", 1), room: 0, ownDue: 3), SlotRoom(slot: slot("h2", 1), room: 2, ownDue: 0)]
         #expect(WorkStealing.assign(slots: slots, jobs: [job(1, on: slot("h1", 1), late: 900)], now: now).isEmpty)
     }
@@ -151,6 +151,92 @@ struct WorkStealingTests {
         var shuffledRng = SplitMix64(seed: seed &+ 99)
         let again = WorkStealing.assign(
             slots: slots.shuffled(using: &shuffledRng), jobs: jobs.shuffled(using: &shuffledRng), now: now, lateness: lateness)
+        #expect(again.map(\.account) == steals.map(\.account) && again.map(\.thief) == steals.map(\.thief))
+    }
+
+    // MARK: The second tier: across hosts
+
+    @Test func aHostWithEverySlotBusyGivesItsJobsLateByTheLongerThresholdToAnotherHost() {
+        let a = slot("h1", 1), b = slot("h1", 2), idle = slot("h2", 1)
+        let slots = [
+            SlotRoom(slot: a, room: 0, ownDue: 3), SlotRoom(slot: b, room: 0, ownDue: 2), SlotRoom(slot: idle, room: 3, ownDue: 0),
+        ]
+        let jobs = [
+            job(1, on: a, late: 400), job(2, on: b, late: 650), job(3, on: a, late: 200),  // 3: late for tier 1, not tier 2
+            job(4, on: b, late: 900, pinned: true), job(5, on: a, late: 800, inFlight: true),
+        ]
+        // Without the second tier h1 has no spare room: nothing.
+        #expect(WorkStealing.assign(slots: slots, jobs: jobs, now: now, lateness: 120).isEmpty)
+        let steals = WorkStealing.assign(slots: slots, jobs: jobs, now: now, lateness: 120, acrossHostsAfter: 300)
+        // 2 then 1 (late by 650 s and 400 s); 3 not late enough, 4 pinned, 5 in flight.
+        #expect(steals.map(\.account) == [id(2), id(1)])
+        #expect(steals.allSatisfy { $0.thief == idle })
+        // Exactly at the threshold counts; a moment before does not.
+        let edge = [job(1, on: a, late: 300)]
+        #expect(WorkStealing.assign(slots: slots, jobs: edge, now: now, lateness: 120, acrossHostsAfter: 300).count == 1)
+        #expect(WorkStealing.assign(slots: slots, jobs: edge, now: now.addingTimeInterval(-0.001), lateness: 120, acrossHostsAfter: 300)
+            .isEmpty)
+    }
+
+    @Test func theHostsOwnSpareRoomFirstThenTheEmptiestElsewhere() {
+        let busy = slot("h1", 1)
+        let slots = [
+            SlotRoom(slot: busy, room: 0, ownDue: 4),
+            SlotRoom(slot: slot("h1", 2), room: 1, ownDue: 0),   // tier 1: one unit
+            SlotRoom(slot: slot("h2", 1), room: 1, ownDue: 0),
+            SlotRoom(slot: slot("h3", 1), room: 3, ownDue: 1),   // spare 2: the emptiest
+            SlotRoom(slot: slot("h3", 2), room: 2, ownDue: 2),   // its own fill it: never a thief
+        ]
+        let jobs = [job(1, on: busy, late: 900), job(2, on: busy, late: 700), job(3, on: busy, late: 500), job(4, on: busy, late: 400),
+                    job(5, on: busy, late: 350)]
+        let steals = WorkStealing.assign(slots: slots, jobs: jobs, now: now, lateness: 120, acrossHostsAfter: 300)
+        // The most late stays on its host; then round-robin over the fleet's spare room left,
+        // most spare first (h3:1 with 2, then h2:1 by slot order), then h3:1's second unit.
+        #expect(steals.map(\.account) == [id(1), id(2), id(3), id(4)])
+        #expect(steals.map(\.thief) == [slot("h1", 2), slot("h3", 1), slot("h2", 1), slot("h3", 1)])
+    }
+
+    @Test("property: the second tier takes only what the first left, only past the longer threshold, each job once, within the spare room left, order-independent",
+          arguments: 1...30)
+    func acrossHostsProperty(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let hosts = ["a", "b", "c", "d"]
+        let slots = hosts.flatMap { host in
+            (1...3).map { SlotRoom(slot: slot(host, $0), room: Int(rng.next() % 3), ownDue: Int(rng.next() % 4)) }
+        }
+        let jobs = (0..<40).map { n in
+            job(n, on: slots[Int(rng.next() % UInt64(slots.count))].slot, late: Double(rng.next() % 900) - 30,
+                deadline: rng.next() % 3 == 0 ? nil : Double(rng.next() % 900) - 600, expected: Double(rng.next() % 4),
+                pinned: rng.next() % 7 == 0, inFlight: rng.next() % 9 == 0)
+        }
+        let lateness = Double(rng.next() % 120), across = 120 + Double(rng.next() % 400)
+        let firstTier = WorkStealing.assign(slots: slots, jobs: jobs, now: now, lateness: lateness)
+        let steals = WorkStealing.assign(slots: slots, jobs: jobs, now: now, lateness: lateness, acrossHostsAfter: across)
+        #expect(Array(steals.prefix(firstTier.count)).map(\.account) == firstTier.map(\.account))
+        #expect(Array(steals.prefix(firstTier.count)).map(\.thief) == firstTier.map(\.thief))
+        let second = steals.dropFirst(firstTier.count)
+        let room = Dictionary(uniqueKeysWithValues: slots.map { ($0.slot, $0) })
+        let byID = Dictionary(uniqueKeysWithValues: jobs.map { ($0.account, $0) })
+        #expect(Set(steals.map(\.account)).count == steals.count)
+        for steal in second {
+            let job = byID[steal.account]!
+            #expect(job.slot.host != steal.thief.host || across < lateness)
+            #expect(WorkStealing.isLate(job, now: now, lateness: across))
+            #expect(!job.pinned && !job.inFlight && room[job.slot]!.spare == 0)
+        }
+        for thief in slots {
+            #expect(steals.count(where: { $0.thief == thief.slot }) <= thief.spare)
+        }
+        // As many as the late takeable jobs left or the spare room left, whichever is less.
+        let taken = Set(firstTier.map(\.account))
+        let left = jobs.filter { !taken.contains($0.account) && room[$0.slot]!.spare == 0 && !$0.pinned && !$0.inFlight
+            && WorkStealing.isLate($0, now: now, lateness: across) }
+        let spareLeft = slots.map(\.spare).reduce(0, +) - firstTier.count
+        #expect(second.count == min(left.count, spareLeft))
+        var shuffledRng = SplitMix64(seed: seed &+ 7)
+        let again = WorkStealing.assign(
+            slots: slots.shuffled(using: &shuffledRng), jobs: jobs.shuffled(using: &shuffledRng), now: now, lateness: lateness,
+            acrossHostsAfter: across)
         #expect(again.map(\.account) == steals.map(\.account) && again.map(\.thief) == steals.map(\.thief))
     }
 }

@@ -193,13 +193,13 @@ public enum DispatchQuery {
     /// spare room left anywhere in the fleet after the first tier (`left_over`) takes the due
     /// accounts of slots without spare room, of any host, whose rank passed the longer
     /// lateness: read per victim from `account_schedule_due` in its dispatch order up to the
-    /// fleet's spare room left (so only late entries, index-held), neither `own`'s nor
-    /// `stolen`'s, not pinned. The n-th of them in one fleet-wide dispatch order goes to the
+    /// queue depth or the fleet's spare room left, whichever is less (so only late entries,
+    /// index-held, a bounded number per victim), neither `own`'s nor `stolen`'s, not pinned.
+    /// The n-th of them in one fleet-wide dispatch order goes to the
     /// n-th unit of the spare room left, round-robin over the fleet (most spare first, then host
     /// and slot in byte order, as `SlotID` compares). Only the paired ones are locked (SKIP
-    /// LOCKED, still not in flight): every victim may offer the fleet's whole spare room (in
-    /// `ops/bench schedule`'s idle-hosts fleet, 500 victims × up to 100 late entries), and
-    /// locking all that would lock rows it does not dispatch; one locked elsewhere is left for
+    /// LOCKED, still not in flight): with many victims the offers outnumber the spare room, and
+    /// locking them all would lock rows it does not dispatch; one locked elsewhere is left for
     /// the next tick.
     static func acrossHostsStealing(lateness: String, window: (String) -> String) -> String {
         let rank = "klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at)"
@@ -228,7 +228,9 @@ public enum DispatchQuery {
                   AND a.account_id NOT IN (SELECT account_id FROM stolen)
                   AND NOT EXISTS (SELECT 1 FROM user_mt5_accounts w WHERE w.id = a.account_id AND w.pinned_host IS NOT NULL)
                 ORDER BY \(window(rank)), coalesce(a.avg_sync_ms, 5000) DESC, \(rank), a.account_id
-                LIMIT fleet.spare
+                -- A victim offers other hosts at most the queue depth a tick (WorkStealing's
+                -- acrossHostsPerSlot): bounded reads however much of the fleet idles.
+                LIMIT least(fleet.spare, $1::int)
             ) c
         ),
         far_paired AS (

@@ -220,7 +220,7 @@ struct WorkStealingQueryTests {
                         SlotRoom(slot: SlotID(host: "h1", index: 3), room: 1, ownDue: 0),
                         SlotRoom(slot: SlotID(host: "h2", index: 1), room: 1, ownDue: 0)],
                 jobs: zip(ids, lateness).map { StealableJob(account: $0, slot: SlotID(host: "h1", index: 1), due: now.addingTimeInterval(-$1)) },
-                now: now, acrossHostsAfter: 300)
+                now: now, acrossHostsAfter: 300, acrossHostsPerSlot: 1)
             #expect(Dictionary(uniqueKeysWithValues: rows.map { ($0.accountID, "\($0.host):\($0.slot)") })
                 == Dictionary(uniqueKeysWithValues: expected.map { ($0.account, $0.thief.description) }))
             await pool.close()

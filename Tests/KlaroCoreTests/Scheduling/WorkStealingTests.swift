@@ -210,8 +210,11 @@ struct WorkStealingTests {
                 pinned: rng.next() % 7 == 0, inFlight: rng.next() % 9 == 0)
         }
         let lateness = Double(rng.next() % 120), across = 120 + Double(rng.next() % 400)
+        // Half the seeds with a cap on what a slot offers other hosts (klarod's queue depth).
+        let cap: Int? = seed % 2 == 0 ? Int(rng.next() % 3) + 1 : nil
         let firstTier = WorkStealing.assign(slots: slots, jobs: jobs, now: now, lateness: lateness)
-        let steals = WorkStealing.assign(slots: slots, jobs: jobs, now: now, lateness: lateness, acrossHostsAfter: across)
+        let steals = WorkStealing.assign(
+            slots: slots, jobs: jobs, now: now, lateness: lateness, acrossHostsAfter: across, acrossHostsPerSlot: cap)
         #expect(Array(steals.prefix(firstTier.count)).map(\.account) == firstTier.map(\.account))
         #expect(Array(steals.prefix(firstTier.count)).map(\.thief) == firstTier.map(\.thief))
         let second = steals.dropFirst(firstTier.count)
@@ -232,11 +235,23 @@ struct WorkStealingTests {
         let left = jobs.filter { !taken.contains($0.account) && room[$0.slot]!.spare == 0 && !$0.pinned && !$0.inFlight
             && WorkStealing.isLate($0, now: now, lateness: across) }
         let spareLeft = slots.map(\.spare).reduce(0, +) - firstTier.count
-        #expect(second.count == min(left.count, spareLeft))
+        let offered = Dictionary(grouping: left, by: \.slot).values.map { min($0.count, cap ?? .max) }.reduce(0, +)
+        #expect(second.count == min(offered, spareLeft))
+        if let cap {
+            for (victim, jobs) in Dictionary(grouping: second.map { byID[$0.account]! }, by: \.slot) {
+                #expect(jobs.count <= cap, "\(victim) offered more than \(cap)")
+                // Its first in its own dispatch order (the fleet-wide order sorts by the same key).
+                let order = RefillOrder.dispatch(
+                    left.filter { $0.slot == victim }.map {
+                        PendingSync(account: $0.account, due: $0.due, expectedSeconds: $0.expectedSeconds, deadline: $0.deadline)
+                    }, window: RefillOrder.defaultWindow)
+                #expect(Set(jobs.map(\.account)) == Set(order.prefix(jobs.count).map(\.account)))
+            }
+        }
         var shuffledRng = SplitMix64(seed: seed &+ 7)
         let again = WorkStealing.assign(
             slots: slots.shuffled(using: &shuffledRng), jobs: jobs.shuffled(using: &shuffledRng), now: now, lateness: lateness,
-            acrossHostsAfter: across)
+            acrossHostsAfter: across, acrossHostsPerSlot: cap)
         #expect(again.map(\.account) == steals.map(\.account) && again.map(\.thief) == steals.map(\.thief))
     }
 }

@@ -107,7 +107,7 @@ struct FleetSimBench: AsyncParsableCommand {
             print("  adaptive's oldest quiet data \(adaptive.quietWorst.description)")
         }
         if let over = byLabel["adaptive 1.5x"] {
-            print(String(format: "check 1.5x: longest gap between two syncs of one account %.2f x its target",
+            print(String(format: "check 1.5x: longest gap between two syncs of one account %.3f x its target",
                          over.worstGapRatio))
             print("  its start \(over.gapWorst.description)")
         }

@@ -141,7 +141,6 @@ public enum DispatchQuery {
     ///
     /// With `acrossHosts`, the second tier (``acrossHostsStealing(lateness:window:)``) follows.
     static func stealing(lateness: String, acrossHosts: String?, window: (String) -> String) -> String {
-        let rank = "klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at)"
         let late = "now() - make_interval(secs => \(lateness)::float8)"
         return """
 
@@ -157,15 +156,7 @@ public enum DispatchQuery {
         late AS (
             SELECT c.*, v.host_id
             FROM (SELECT * FROM spare WHERE spare <= 0) v JOIN hosts USING (host_id) CROSS JOIN LATERAL (
-                SELECT a.account_id, \(window(rank)) AS refill, coalesce(a.avg_sync_ms, 5000) AS expected, \(rank) AS rank
-                FROM account_schedule a
-                WHERE a.assigned_host = v.host_id AND a.assigned_slot = v.slot
-                  AND a.status = 'active' AND a.is_active AND a.inflight_job_id IS NULL
-                  AND \(window(rank)) <= \(window(late))
-                  AND \(rank) <= \(late) AND a.next_sync_at <= now()
-                  AND a.account_id NOT IN (SELECT account_id FROM own)
-                  AND NOT EXISTS (SELECT 1 FROM user_mt5_accounts w WHERE w.id = a.account_id AND w.pinned_host IS NOT NULL)
-                ORDER BY \(window(rank)), coalesce(a.avg_sync_ms, 5000) DESC, \(rank), a.account_id
+                \(lateEntries(late: late, excluding: ["own"], window: window))
                 LIMIT hosts.spare
                 FOR UPDATE OF a SKIP LOCKED
             ) c
@@ -202,7 +193,6 @@ public enum DispatchQuery {
     /// locking them all would lock rows it does not dispatch; one locked elsewhere is left for
     /// the next tick.
     static func acrossHostsStealing(lateness: String, window: (String) -> String) -> String {
-        let rank = "klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at)"
         let late = "now() - make_interval(secs => \(lateness)::float8)"
         return """
         left_over AS MATERIALIZED (
@@ -218,16 +208,7 @@ public enum DispatchQuery {
         far AS (
             SELECT c.*
             FROM (SELECT * FROM spare WHERE spare <= 0) v JOIN fleet ON fleet.spare > 0 CROSS JOIN LATERAL (
-                SELECT a.account_id, \(window(rank)) AS refill, coalesce(a.avg_sync_ms, 5000) AS expected, \(rank) AS rank
-                FROM account_schedule a
-                WHERE a.assigned_host = v.host_id AND a.assigned_slot = v.slot
-                  AND a.status = 'active' AND a.is_active AND a.inflight_job_id IS NULL
-                  AND \(window(rank)) <= \(window(late))
-                  AND \(rank) <= \(late) AND a.next_sync_at <= now()
-                  AND a.account_id NOT IN (SELECT account_id FROM own)
-                  AND a.account_id NOT IN (SELECT account_id FROM stolen)
-                  AND NOT EXISTS (SELECT 1 FROM user_mt5_accounts w WHERE w.id = a.account_id AND w.pinned_host IS NOT NULL)
-                ORDER BY \(window(rank)), coalesce(a.avg_sync_ms, 5000) DESC, \(rank), a.account_id
+                \(lateEntries(late: late, excluding: ["own", "stolen"], window: window))
                 -- A victim offers other hosts at most the queue depth a tick (WorkStealing's
                 -- acrossHostsPerSlot): bounded reads however much of the fleet idles.
                 LIMIT least(fleet.spare, $1::int)
@@ -250,6 +231,24 @@ public enum DispatchQuery {
             ) locked ON locked.account_id = p.account_id
         ),
         """ + "\n        "
+    }
+
+    /// SQL: the due accounts of victim slot `v` whose rank passed `late`, in the victim's own
+    /// dispatch order (read from `account_schedule_due` in index order), not pinned, none of the
+    /// CTEs in `excluding` (accounts already taken this tick); the caller adds LIMIT and locking.
+    private static func lateEntries(late: String, excluding: [String], window: (String) -> String) -> String {
+        let rank = "klaro_dispatch_rank(a.staleness_deadline, a.next_sync_at)"
+        let taken = excluding.map { "\n                  AND a.account_id NOT IN (SELECT account_id FROM \($0))" }.joined()
+        return """
+                        SELECT a.account_id, \(window(rank)) AS refill, coalesce(a.avg_sync_ms, 5000) AS expected, \(rank) AS rank
+                        FROM account_schedule a
+                        WHERE a.assigned_host = v.host_id AND a.assigned_slot = v.slot
+                          AND a.status = 'active' AND a.is_active AND a.inflight_job_id IS NULL
+                          AND \(window(rank)) <= \(window(late))
+                          AND \(rank) <= \(late) AND a.next_sync_at <= now()\(taken)
+                          AND NOT EXISTS (SELECT 1 FROM user_mt5_accounts w WHERE w.id = a.account_id AND w.pinned_host IS NOT NULL)
+                        ORDER BY \(window(rank)), coalesce(a.avg_sync_ms, 5000) DESC, \(rank), a.account_id
+                """
     }
 
     /// SQL: `picked`'s second-tier part.

@@ -136,10 +136,10 @@ public enum WorkStealing {
         for i in thieves.indices { thieves[i].room -= result.count { $0.thief == thieves[i].slot } }
         var late = takeable.filter { !taken.contains($0.account) && isLate($0, now: now, lateness: acrossHostsAfter) }
         if let cap = acrossHostsPerSlot {
-            let offered = Dictionary(grouping: late, by: \.slot).values.flatMap { jobs in
+            let offered = Set(Dictionary(grouping: late, by: \.slot).values.flatMap { jobs in
                 RefillOrder.dispatch(jobs.map(\.pending), window: window).prefix(max(0, cap)).map(\.account)
-            }
-            late = late.filter { Set(offered).contains($0.account) }
+            })
+            late = late.filter { offered.contains($0.account) }
         }
         return result + pair(late, with: thieves.filter { $0.spare > 0 }, window: window)
     }

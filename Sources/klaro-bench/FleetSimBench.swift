@@ -37,6 +37,9 @@ struct FleetSimBench: AsyncParsableCommand {
     @Option(help: "SyncPolicy's lead of the quiet class's staleness deadline, as a share of its interval.")
     var quietLead = SyncPolicy.defaultDeadlineLead[.quiet] ?? 0
 
+    @Option(help: "SyncPolicy's lead of the moving class's staleness deadline, as a share of its interval.")
+    var movingLead = SyncPolicy.defaultDeadlineLead[.moving] ?? 0
+
     @Option(help: "Load relief: moves per hour at most, every \(Int(Placement.loadReliefPeriod)) s, at the bound of ε \(Placement.defaultReliefEpsilon) (or --epsilon if smaller), as klarod's KLARO_PLACEMENT_LOAD_MOVES_PER_HOUR (0: off, placement only at the start).")
     var loadMovesPerHour = Placement.defaultLoadMovesPerHour
 
@@ -71,8 +74,8 @@ struct FleetSimBench: AsyncParsableCommand {
     func run() async throws {
         let kind = FleetSimulation.PlacementKind(rawValue: placement) ?? .load
         let order = FleetSimulation.Refill(rawValue: refill) ?? .dispatch
-        let policy = try SyncPolicy(maxStretch: maxStretch, deadlineLead: [.quiet: quietLead])
-        print("fleet-sim: \(accounts) accounts, \(slots) slots, 24 h, placement by \(kind.rawValue) (ε \(epsilon)), max stretch \(maxStretch), refill by \(order.rawValue) (quiet lead \(quietLead)), load relief \(loadMovesPerHour) moves/h, \(stealing ? "stealing after \(stealAfter) s, \(stealingAcrossHosts ? "across hosts after \(stealAcrossHostsAfter) s" : "not across hosts")" : "no stealing"); 1.5x = 1.5x the accounts")
+        let policy = try SyncPolicy(maxStretch: maxStretch, deadlineLead: [.quiet: quietLead, .moving: movingLead])
+        print("fleet-sim: \(accounts) accounts, \(slots) slots, 24 h, placement by \(kind.rawValue) (ε \(epsilon)), max stretch \(maxStretch), refill by \(order.rawValue) (quiet lead \(quietLead), moving lead \(movingLead)), load relief \(loadMovesPerHour) moves/h, \(stealing ? "stealing after \(stealAfter) s, \(stealingAcrossHosts ? "across hosts after \(stealAcrossHostsAfter) s" : "not across hosts")" : "no stealing"); 1.5x = 1.5x the accounts")
         let clock = ContinuousClock.now
         var results: [(String, FleetSimulation.Figures)] = []
         for load in [1.0, 1.5] {

@@ -76,7 +76,7 @@ struct DispatchOrderTests {
     @Test func aQuietAccountPassesMovingOnesThatStillHaveTime() {
         let policy = SyncPolicy.standard
         let onTarget = policy.stretch(loads: [], slots: 1)
-        // Due at t: a moving account synced 200 s ago (deadline t + 100 s), a
+        // Due at t: a moving account synced 200 s ago (deadline t + 70 s: 270 s, its lead), a
         // quiet one synced 850 s ago (deadline t − 40 s); due 40 s earlier, an account never
         // synced (ranks at its due time). Same sync time, so only ranks decide.
         let moving = PendingSync(account: id(1), due: t, expectedSeconds: 9,
@@ -85,7 +85,7 @@ struct DispatchOrderTests {
                                 deadline: policy.stalenessDeadline(lastSuccess: t.addingTimeInterval(-850), syncClass: .quiet, stretch: onTarget))
         let new = PendingSync(account: id(3), due: t.addingTimeInterval(-40), expectedSeconds: 3)
         #expect(RefillOrder.rank(quiet) == t.addingTimeInterval(-40))
-        #expect(RefillOrder.rank(moving) == t.addingTimeInterval(100))
+        #expect(RefillOrder.rank(moving) == t.addingTimeInterval(70))
         // The moving account, longest but two windows later, goes last; the quiet one and the
         // new one share a window and a sync time: the earlier rank, then the id.
         #expect(RefillOrder.dispatch([moving, quiet, new], window: 30).map(\.account) == [id(2), id(3), id(1)])

@@ -22,14 +22,20 @@ import Testing
                 == 3600 * stretched.factor(.dormant) - 5)
     }
 
-    @Test func quietDeadlineComesEarlyByItsLead() throws {
+    @Test func quietAndMovingDeadlinesComeEarlyByTheirLeads() throws {
         let policy = SyncPolicy.standard
         let last = Date(timeIntervalSince1970: 1_000_000)
         #expect(policy.stalenessDeadline(lastSuccess: last, syncClass: .quiet, stretch: onTarget) == last.addingTimeInterval(810))
-        #expect(policy.stalenessDeadline(lastSuccess: last, syncClass: .moving, stretch: onTarget) == last.addingTimeInterval(300))
+        #expect(policy.stalenessDeadline(lastSuccess: last, syncClass: .moving, stretch: onTarget) == last.addingTimeInterval(270))
         #expect(policy.stalenessDeadline(lastSuccess: last, syncClass: .dormant, stretch: onTarget) == last.addingTimeInterval(3600))
         let none = try SyncPolicy(deadlineLead: [:])
         #expect(none.stalenessDeadline(lastSuccess: last, syncClass: .quiet, stretch: onTarget) == last.addingTimeInterval(900))
+        #expect(none.stalenessDeadline(lastSuccess: last, syncClass: .moving, stretch: onTarget) == last.addingTimeInterval(300))
+        // Under stretch the lead is a share of the stretched interval.
+        let stretched = policy.stretch(loads: [SyncLoad(syncClass: .moving, accounts: 10_000, meanSyncSeconds: 5)], slots: 100)
+        let moving = policy.interval(.moving, stretch: stretched)
+        #expect(moving > 300)
+        #expect(policy.stalenessDeadline(lastSuccess: last, syncClass: .moving, stretch: stretched) == last.addingTimeInterval(0.9 * moving))
         // Leads are shares of the interval, kept within [0, 0.5].
         let wild = try SyncPolicy(deadlineLead: [.quiet: 3, .moving: -1, .dormant: .nan])
         #expect(wild.deadlineLead == [.quiet: 0.5, .moving: 0, .dormant: 0])

@@ -36,8 +36,14 @@ struct SoakBench: AsyncParsableCommand {
     @Flag(help: "Print klarod's RSS at every sample (does it grow with time or level off?).")
     var samples = false
 
-    @Option(help: "Sets PostgreSQL's wal_compression (off, pglz, lz4, zstd; the figures are judged at its default, off).")
+    @Option(help: "PostgreSQL settings to apply first (`name = value` lines, as ops/postgresql/klaro.conf, the settings Klaro ships for production); 'none': PostgreSQL's defaults.")
+    var postgresSettings = "ops/postgresql/klaro.conf"
+
+    @Option(help: "Sets PostgreSQL's wal_compression (off, pglz, lz4, zstd) after --postgres-settings.")
     var walCompression: String?
+
+    @Flag(help: "A CHECKPOINT just before the fleet goes: the worst case, where recording each lost job is the first write to its pages since a checkpoint.")
+    var checkpointBeforeLoss = false
 
     mutating func validate() throws {
         guard accounts >= 0, hosts >= 1, minutesScale > 0, sampleEvery >= 1 else {
@@ -54,12 +60,14 @@ struct SoakBench: AsyncParsableCommand {
         try await redis.command(["FLUSHDB"])
         let credentialKeys = try KeyRing.generateEntry(id: "bench")
         let vault = CredentialVault(keyRing: try KeyRing.parse(credentialKeys))
-        if let walCompression {
-            // ALTER SYSTEM takes no parameters; the value is checked by PostgreSQL's own parser.
-            guard walCompression.allSatisfy({ $0.isLetter || $0.isNumber }) else { throw ValidationError("--wal-compression: a word") }
-            try await pool.execute("ALTER SYSTEM SET wal_compression = \(walCompression)")
-            try await pool.execute("SELECT pg_reload_conf()")
+        var settings = postgresSettings == "none" ? [] : try Self.settings(file: postgresSettings)
+        if let walCompression { settings.append(("wal_compression", walCompression)) }
+        for (name, value) in settings {
+            // ALTER SYSTEM takes no parameters: names and values are checked to be plain words
+            // (`Self.settings`), and PostgreSQL's own parser checks the value.
+            try await pool.execute("ALTER SYSTEM SET \(name) = '\(value)'")
         }
+        if !settings.isEmpty { try await pool.execute("SELECT pg_reload_conf()") }
         print("soak: importing \(accounts) accounts …")
         _ = try await BenchFleet.createAccounts(pool, vault: vault, count: accounts, hosts: [], slotsPerHost: 4)
 
@@ -90,7 +98,10 @@ struct SoakBench: AsyncParsableCommand {
             let phases: [(String, Double, @Sendable () async throws -> Void)] = [
                 ("no-host", 2, {}),
                 ("fleet-up", 5, { try await pool.execute("UPDATE worker_hosts SET admin_state = 'active', approved_key = public_key") }),
-                ("fleet-gone", 2, { await fleet.stop() }),
+                ("fleet-gone", 2, { [checkpointBeforeLoss] in
+                    if checkpointBeforeLoss { try await pool.execute("CHECKPOINT") }
+                    await fleet.stop()
+                }),
             ]
             for (name, minutes, start) in phases {
                 try await start()
@@ -107,6 +118,27 @@ struct SoakBench: AsyncParsableCommand {
         await klarod.stop()
         await pool.close()
         await database.drop(logger: logger)
+    }
+
+    /// The `name = value` lines of a PostgreSQL configuration file (comments and blank lines
+    /// skipped; a value may be quoted); refuses anything but plain words, so they can be spliced
+    /// into ALTER SYSTEM.
+    static func settings(file path: String) throws -> [(String, String)] {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ValidationError("--postgres-settings: cannot read \(path) (run from the repository's root, or pass 'none')")
+        }
+        let word = /[A-Za-z0-9_.]+/
+        return try text.split(separator: "\n").compactMap { raw -> (String, String)? in
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0].trimmingCharacters(in: .whitespaces)
+            guard !line.isEmpty else { return nil }
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let value = parts.count == 2 ? parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "'")) : ""
+            guard parts.count == 2, parts[0].wholeMatch(of: word) != nil, value.wholeMatch(of: word) != nil else {
+                throw ValidationError("--postgres-settings: \(path): not a plain `name = value` line: \(line)")
+            }
+            return (parts[0], value)
+        }
     }
 
     /// The settings that decide the WAL volume, printed with the figures.

@@ -11,7 +11,8 @@ import Synchronization
 
 /// Dispatches due accounts to their slots, once a tick, on the leader only (DESIGN §3).
 ///
-/// A tick is one PostgreSQL transaction (``DispatchQuery``) and one Redis pipeline of XADDs.
+/// A tick is one PostgreSQL transaction (``DispatchQuery``) and a Redis pipeline of XADDs per
+/// part of the jobs, each sent as soon as its part is sealed (twice as many parts as cores).
 /// The database is written first: if klarod dies before the XADDs, the jobs are in flight with
 /// no copy in Redis, and the rescuer finds them lost at their deadline and makes the accounts
 /// due again, so nothing is lost, only late.
@@ -53,7 +54,9 @@ public final class Scheduler: Service, Sendable {
         /// Of those, taken from a slot of another host (work stealing's second tier).
         public var stolenAcrossHosts = 0
         public var database: Duration = .zero
+        /// Until the last part's jobs were sealed (the earlier parts' XADDs run beside it).
         public var sealing: Duration = .zero
+        /// From then to the end: the last part's XADDs, the give-back and the tick's log lines.
         public var redis: Duration = .zero
     }
 
@@ -74,26 +77,26 @@ public final class Scheduler: Service, Sendable {
         }
         let queried = ContinuousClock.now
         report.database = queried - started
-        let jobs = await makeJobs(rows)
-        try await giveBack(zip(rows, jobs).filter { $0.1 == nil }.map(\.0))
-        var commands: [[[UInt8]]] = []
-        commands.reserveCapacity(rows.count)
+        // Each part's XADDs go out as soon as it is sealed, while the other parts seal: the
+        // Redis round trip runs on the client's own thread, beside the sealing.
+        var unsendable: [DispatchQuery.Row] = []
         var sent = 0
-        let xadd = RedisClient.xaddArguments(stream: "", maxLength: ProtocolKeys.jobStreamMaxLength, fields: [])
-            .map { Array($0.utf8) }
-        let field = Array("job".utf8)
-        for (row, job) in zip(rows, jobs) {
-            guard let job else { continue }
-            let stream = ProtocolKeys.queue(row.host, row.slot)
-            if !knownStreams.contains(stream) {
-                commands.append(["XGROUP", "CREATE", stream, ProtocolKeys.slotGroup, "0", "MKSTREAM"].map { Array($0.utf8) })
+        var sealed = queried
+        do {
+            try await makeJobs(rows) { made in
+                sealed = ContinuousClock.now
+                unsendable += made.filter { $0.job == nil }.map { rows[$0.index] }
+                sent += try await send(made.compactMap { index, job in job.map { (rows[index], $0) } })
             }
-            // XADD <stream> MAXLEN ~ n * job <json>, the job already in bytes.
-            var arguments = xadd
-            arguments[1] = Array(stream.utf8)
-            arguments += [field, job]
-            commands.append(arguments)
-            sent += 1
+        } catch {
+            // Redis failed part way: what was sent runs, the rest waits for the rescuer; the
+            // rows already found unsendable are given back all the same.
+            try await giveBack(unsendable)
+            throw error
+        }
+        report.sealing = sealed - queried
+        try await giveBack(unsendable)
+        for row in rows {
             let message: Logger.Message = row.acrossHosts ? "dispatched to an idle slot of another host"
                 : row.stolen ? "dispatched to an idle slot of its host" : "dispatched"
             logger.debug(message, metadata: [
@@ -113,39 +116,62 @@ public final class Scheduler: Service, Sendable {
                 "across_hosts_after_seconds": "\(settings.dispatchStealAcrossHostsAfter.map { "\($0)" } ?? "off")",
             ])
         }
-        let sealed = ContinuousClock.now
-        report.sealing = sealed - queried
-        if !commands.isEmpty {
-            let replies = try await redis.pipeline(commands)
-            for (command, reply) in zip(commands, replies) where command.first == Array("XGROUP".utf8) {
-                if reply.string == "OK" || reply == .error("BUSYGROUP Consumer Group name already exists") {
-                    knownStreams.insert(String(decoding: command[2], as: UTF8.self))
-                }
-            }
-        }
         report.redis = ContinuousClock.now - sealed
         report.dispatched = sent
         metrics.schedulerTick.record(ContinuousClock.now - started)
         return report
     }
 
-    /// The jobs for the dispatched rows as JSON bytes, in order (nil where a row was given
-    /// back). Passwords are opened with the vault and sealed to their host with the host's
-    /// ``HostSealer`` from ``HostSealerCache`` (a key agreement per host only when its
-    /// ephemeral key's budget of time or messages is spent), split across the cores.
-    private func makeJobs(_ rows: [DispatchQuery.Row]) async -> [[UInt8]?] {
+    /// XADDs `jobs` (one pipeline; a slot's stream and group made first when klarod has not
+    /// seen it yet) and returns how many were sent.
+    private func send(_ jobs: [(row: DispatchQuery.Row, job: [UInt8])]) async throws -> Int {
+        guard !jobs.isEmpty else { return 0 }
+        var commands: [[[UInt8]]] = []
+        commands.reserveCapacity(jobs.count)
+        let xadd = RedisClient.xaddArguments(stream: "", maxLength: ProtocolKeys.jobStreamMaxLength, fields: [])
+            .map { Array($0.utf8) }
+        let field = Array("job".utf8)
+        for (row, job) in jobs {
+            let stream = ProtocolKeys.queue(row.host, row.slot)
+            if !knownStreams.contains(stream) {
+                commands.append(["XGROUP", "CREATE", stream, ProtocolKeys.slotGroup, "0", "MKSTREAM"].map { Array($0.utf8) })
+            }
+            // XADD <stream> MAXLEN ~ n * job <json>, the job already in bytes.
+            var arguments = xadd
+            arguments[1] = Array(stream.utf8)
+            arguments += [field, job]
+            commands.append(arguments)
+        }
+        let replies = try await redis.pipeline(commands)
+        for (command, reply) in zip(commands, replies) where command.first == Array("XGROUP".utf8) {
+            if reply.string == "OK" || reply == .error("BUSYGROUP Consumer Group name already exists") {
+                knownStreams.insert(String(decoding: command[2], as: UTF8.self))
+            }
+        }
+        return jobs.count
+    }
+
+    /// The jobs for the dispatched rows as JSON bytes (nil where a row is to be given back),
+    /// handed to `sealed` part by part as each part is done, a part being a few hosts' rows in
+    /// their order. Passwords are opened with the vault and sealed to their host with the
+    /// host's ``HostSealer`` from ``HostSealerCache`` (a key agreement per host only when its
+    /// ephemeral key's budget of time or messages is spent), the parts spread over the cores.
+    private func makeJobs(
+        _ rows: [DispatchQuery.Row], sealed: (_ made: [(index: Int, job: [UInt8]?)]) async throws -> Void
+    ) async throws {
         sealers.removeExpired()
-        guard !rows.isEmpty else { return [] }
-        // Work is split by host, so each part makes the sealers of its own hosts.
+        guard !rows.isEmpty else { return }
+        // Work is split by host, so each part makes the sealers of its own hosts (and a slot's
+        // jobs stay in order in one pipeline); twice as many parts as cores, so the first are
+        // sent while the last seal.
         let byHost = Dictionary(grouping: rows.indices, by: { rows[$0].host }).values.sorted { $0.count > $1.count }
-        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count / 64))
+        let parts = max(1, min(2 * ProcessInfo.processInfo.activeProcessorCount, rows.count / 64))
         var assignments = [[Int]](repeating: [], count: parts)
         for indices in byHost {
             let lightest = assignments.indices.min { assignments[$0].count < assignments[$1].count }!
             assignments[lightest] += indices
         }
-        var jobs = [[UInt8]?](repeating: nil, count: rows.count)
-        await withTaskGroup(of: [(Int, [UInt8]?)].self) { group in
+        try await withThrowingTaskGroup(of: [(index: Int, job: [UInt8]?)].self) { group in
             for indices in assignments where !indices.isEmpty {
                 let part = indices.map { ($0, rows[$0]) }
                 let perHost = Dictionary(part.map { ($0.1.host, 1) }, uniquingKeysWith: +)
@@ -160,11 +186,8 @@ public final class Scheduler: Service, Sendable {
                     }
                 }
             }
-            for await made in group {
-                for (index, job) in made { jobs[index] = job }
-            }
+            for try await made in group { try await sealed(made) }
         }
-        return jobs
     }
 
     /// Gives back jobs whose password could not be opened or sealed: their runs finish as

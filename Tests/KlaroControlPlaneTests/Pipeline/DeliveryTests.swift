@@ -139,6 +139,37 @@ struct DeliveryTests {
         }
     }
 
+    @Test("a tick's jobs go out in parts as they are sealed: every job reaches its slot once, the unsendable are given back")
+    func dispatchInParts() async throws {
+        try await withTestDatabase { database in
+            var settings = fastSettings(deadline: 60)
+            settings.queueDepth = 16
+            let fixture = try await PipelineFixture.start(database, settings: settings)
+            let foreign = CredentialVault(keyRing: try KeyRing.parse(try KeyRing.generateEntry(id: "gone")))
+            let good = try await TestFleet.createAccounts(fixture.pool, vault: fixture.vault, count: 156)
+            let bad = try await TestFleet.createAccounts(fixture.pool, vault: foreign, count: 4)
+            let hosts = try await startHosts(10, slots: 2, redisURL: fixture.redisURL) { job, _, _ in
+                TestFleet.healthyAnswer(login: job.login, server: job.server)
+            }
+            try await TestFleet.admit(fixture.pool, hosts: 10, slots: 20)
+            #expect(await TestHTTP.eventually(timeout: .seconds(60)) {
+                try await fixture.count("SELECT count(*) FROM sync_runs WHERE outcome IS NOT NULL") == 160
+            })
+            // One tick dispatched at least 128 jobs (one enqueue time): more than one part.
+            let largestTick = try await fixture.count("SELECT max(n) FROM (SELECT count(*) AS n FROM sync_runs GROUP BY enqueued_at) t")
+            try #require(largestTick >= 128, "the test needs a tick of two parts or more (largest: \(largestTick))")
+            let outcomes = try await fixture.pool.query("SELECT account_id, outcome FROM sync_runs")
+            var byAccount: [UUID: [String]] = [:]
+            for row in outcomes { byAccount[try row.uuid(0), default: []].append(try row.string(1)) }
+            #expect(good.allSatisfy { byAccount[$0] == ["ok"] }, "each sendable job ran once")
+            #expect(bad.allSatisfy { byAccount[$0] == ["terminal_error"] }, "each unsendable one was given back")
+            let received = hosts.reduce(0) { $0 + $1.passwords.withLock { $0.count } }
+            #expect(received == 156)
+            for host in hosts { await host.kill() }
+            await fixture.stop()
+        }
+    }
+
     @Test("a password klarod cannot decrypt is never sent: the run fails and the account waits an interval")
     func undecryptablePassword() async throws {
         try await withTestDatabase { database in

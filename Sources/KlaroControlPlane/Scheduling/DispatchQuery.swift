@@ -57,7 +57,7 @@ public enum DispatchQuery {
         let picked = lateness == nil ? "picked" : "own"
         return """
         WITH slots AS MATERIALIZED (
-            SELECT s.host_id, s.slot,
+            SELECT s.host_id, s.slot, h.admin_state = 'cordoned' AS cordoned,
                    $1::int - (SELECT count(*) FROM account_schedule i
                               WHERE i.inflight_host = s.host_id AND i.inflight_slot = s.slot
                                 AND i.inflight_job_id IS NOT NULL) AS room
@@ -145,7 +145,7 @@ public enum DispatchQuery {
         return """
 
         spare AS MATERIALIZED (
-            SELECT slots.host_id, slots.slot, greatest(slots.room, 0) - coalesce(o.taken, 0) AS spare
+            SELECT slots.host_id, slots.slot, slots.cordoned, greatest(slots.room, 0) - coalesce(o.taken, 0) AS spare
             FROM slots
             LEFT JOIN (SELECT host_id, slot, count(*) AS taken FROM own GROUP BY host_id, slot) o
               ON o.host_id = slots.host_id AND o.slot = slots.slot
@@ -181,7 +181,8 @@ public enum DispatchQuery {
     }
 
     /// SQL: the second tier (``KlaroCore/WorkStealing``'s across hosts), after `stolen`. The
-    /// spare room left anywhere in the fleet after the first tier (`left_over`) takes the due
+    /// spare room left anywhere in the fleet after the first tier (`left_over`; none on a
+    /// cordoned host) takes the due
     /// accounts of slots without spare room, of any host, whose rank passed the longer
     /// lateness: read per victim from `account_schedule_due` in its dispatch order up to the
     /// queue depth or the fleet's spare room left, whichever is less (so only late entries,
@@ -201,6 +202,7 @@ public enum DispatchQuery {
             LEFT JOIN (SELECT host_id, slot, count(*) AS taken FROM stolen GROUP BY host_id, slot) s
               ON s.host_id = t.host_id AND s.slot = t.slot
             WHERE t.spare - coalesce(s.taken, 0) > 0
+              AND NOT t.cordoned  -- a cordoned host takes no other host's work (SlotRoom.takesOtherHosts)
         ),
         fleet AS MATERIALIZED (
             SELECT sum(spare)::int AS spare FROM left_over

@@ -41,11 +41,15 @@ public struct SlotRoom: Sendable, Equatable {
     public var slot: SlotID
     public var room: Int
     public var ownDue: Int
+    /// Whether its spare room may take other hosts' jobs (the second tier): not on a cordoned
+    /// host, which an operator keeps from new work; its own and its neighbours' jobs it runs.
+    public var takesOtherHosts: Bool
 
-    public init(slot: SlotID, room: Int, ownDue: Int) {
+    public init(slot: SlotID, room: Int, ownDue: Int, takesOtherHosts: Bool = true) {
         self.slot = slot
         self.room = room
         self.ownDue = ownDue
+        self.takesOtherHosts = takesOtherHosts
     }
 
     /// Room left once its own due jobs are in: what it may steal.
@@ -104,7 +108,8 @@ public enum WorkStealing {
     /// first, then slot number).
     ///
     /// Then, with `acrossHostsAfter` set, across hosts: the spare room left anywhere in the
-    /// fleet after the first tier takes, the same way over the whole fleet (one order of the
+    /// fleet after the first tier (but on a cordoned host, ``SlotRoom/takesOtherHosts``) takes,
+    /// the same way over the whole fleet (one order of the
     /// jobs, one round-robin of the units left), the takeable jobs the first tier left that
     /// are late by `acrossHostsAfter` (a host's own spare room is used up before any of its
     /// jobs is left, so these go to other hosts).
@@ -141,7 +146,7 @@ public enum WorkStealing {
             })
             late = late.filter { offered.contains($0.account) }
         }
-        return result + pair(late, with: thieves.filter { $0.spare > 0 }, window: window)
+        return result + pair(late, with: thieves.filter { $0.spare > 0 && $0.takesOtherHosts }, window: window)
     }
 
     /// `jobs` in dispatch order, each with the next unit of the thieves' spare room (round-robin:

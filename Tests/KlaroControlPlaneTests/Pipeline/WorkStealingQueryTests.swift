@@ -170,7 +170,7 @@ struct WorkStealingQueryTests {
 
     // MARK: The second tier: across hosts
 
-    @Test("a host with every slot busy and late jobs, another host idle: the idle host takes them past the longer threshold, not before, and not with the tier off")
+    @Test("a host with every slot busy and late jobs, another host idle: the idle host takes them past the longer threshold, not before, not with the tier off, not while cordoned")
     func idleHostTakesAnotherHostsLateJobs() async throws {
         try await withTestDatabase { database in
             let pool = database.pool()
@@ -197,6 +197,12 @@ struct WorkStealingQueryTests {
             #expect(try await pool.query("SELECT host_id FROM sync_runs WHERE job_id = $1", [row.jobID])[0].string(0) == "h2")
             // Taken once: the next tick has nothing more (ids[1] is not late enough).
             #expect(try await dispatch(pool, depth: 2, acrossHostsAfter: 300).isEmpty)
+            // A cordoned host takes no other host's job, however late; uncordoned it does.
+            try await due(pool, ids[3], ago: 600)
+            try await pool.execute("UPDATE worker_hosts SET admin_state = 'cordoned' WHERE host_id = 'h2'")
+            #expect(try await dispatch(pool, depth: 2, acrossHostsAfter: 300).isEmpty)
+            try await pool.execute("UPDATE worker_hosts SET admin_state = 'active' WHERE host_id = 'h2'")
+            #expect(try await dispatch(pool, depth: 2, acrossHostsAfter: 300).map(\.accountID) == [ids[3]])
             await pool.close()
         }
     }

@@ -178,6 +178,24 @@ struct WorkStealingTests {
             .isEmpty)
     }
 
+    @Test func aCordonedHostTakesItsNeighboursLateJobsButNoOtherHosts() {
+        let busy = slot("h1", 1), cordonedBusy = slot("h2", 1), cordonedIdle = slot("h2", 2)
+        let slots = [
+            SlotRoom(slot: busy, room: 0, ownDue: 2),
+            SlotRoom(slot: cordonedBusy, room: 0, ownDue: 1, takesOtherHosts: false),
+            SlotRoom(slot: cordonedIdle, room: 3, ownDue: 0, takesOtherHosts: false),
+        ]
+        let jobs = [job(1, on: busy, late: 900), job(2, on: busy, late: 800), job(3, on: cordonedBusy, late: 400)]
+        let steals = WorkStealing.assign(slots: slots, jobs: jobs, now: now, lateness: 120, acrossHostsAfter: 300)
+        // Its own host's late job, yes; h1's, however late, no.
+        #expect(steals.map(\.account) == [id(3)])
+        #expect(steals.map(\.thief) == [cordonedIdle])
+        // Uncordoned, the same room takes h1's too.
+        let open = slots.map { SlotRoom(slot: $0.slot, room: $0.room, ownDue: $0.ownDue) }
+        #expect(Set(WorkStealing.assign(slots: open, jobs: jobs, now: now, lateness: 120, acrossHostsAfter: 300).map(\.account))
+                == [id(1), id(2), id(3)])
+    }
+
     @Test func theHostsOwnSpareRoomFirstThenTheEmptiestElsewhere() {
         let busy = slot("h1", 1)
         let slots = [

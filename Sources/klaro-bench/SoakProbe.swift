@@ -86,7 +86,10 @@ struct SoakProbe: Sendable {
         sample.klarodCPU = Self.cpuSeconds(klarodPID)
         sample.rssMB = Self.rssMB(klarodPID)
         sample.anonMB = Self.rssMB(klarodPID, field: "RssAnon:")
+        // The live processes' time plus what the exited ones used (the postmaster reaps its
+        // backends): a backend that ended between two samples no longer takes its time with it.
         sample.postgresCPU = Self.processTree(postmasterPID).reduce(0) { $0 + Self.cpuSeconds($1) }
+            + Self.cpuSeconds(postmasterPID, reapedChildren: true)
         _ = try? await pool.query("SELECT pg_stat_force_next_flush()")
         let row = try await pool.query("""
             SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8,
@@ -112,11 +115,13 @@ struct SoakProbe: Sendable {
 
     // MARK: /proc
 
-    /// User plus system CPU seconds of a process (0 once it is gone).
-    static func cpuSeconds(_ pid: Int32) -> Double {
-        guard let fields = statFields(pid), fields.count > 14 else { return 0 }
+    /// User plus system CPU seconds of a process (0 once it is gone); with `reapedChildren`,
+    /// those of its children that exited and were waited for instead (proc(5) cutime, cstime).
+    static func cpuSeconds(_ pid: Int32, reapedChildren: Bool = false) -> Double {
+        let first = reapedChildren ? 15 : 13
+        guard let fields = statFields(pid), fields.count > first + 1 else { return 0 }
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        return ((Double(fields[13]) ?? 0) + (Double(fields[14]) ?? 0)) / ticks
+        return ((Double(fields[first]) ?? 0) + (Double(fields[first + 1]) ?? 0)) / ticks
     }
 
     /// A size line of /proc/PID/status in MB: the whole RSS by default.

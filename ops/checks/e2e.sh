@@ -37,7 +37,9 @@ klaro_approve_hosts "$database" 2
 
 klaro_log "waiting for $accounts accounts to sync"
 q() { psql "$database" -Atqc "$1"; }
-for _ in $(seq 1 240); do
+# Up to 5 minutes (it takes ~20 s): a job lost to an injected IPC timeout is retried only after
+# its deadline, which once left one account unsynced at 2 minutes on a loaded machine.
+for _ in $(seq 1 600); do
     [ "$(q "SELECT count(*) FROM user_mt5_accounts WHERE last_success_at IS NOT NULL")" -ge "$accounts" ] && break
     sleep 0.5
 done

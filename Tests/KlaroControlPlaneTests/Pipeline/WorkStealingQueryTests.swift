@@ -4,6 +4,7 @@ import KlaroCore
 import KlaroCrypto
 import KlaroPostgres
 import KlaroTestSupport
+import Synchronization
 import Testing
 
 /// Work stealing in the dispatch statement (issue 13): a slot with room left after its own due
@@ -132,6 +133,63 @@ struct WorkStealingQueryTests {
         }
     }
 
+    @Test("a late job locked elsewhere (an ingest ending it) is not stolen and not waited for; the next tick takes it; both tiers lock only what they pair")
+    func lockedElsewhere() async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            let ids = try await fleet(pool, slots: 2, count: 4)
+            try await occupy(pool, ids[3])
+            try await due(pool, ids[0], ago: 900)
+            try await due(pool, ids[1], ago: 600)
+            let holding = Flag(), release = Flag()
+            let holder = Task {
+                try await pool.withConnection { connection in
+                    try connection.simpleQuery("BEGIN")
+                    _ = try connection.query("SELECT 1 FROM account_schedule WHERE account_id = $1 FOR UPDATE", [ids[0]])
+                    holding.set()
+                    while !release.isSet { Thread.sleep(forTimeInterval: 0.01) }
+                    try connection.simpleQuery("COMMIT")
+                }
+            }
+            while !holding.isSet { try await Task.sleep(for: .milliseconds(10)) }
+            let rows = try await dispatch(pool, depth: 1, acrossHostsAfter: 300)
+            release.set()
+            try await holder.value
+            #expect(!rows.map(\.accountID).contains(ids[0]), "a row locked elsewhere is skipped, not waited for")
+            #expect(try await dispatch(pool, depth: 1, acrossHostsAfter: 300).map(\.accountID).contains(ids[0]),
+                    "once free, the most late is taken")
+            await pool.close()
+        }
+    }
+
+    @Test("each tier locks only the rows it pairs, not every late entry its victims offer", arguments: [false, true])
+    func locksOnlyWhatItPairs(acrossHosts: Bool) async throws {
+        try await withTestDatabase { database in
+            let pool = database.pool()
+            // h1: slots 1 and 2 busy, each with a late job; the spare room is one unit (h1's slot 3,
+            // or with the second tier h2's slot when h1 has no third slot).
+            let ids = try await fleet(pool, slots: acrossHosts ? 2 : 3, count: 4)
+            try await pool.execute("UPDATE account_schedule SET assigned_slot = 2 WHERE account_id = ANY($1)", [[ids[1], ids[3]]])
+            try await occupy(pool, ids[2], slot: 1)
+            try await occupy(pool, ids[3], slot: 2)
+            try await due(pool, ids[0], ago: 900)
+            try await due(pool, ids[1], ago: 800)
+            let (taken, lockedByUs) = try await pool.transaction { connection in
+                let rows = try DispatchQuery.run(
+                    connection, queueDepth: 1, deadlineSeconds: 60, stealAfter: WorkStealing.defaultLateness,
+                    stealAcrossHostsAfter: acrossHosts ? 300 : nil)
+                let locked = try connection.query("""
+                    SELECT account_id FROM account_schedule
+                    WHERE account_id = ANY($1) AND inflight_job_id IS NULL AND xmax = pg_current_xact_id()::xid
+                    """, [[ids[0], ids[1]]])
+                return (rows.map(\.accountID), try locked.map { try $0.uuid(0) })
+            }
+            #expect(taken == [ids[0]], "the most late goes to the one unit of spare room")
+            #expect(lockedByUs.isEmpty, "the late entry read but not paired stays unlocked")
+            await pool.close()
+        }
+    }
+
     @Test("a slot with due work of its own takes its own first, and steals only with room left")
     func ownFirst() async throws {
         try await withTestDatabase { database in
@@ -232,4 +290,11 @@ struct WorkStealingQueryTests {
             await pool.close()
         }
     }
+}
+
+/// A flag one thread sets and another reads.
+private final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .sequentiallyConsistent) }
+    var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
 }

@@ -23,8 +23,7 @@ klaro_pg_start "$dir" "$port" durable
 klaro_pg_stop "$dir"
 mkdir -p "$dir/data/conf.d"
 cp "$conf" "$dir/data/conf.d/klaro.conf"
-chmod -R a+rX "$dir/data/conf.d"
-klaro_as_postgres chown -R postgres "$dir/data/conf.d" 2>/dev/null || true
+chmod -R a+rX "$dir/data/conf.d"  # PostgreSQL only reads it
 echo "include_dir = 'conf.d'" >>"$dir/data/postgresql.conf"
 klaro_pg_start "$dir" "$port" durable
 

@@ -133,7 +133,7 @@ struct WorkStealingQueryTests {
         }
     }
 
-    @Test("a late job locked elsewhere (an ingest ending it) is not stolen and not waited for; the next tick takes it; both tiers lock only what they pair")
+    @Test("a late job locked elsewhere (an ingest ending it) is not stolen and not waited for; the next tick takes it")
     func lockedElsewhere() async throws {
         try await withTestDatabase { database in
             let pool = database.pool()
